@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make run: start pstnsim (the PSTN far end, clock master of the virtual
+# E1) and pstngw on the embedded default configuration in etc/, print how
+# to use them, and run until Ctrl-C; then stop both cleanly.
+# pstngw keeps running if pstnsim dies or is restarted by hand.
+BUILD=${1:-build}
+mkdir -p run
+SIM_PID=""
+GW_PID=""
+stop() {
+	trap - INT TERM EXIT
+	echo
+	echo "make run: stopping"
+	[ -n "$GW_PID" ] && kill -TERM "$GW_PID" 2>/dev/null
+	[ -n "$SIM_PID" ] && kill -TERM "$SIM_PID" 2>/dev/null
+	wait 2>/dev/null
+	exit 0
+}
+trap stop INT TERM EXIT
+
+if [ -x "$BUILD/pstnsim" ] && [ -f etc/pstnsim.conf ]; then
+	"$BUILD/pstnsim" -c etc/pstnsim.conf &
+	SIM_PID=$!
+	echo "make run: pstnsim started (pid $SIM_PID, config etc/pstnsim.conf)"
+fi
+"$BUILD/pstngw" -f -c etc/pstngw.conf &
+GW_PID=$!
+sleep 0.5
+if ! kill -0 "$GW_PID" 2>/dev/null; then
+	echo "make run: pstngw did not start; see the messages above"
+	GW_PID=""
+	stop
+fi
+cat <<EOT
+
+pstngw is running (pid $GW_PID) on etc/pstngw.conf.
+  control:   $BUILD/pstngwctl help          (socket run/pstngw.ctl)
+             $BUILD/pstngwctl status
+  reload:    kill -HUP $GW_PID
+  pstnsim subscribers (tests/pstnsim/README.md): 100x loopback, 200x busy,
+             300x no answer, 4xxx unallocated, 500x fax, 600x ringback+tone,
+             700x DTMF recorder, 800x line echo
+Stop with Ctrl-C.
+EOT
+# run until Ctrl-C; pstnsim may come and go, the gateway stays
+while kill -0 "$GW_PID" 2>/dev/null; do
+	sleep 1
+done
+echo "make run: pstngw exited"
+GW_PID=""
+stop
