@@ -87,6 +87,8 @@ endif
 # peer implementation for comparison). Included fragments may set them.
 -include tests/bench/bench.mk
 
+.SECONDARY:
+
 .PHONY: all deps run test test-unit test-asan bench fuzz install clean tools
 
 all: $(PROGS) $(TOOL_BINS)
