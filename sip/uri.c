@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SIP/SIPS/tel URI decoding, comparison and printing (see uri.h):
+ * RFC 3261 §19.1.1-§19.1.4 and §25.1 (SIP-URI, hostport, uri-parameters,
+ * headers), RFC 3966 §3 and §4 (telephone-subscriber, global and local
+ * numbers, visual separators, phone-context, comparison), RFC 3986 §3.1
+ * (scheme syntax for other absolute URIs).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "sip/uri.h"
+
+static inline bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Bytes never allowed unescaped anywhere in a URI: controls, SP, DEL,
+ * non-ASCII, and the delimiters that end a URI inside a header.
+ */
+static inline bool uri_bad(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"';
+}
+
+/* Every '%' followed by two hex digits, no forbidden byte. */
+static bool chars_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (uri_bad(s[i]))
+			return false;
+		if (s[i] == '%') {
+			if (i + 2 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
+				return false;
+			i += 2;
+		}
+	}
+	return true;
+}
+
+static bool is_ipv4(const char *s, size_t n)
+{
+	unsigned parts = 0, val = 0, digits = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (digits == 0 || val > 255)
+				return false;
+			parts++;
+			val = 0;
+			digits = 0;
+			continue;
+		}
+		if (!is_digit(s[i]) || ++digits > 3)
+			return false;
+		val = val * 10 + (unsigned)(s[i] - '0');
+	}
+	return parts == 4;
+}
+
+/* IPv6 address (RFC 4291 §2.2 text forms, incl. embedded IPv4). */
+static bool is_ipv6(const char *s, size_t n)
+{
+	unsigned groups = 0;
+	bool dbl = false;
+	size_t i = 0;
+
+	if (n < 2)
+		return false;
+	if (s[0] == ':') {
+		if (s[1] != ':')
+			return false;
+		dbl = true;
+		i = 2;
+		if (i == n)
+			return true;
+	}
+	while (i < n) {
+		size_t st = i;
+		unsigned hx = 0;
+		while (i < n && is_hex(s[i]) && hx < 5) {
+			i++;
+			hx++;
+		}
+		if (i < n && s[i] == '.') {
+			/* trailing dotted quad takes two groups */
+			if (!is_ipv4(s + st, n - st))
+				return false;
+			groups += 2;
+			i = n;
+			break;
+		}
+		if (hx == 0 || hx > 4)
+			return false;
+		groups++;
+		if (i == n)
+			break;
+		if (s[i] != ':')
+			return false;
+		i++;
+		if (i < n && s[i] == ':') {
+			if (dbl)
+				return false;
+			dbl = true;
+			i++;
+			if (i == n)
+				break;
+		} else if (i == n) {
+			return false;
+		}
+	}
+	return dbl ? groups < 8 : groups == 8;
+}
+
+static bool is_hostname(const char *s, size_t n)
+{
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * host [":" port]. Sets host, host_type, port. 0 or EINVAL.
+ */
+static int hostport_decode(const struct pl *hp, struct pl *host, enum sip_host_type *ht,
+			   uint16_t *port)
+{
+	const char *s = hp->p;
+	size_t n = hp->l, i;
+	struct pl h;
+	enum sip_host_type t;
+
+	if (!s || n == 0)
+		return EINVAL;
+	if (s[0] == '[') {
+		const char *e = memchr(s, ']', n);
+		if (!e)
+			return EINVAL;
+		h.p = s + 1;
+		h.l = (size_t)(e - s) - 1;
+		if (!is_ipv6(h.p, h.l))
+			return EINVAL;
+		t = SIP_HOST_IPV6;
+		i = (size_t)(e - s) + 1;
+	} else {
+		i = 0;
+		while (i < n && s[i] != ':')
+			i++;
+		h.p = s;
+		h.l = i;
+		if (is_ipv4(h.p, h.l))
+			t = SIP_HOST_IPV4;
+		else if (is_hostname(h.p, h.l))
+			t = SIP_HOST_NAME;
+		else
+			return EINVAL;
+	}
+	*port = 0;
+	if (i < n) {
+		uint32_t v = 0;
+		if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+			return EINVAL;
+		for (size_t k = i + 1; k < n; k++) {
+			if (!is_digit(s[k]))
+				return EINVAL;
+			v = v * 10 + (uint32_t)(s[k] - '0');
+		}
+		if (v == 0 || v > 65535)
+			return EINVAL;
+		*port = (uint16_t)v;
+	}
+	*host = h;
+	*ht = t;
+	return 0;
+}
+
+/* Parameters ";a=b;c": every name non-empty. */
+static bool params_ok(const struct pl *params)
+{
+	const char *s = params->p;
+	size_t n = params->l, i = 0;
+
+	if (!s)
+		return true;
+	while (i <= n) {
+		size_t st = i;
+		while (i < n && s[i] != ';')
+			i++;
+		if (i == st || s[st] == '=')
+			return false;
+		i++;
+	}
+	return true;
+}
+
+static int sip_decode(struct sip_uri *u, const char *s, size_t n)
+{
+	const char *at, *q, *semi, *end = s + n;
+	struct pl hp;
+	int err;
+
+	if (!chars_ok(s, n))
+		return EINVAL;
+	at = memchr(s, '@', n);
+	if (at) {
+		const char *c = memchr(s, ':', (size_t)(at - s));
+		u->has_user = true;
+		u->user.p = s;
+		u->user.l = c ? (size_t)(c - s) : (size_t)(at - s);
+		if (c) {
+			u->has_password = true;
+			u->password.p = c + 1;
+			u->password.l = (size_t)(at - c - 1);
+		}
+		if (u->user.l == 0)
+			return EINVAL;
+		s = at + 1;
+	}
+	/* hostport ends at ';' or '?'; an IPv6 reference may not hold either */
+	q = memchr(s, '?', (size_t)(end - s));
+	semi = memchr(s, ';', (size_t)((q ? q : end) - s));
+	hp.p = s;
+	hp.l = (size_t)((semi ? semi : q ? q : end) - s);
+	err = hostport_decode(&hp, &u->host, &u->host_type, &u->port);
+	if (err)
+		return err;
+	u->hostport = hp;
+	if (semi) {
+		u->params.p = semi + 1;
+		u->params.l = (size_t)((q ? q : end) - semi - 1);
+		if (!params_ok(&u->params))
+			return EINVAL;
+	}
+	if (q) {
+		u->headers.p = q + 1;
+		u->headers.l = (size_t)(end - q - 1);
+		if (u->headers.l == 0)
+			return EINVAL;
+	}
+	return 0;
+}
+
+static inline bool is_phonedigit_hex(char c)
+{
+	return is_hex(c) || c == '*' || c == '#' || c == '-' || c == '.' || c == '(' ||
+	       c == ')';
+}
+
+static int tel_decode(struct sip_uri *u, const char *s, size_t n)
+{
+	const char *semi;
+	size_t i;
+	bool digit = false;
+
+	if (!chars_ok(s, n) || n == 0)
+		return EINVAL;
+	semi = memchr(s, ';', n);
+	u->user.p = s;
+	u->user.l = semi ? (size_t)(semi - s) : n;
+	u->has_user = true;
+	i = 0;
+	if (u->user.l && s[0] == '+') {
+		u->global = true;
+		i = 1;
+	}
+	for (; i < u->user.l; i++) {
+		char c = s[i];
+		if (u->global ? (!is_digit(c) && c != '-' && c != '.' && c != '(' && c != ')')
+			      : !is_phonedigit_hex(c))
+			return EINVAL;
+		if (is_hex(c) || c == '*' || c == '#')
+			digit = true;
+	}
+	if (!digit)
+		return EINVAL;
+	if (semi) {
+		u->params.p = semi + 1;
+		u->params.l = n - u->user.l - 1;
+		if (!params_ok(&u->params))
+			return EINVAL;
+	}
+	return 0;
+}
+
+int sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
+{
+	struct sip_uri u;
+	const char *s, *colon;
+	size_t n, sl;
+	int err = 0;
+
+	if (!pl || !pl->p || pl->l == 0)
+		return EINVAL;
+	s = pl->p;
+	n = pl->l;
+	colon = memchr(s, ':', n);
+	if (!colon || colon == s || !is_alpha(s[0]))
+		return EINVAL;
+	sl = (size_t)(colon - s);
+	for (size_t i = 1; i < sl; i++) {
+		char c = s[i];
+		if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.')
+			return EINVAL;
+	}
+	memset(&u, 0, sizeof(u));
+	u.raw = *pl;
+	u.scheme_pl.p = s;
+	u.scheme_pl.l = sl;
+	u.opaque.p = colon + 1;
+	u.opaque.l = n - sl - 1;
+	if (u.opaque.l == 0)
+		return EINVAL;
+	if (!pl_strcasecmp(&u.scheme_pl, "sip"))
+		u.scheme = SIP_URI_SIP;
+	else if (!pl_strcasecmp(&u.scheme_pl, "sips"))
+		u.scheme = SIP_URI_SIPS;
+	else if (!pl_strcasecmp(&u.scheme_pl, "tel"))
+		u.scheme = SIP_URI_TEL;
+	else
+		u.scheme = SIP_URI_OTHER;
+
+	switch (u.scheme) {
+	case SIP_URI_SIP:
+	case SIP_URI_SIPS:
+		err = sip_decode(&u, u.opaque.p, u.opaque.l);
+		break;
+	case SIP_URI_TEL:
+		err = tel_decode(&u, u.opaque.p, u.opaque.l);
+		break;
+	default:
+		for (size_t i = 0; i < u.opaque.l; i++) {
+			if (uri_bad(u.opaque.p[i]))
+				return EINVAL;
+		}
+		break;
+	}
+	if (err)
+		return err;
+	*uri = u;
+	return 0;
+}
+
+int sip_uri_param(const struct sip_uri *uri, const char *name, struct pl *val)
+{
+	return sip_param_get(&uri->params, name, val);
+}
+
+int sip_uri_header(const struct sip_uri *uri, const char *name, struct pl *val)
+{
+	const char *s = uri->headers.p, *e;
+
+	if (!s)
+		return ENOENT;
+	e = s + uri->headers.l;
+	while (s < e) {
+		const char *amp = memchr(s, '&', (size_t)(e - s));
+		const char *he = amp ? amp : e;
+		const char *eq = memchr(s, '=', (size_t)(he - s));
+		struct pl n = { s, (size_t)((eq ? eq : he) - s) };
+		if (!pl_strcasecmp(&n, name)) {
+			if (val) {
+				val->p = eq ? eq + 1 : he;
+				val->l = eq ? (size_t)(he - eq - 1) : 0;
+			}
+			return 0;
+		}
+		s = he + 1;
+	}
+	return ENOENT;
+}
+
+/* Compare two escaped slices after unescaping; exact or case-insensitive. */
+static bool esc_equal(const struct pl *a, const struct pl *b, bool icase)
+{
+	char ba[512], bb[512];
+	size_t la, lb;
+	struct pl pa, pb;
+
+	if (!a->p || !b->p)
+		return !a->p && !b->p;
+	if (sip_pl_unescape(a, ba, sizeof(ba), &la) ||
+	    sip_pl_unescape(b, bb, sizeof(bb), &lb)) {
+		/* too long or bad escapes: fall back to the raw text */
+		return icase ? !pl_casecmp(a, b) : !pl_cmp(a, b);
+	}
+	pa.p = ba;
+	pa.l = la;
+	pb.p = bb;
+	pb.l = lb;
+	return icase ? !pl_casecmp(&pa, &pb) : !pl_cmp(&pa, &pb);
+}
+
+static bool param_is_strict(const struct pl *name)
+{
+	static const char *const strict[] = { "user", "ttl", "method", "maddr",
+					      "transport" };
+	for (size_t i = 0; i < sizeof(strict) / sizeof(strict[0]); i++) {
+		if (!pl_strcasecmp(name, strict[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Same parameter name given twice in one list is matched by its first. */
+static int param_find(const struct pl *params, const struct pl *name, struct pl *val)
+{
+	struct pl rest = *params, n, v;
+
+	if (!params->p)
+		return ENOENT;
+	while (sip_param_next(&rest, &n, &v)) {
+		if (!pl_casecmp(&n, name)) {
+			*val = v;
+			return 0;
+		}
+	}
+	return ENOENT;
+}
+
+/* Every param of a: if strict (or all) it must be in b with equal value. */
+static bool params_match(const struct pl *a, const struct pl *b, bool all)
+{
+	struct pl rest = *a, n, v, w;
+
+	if (!a->p)
+		return true;
+	while (sip_param_next(&rest, &n, &v)) {
+		if (param_find(b, &n, &w)) {
+			if (all || param_is_strict(&n))
+				return false;
+			continue;
+		}
+		if (!esc_equal(&v, &w, true))
+			return false;
+	}
+	return true;
+}
+
+static bool headers_subset(const struct sip_uri *a, const struct sip_uri *b)
+{
+	const char *s = a->headers.p, *e;
+
+	if (!s)
+		return true;
+	e = s + a->headers.l;
+	while (s < e) {
+		const char *amp = memchr(s, '&', (size_t)(e - s));
+		const char *he = amp ? amp : e;
+		const char *eq = memchr(s, '=', (size_t)(he - s));
+		char name[128];
+		struct pl n = { s, (size_t)((eq ? eq : he) - s) };
+		struct pl v = { eq ? eq + 1 : he, eq ? (size_t)(he - eq - 1) : 0 }, w;
+		if (pl_strcpy(&n, name, sizeof(name)) || sip_uri_header(b, name, &w) ||
+		    !esc_equal(&v, &w, false))
+			return false;
+		s = he + 1;
+	}
+	return true;
+}
+
+int sip_uri_tel_digits(const struct pl *number, char *dst, size_t sz)
+{
+	char tmp[256];
+	size_t n, o = 0;
+	int err;
+
+	if (sz == 0)
+		return ENOSPC;
+	dst[0] = '\0';
+	err = sip_pl_unescape(number, tmp, sizeof(tmp), &n);
+	if (err)
+		return err == ENOSPC ? ENOSPC : EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char c = tmp[i];
+		if (c == '-' || c == '.' || c == '(' || c == ')')
+			continue;
+		if (!(is_hex(c) || c == '*' || c == '#' || (c == '+' && i == 0))) {
+			dst[0] = '\0';
+			return EINVAL;
+		}
+		if (o + 1 >= sz) {
+			dst[0] = '\0';
+			return ENOSPC;
+		}
+		dst[o++] = c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+static bool tel_equal(const struct sip_uri *a, const struct sip_uri *b)
+{
+	char da[256], db[256];
+	struct pl pa, pb;
+
+	if (a->global != b->global)
+		return false;
+	if (sip_uri_tel_digits(&a->user, da, sizeof(da)) ||
+	    sip_uri_tel_digits(&b->user, db, sizeof(db)))
+		return !pl_casecmp(&a->raw, &b->raw);
+	pa = pl_from_str(da);
+	pb = pl_from_str(db);
+	if (pl_casecmp(&pa, &pb))
+		return false;
+	/* parameters as a set: each side's params all present in the other */
+	return params_match(&a->params, &b->params, true) &&
+	       params_match(&b->params, &a->params, true);
+}
+
+bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b)
+{
+	if (a->scheme != b->scheme)
+		return false;
+	switch (a->scheme) {
+	case SIP_URI_SIP:
+	case SIP_URI_SIPS:
+		break;
+	case SIP_URI_TEL:
+		return tel_equal(a, b);
+	default:
+		return !pl_casecmp(&a->scheme_pl, &b->scheme_pl) &&
+		       !pl_cmp(&a->opaque, &b->opaque);
+	}
+	if (a->has_user != b->has_user || a->has_password != b->has_password)
+		return false;
+	if (a->has_user && !esc_equal(&a->user, &b->user, false))
+		return false;
+	if (a->has_password && !esc_equal(&a->password, &b->password, false))
+		return false;
+	if (a->host_type != b->host_type || pl_casecmp(&a->host, &b->host))
+		return false;
+	if (a->port != b->port)
+		return false;
+	if (!params_match(&a->params, &b->params, false) ||
+	    !params_match(&b->params, &a->params, false))
+		return false;
+	return headers_subset(a, b) && headers_subset(b, a);
+}
+
+const char *sip_uri_scheme_name(enum sip_uri_scheme s)
+{
+	switch (s) {
+	case SIP_URI_SIP:
+		return "sip";
+	case SIP_URI_SIPS:
+		return "sips";
+	case SIP_URI_TEL:
+		return "tel";
+	default:
+		return "";
+	}
+}
+
+int sip_uri_print(struct sip_buf *b, const struct sip_uri *uri)
+{
+	switch (uri->scheme) {
+	case SIP_URI_SIP:
+	case SIP_URI_SIPS:
+		sip_buf_str(b, sip_uri_scheme_name(uri->scheme));
+		sip_buf_append(b, ":", 1);
+		if (uri->has_user) {
+			sip_buf_pl(b, &uri->user);
+			if (uri->has_password) {
+				sip_buf_append(b, ":", 1);
+				sip_buf_pl(b, &uri->password);
+			}
+			sip_buf_append(b, "@", 1);
+		}
+		if (uri->host_type == SIP_HOST_IPV6) {
+			sip_buf_append(b, "[", 1);
+			sip_buf_pl(b, &uri->host);
+			sip_buf_append(b, "]", 1);
+		} else {
+			sip_buf_pl(b, &uri->host);
+		}
+		if (uri->port)
+			sip_buf_printf(b, ":%u", uri->port);
+		if (uri->params.p) {
+			sip_buf_append(b, ";", 1);
+			sip_buf_pl(b, &uri->params);
+		}
+		if (uri->headers.p) {
+			sip_buf_append(b, "?", 1);
+			sip_buf_pl(b, &uri->headers);
+		}
+		break;
+	case SIP_URI_TEL:
+		sip_buf_str(b, "tel:");
+		sip_buf_pl(b, &uri->user);
+		if (uri->params.p) {
+			sip_buf_append(b, ";", 1);
+			sip_buf_pl(b, &uri->params);
+		}
+		break;
+	case SIP_URI_OTHER:
+		sip_buf_pl(b, &uri->scheme_pl);
+		sip_buf_append(b, ":", 1);
+		sip_buf_pl(b, &uri->opaque);
+		break;
+	default:
+		if (!b->err)
+			b->err = EINVAL;
+		break;
+	}
+	return sip_buf_err(b);
+}
