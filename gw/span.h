@@ -331,6 +331,9 @@ void gw_span_backend_line(struct gw_span *span, bool up, unsigned alarms);
  */
 void gw_span_backend_tick(struct gw_span *span, const uint8_t *rx,
 			  uint8_t *tx, uint32_t seq, uint32_t gap);
+/* The backend instance open() returned (NULL when stopped). */
+void *gw_span_backend(const struct gw_span *span);
+
 /* Backend -> span (media thread): count an audio error. */
 void gw_span_backend_audio_err(struct gw_span *span);
 
