@@ -221,20 +221,15 @@ int sip_sesstimer_uas_hdrs(const struct sip_sesstimer_uas *d, char *buf, size_t 
 
 enum sip_sesstimer_action sip_sesstimer_next(const struct sip_sesstimer *st, uint64_t *ms)
 {
-	uint64_t iv = st->interval;
-	uint64_t margin;
+	uint64_t iv_ms = (uint64_t)st->interval * 1000;
 
-	if (!iv)
+	if (!iv_ms)
 		return SIP_SESSTIMER_NONE;
 	if (st->we_refresh) {
-		*ms = iv * 1000 / 2;
+		*ms = iv_ms / 2;
 		return SIP_SESSTIMER_REFRESH;
 	}
-	margin = iv / 3 < 32 ? iv / 3 : 32;
-	/* margin as a third is kept in ms to avoid rounding SE=100 to 67 s */
-	if (iv / 3 < 32)
-		*ms = iv * 1000 - iv * 1000 / 3;
-	else
-		*ms = (iv - margin) * 1000;
+	/* min(32 s, SE/3), the third kept in ms so SE=94 gives 62.667 s */
+	*ms = iv_ms - (iv_ms / 3 < 32000 ? iv_ms / 3 : 32000);
 	return SIP_SESSTIMER_BYE;
 }
