@@ -24,7 +24,7 @@ struct gw_chan {
 	enum gw_chan_state state;
 	unsigned blocked;       /* enum gw_chan_block bits */
 	uint64_t since;         /* realtime ms of last state change */
-	uint64_t idle_seq;      /* span-set order of last return to idle */
+	uint64_t idle_ns;       /* CLOCK_MONOTONIC ns of last return to idle */
 };
 
 /* A group member; groups keep an array of these. */
@@ -58,7 +58,7 @@ struct gw_span {
 	bool up;
 	unsigned alarms;
 	uint64_t up_since, alarm_since;
-	uint64_t idle_counter;
+	uint64_t last_idle_ns;
 
 	struct gw_span_handlers h;
 	void *harg;
@@ -82,6 +82,24 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * Order stamp for least-recently-used hunting. Monotonic time rather than
+ * a counter so that channels of different spans compare without shared
+ * state; strictly increasing within a span.
+ */
+static uint64_t idle_stamp(struct gw_span *span)
+{
+	struct timespec ts;
+	uint64_t t;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (t <= span->last_idle_ns)
+		t = span->last_idle_ns + 1;
+	span->last_idle_ns = t;
+	return t;
 }
 
 /* ---- configuration ---- */
@@ -483,8 +501,10 @@ const char *gw_span_alarm_str(unsigned alarms, char *buf, size_t sz)
 			continue;
 		n = snprintf(buf + off, sz - off, "%s%s", off ? "|" : "",
 			     names[i]);
-		if (n < 0 || (size_t)n >= sz - off)
+		if (n < 0 || (size_t)n >= sz - off) {
+			buf[off] = '\0';   /* whole names only */
 			break;
+		}
 		off += (size_t)n;
 	}
 	return buf;
@@ -546,7 +566,7 @@ int gw_span_chan_event(struct gw_span *span, unsigned ts,
 		     gw_chan_state_name(ch->state), gw_chan_state_name(next),
 		     gw_chan_event_name(ev));
 		if (next == GW_CHAN_IDLE)
-			ch->idle_seq = ++span->idle_counter;
+			ch->idle_ns = idle_stamp(span);
 		ch->state = next;
 		ch->since = now_ms();
 	}
@@ -898,7 +918,7 @@ int gw_span_group_hunt(struct gw_span_group *grp, struct gw_span **spanp,
 				continue;
 			/* never-released channels (seq 0) count as oldest;
 			 * ties keep the lowest member */
-			seq = m->span->ch[m->ts].idle_seq;
+			seq = m->span->ch[m->ts].idle_ns;
 			if (!found || seq < best) {
 				best = seq;
 				pick = i;
