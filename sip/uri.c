@@ -137,6 +137,15 @@ static bool is_hostname(const char *s, size_t n)
 	return true;
 }
 
+enum sip_host_type sip_host_type(const char *s, size_t n, bool v6)
+{
+	if (v6)
+		return is_ipv6(s, n) ? SIP_HOST_IPV6 : SIP_HOST_NONE;
+	if (is_ipv4(s, n))
+		return SIP_HOST_IPV4;
+	return is_hostname(s, n) ? SIP_HOST_NAME : SIP_HOST_NONE;
+}
+
 /*
  * host [":" port]. Sets host, host_type, port. 0 or EINVAL.
  */

@@ -9,6 +9,7 @@
 #define SIP_URI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/pl.h"
@@ -96,6 +97,13 @@ int sip_uri_tel_digits(const struct pl *number, char *dst, size_t sz);
  * the printer is the inverse of the decoder). Returns the sip_buf error.
  */
 int sip_uri_print(struct sip_buf *b, const struct sip_uri *uri);
+
+/*
+ * Classify a host: IPv4 dotted quad, hostname (alnum, '-', '.', '_'), or,
+ * when v6 is set, an IPv6 address without brackets. SIP_HOST_NONE when
+ * the text is not a valid host of that kind.
+ */
+enum sip_host_type sip_host_type(const char *s, size_t n, bool v6);
 
 /* Printable name of the scheme ("sip", "sips", "tel", ""). */
 const char *sip_uri_scheme_name(enum sip_uri_scheme s);
