@@ -22,6 +22,8 @@
 #include "sip/transport.h"
 
 struct sip_msg;
+struct sip_buf;
+struct sip_reply_opt;
 struct sip_tsxl;
 struct sip_tsx;
 
@@ -221,6 +223,41 @@ void sip_tsx_set_handlers(struct sip_tsx *tsx, sip_tsx_cancel_h *cancelh,
  * (the transaction is then terminated; term_h is NOT called for it).
  */
 int sip_tsx_reply(struct sip_tsx *tsx, const char *resp, size_t len);
+
+/*
+ * Keep a copy of the request text of a server transaction (non-INVITE
+ * ones do not keep it by default) so that it can be answered after the
+ * receive handler returned. 0 or ENOMEM. sip_tsx_request_text returns the
+ * copy (NULL if none; INVITE transactions always have one).
+ */
+int sip_tsx_save_request(struct sip_tsx *tsx, const char *buf, size_t len);
+const char *sip_tsx_request_text(const struct sip_tsx *tsx, size_t *len);
+/* Where the request of a server transaction came from. */
+const struct sip_tp_addr *sip_tsx_src(const struct sip_tsx *tsx);
+
+/*
+ * Build a response to req received from src (RFC 3261 §8.2.6): status
+ * line; every Via, the top one re-printed with received= (§18.2.1, when
+ * the sent-by host is not the source address or rport was asked) and
+ * rport=<source port> (RFC 3581); From; To (+ ";tag=" opt->to_tag when
+ * the request had no tag and code > 100); Call-ID; CSeq; Record-Route if
+ * opt->record_route (1xx/2xx); opt->hdrs; Content-Type, Content-Length
+ * and body. src NULL = Vias copied unchanged. reason NULL = default
+ * phrase. opt may be NULL. Returns the sip_buf error or EINVAL.
+ */
+int sip_tsx_build_reply(struct sip_buf *b, const struct sip_msg *req,
+			const struct sip_tp_addr *src, uint16_t code,
+			const char *reason, const struct sip_reply_opt *opt);
+
+/* Random hex token (tags, Call-IDs) into buf; returns its length. */
+size_t sip_tsx_token(char *buf, size_t sz);
+
+/*
+ * Stream connection conn failed (transport connh): client transactions
+ * that sent on it end with err (§17.1.4); server ones forget it so their
+ * responses open a new connection (§18.2.2).
+ */
+void sip_tsxl_conn_failed(struct sip_tsxl *tl, uint64_t conn, int err);
 
 /* ---- inspection ---- */
 enum sip_tsx_type sip_tsx_type(const struct sip_tsx *tsx);
