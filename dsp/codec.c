@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * G.711 A/mu-law and G.722 codecs, law conversion, 2x FIR resampler
+ * (ITU-T G.711, G.722; RFC 3551 §4.5). See codec.h.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spandsp.h>
+
+#include "dsp/codec.h"
+
+uint8_t dsp_law_encode1(enum dsp_law law, int16_t s)
+{
+	return law == DSP_LAW_ALAW ? linear_to_alaw(s) : linear_to_ulaw(s);
+}
+
+int16_t dsp_law_decode1(enum dsp_law law, uint8_t c)
+{
+	return law == DSP_LAW_ALAW ? alaw_to_linear(c) : ulaw_to_linear(c);
+}
+
+void dsp_law_encode(enum dsp_law law, const int16_t *in, uint8_t *out, size_t n)
+{
+	if (law == DSP_LAW_ALAW) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = linear_to_alaw(in[i]);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			out[i] = linear_to_ulaw(in[i]);
+	}
+}
+
+void dsp_law_decode(enum dsp_law law, const uint8_t *in, int16_t *out, size_t n)
+{
+	if (law == DSP_LAW_ALAW) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = alaw_to_linear(in[i]);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			out[i] = ulaw_to_linear(in[i]);
+	}
+}
+
+void dsp_law_convert(enum dsp_law from, enum dsp_law to, const uint8_t *in,
+		     uint8_t *out, size_t n)
+{
+	/* spandsp's converters are the G.711 Table 3/4 mappings, which are
+	 * not decode+re-encode: they keep A->mu->A transparent where the
+	 * quantisers allow it. */
+	if (from == to) {
+		if (in != out)
+			memmove(out, in, n);
+	} else if (from == DSP_LAW_ALAW) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = alaw_to_ulaw(in[i]);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			out[i] = ulaw_to_alaw(in[i]);
+	}
+}
+
+/* ---- resampler ---------------------------------------------------------- */
+
+void dsp_resample_init(struct dsp_resample *r)
+{
+	/* Windowed sinc (Blackman), cutoff 4 kHz at 16 kHz, unity DC gain:
+	 * flat to ~3.4 kHz, > 70 dB down from ~4.8 kHz. */
+	const double fc = 4000.0 / 16000.0;
+	const unsigned n = DSP_RESAMPLE_TAPS;
+	double sum = 0, h[DSP_RESAMPLE_TAPS];
+
+	memset(r, 0, sizeof(*r));
+	for (unsigned k = 0; k < n; k++) {
+		double x = k - (n - 1) / 2.0;
+		double s = 2 * fc * (x == 0 ? 1.0 : sin(2 * M_PI * fc * x) /
+							  (2 * M_PI * fc * x));
+		double w = 0.42 - 0.5 * cos(2 * M_PI * k / (n - 1)) +
+			   0.08 * cos(4 * M_PI * k / (n - 1));
+		h[k] = s * w;
+		sum += h[k];
+	}
+	for (unsigned k = 0; k < n; k++)
+		r->h[k] = (float)(h[k] / sum);
+}
+
+static float fir_push(struct dsp_resample *r, float x)
+{
+	const unsigned n = DSP_RESAMPLE_TAPS;
+	const float *d;
+	float y = 0;
+
+	r->pos = (r->pos + 1) % n;
+	r->dl[r->pos] = x;
+	r->dl[r->pos + n] = x;
+	/* d[n-1] is the newest sample, d[0] the oldest */
+	d = &r->dl[r->pos + 1];
+	for (unsigned k = 0; k < n; k++)
+		y += r->h[k] * d[n - 1 - k];
+	return y;
+}
+
+static int16_t sat16(float v)
+{
+	if (v > 32767.0f)
+		return 32767;
+	if (v < -32768.0f)
+		return -32768;
+	return (int16_t)lrintf(v);
+}
+
+void dsp_resample_up(struct dsp_resample *r, const int16_t *in, size_t n,
+		     int16_t *out)
+{
+	/* zero stuffing then low-pass; gain 2 restores the level */
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = sat16(2.0f * fir_push(r, in[i]));
+		out[2 * i + 1] = sat16(2.0f * fir_push(r, 0.0f));
+	}
+}
+
+size_t dsp_resample_down(struct dsp_resample *r, const int16_t *in, size_t n,
+			 int16_t *out)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		float y = fir_push(r, in[i]);
+		if (r->phase)
+			out[m++] = sat16(y);
+		r->phase = !r->phase;
+	}
+	return m;
+}
+
+/* ---- codec -------------------------------------------------------------- */
+
+struct dsp_codec {
+	enum dsp_codec_id id;
+	unsigned ptime;
+	g722_encode_state_t *g722e;
+	g722_decode_state_t *g722d;
+	struct dsp_resample up;
+	struct dsp_resample down;
+};
+
+bool dsp_codec_ptime_valid(unsigned ptime_ms)
+{
+	return ptime_ms == 10 || ptime_ms == 20 || ptime_ms == 30;
+}
+
+const char *dsp_codec_name(enum dsp_codec_id id)
+{
+	switch (id) {
+	case DSP_CODEC_PCMU:
+		return "PCMU";
+	case DSP_CODEC_PCMA:
+		return "PCMA";
+	case DSP_CODEC_G722:
+		return "G722";
+	}
+	return NULL;
+}
+
+size_t dsp_codec_payload_size(enum dsp_codec_id id, unsigned ptime_ms)
+{
+	if (!dsp_codec_name(id) || !dsp_codec_ptime_valid(ptime_ms))
+		return 0;
+	/* 64 kbit/s for all three: 8 octets per ms */
+	return (size_t)ptime_ms * 8;
+}
+
+uint32_t dsp_codec_ts_units(enum dsp_codec_id id, unsigned ptime_ms)
+{
+	if (!dsp_codec_name(id) || !dsp_codec_ptime_valid(ptime_ms))
+		return 0;
+	return ptime_ms * 8;
+}
+
+int dsp_codec_alloc(struct dsp_codec **cp, enum dsp_codec_id id,
+		    unsigned ptime_ms)
+{
+	struct dsp_codec *c;
+	int err = 0;
+
+	if (!cp || !dsp_codec_name(id) || !dsp_codec_ptime_valid(ptime_ms))
+		return EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->id = id;
+	c->ptime = ptime_ms;
+	if (id == DSP_CODEC_G722) {
+		c->g722e = g722_encode_init(NULL, 64000, 0);
+		c->g722d = g722_decode_init(NULL, 64000, 0);
+		if (!c->g722e || !c->g722d) {
+			err = ENOMEM;
+			goto out;
+		}
+		dsp_resample_init(&c->up);
+		dsp_resample_init(&c->down);
+	}
+	*cp = c;
+out:
+	if (err)
+		dsp_codec_free(c);
+	return err;
+}
+
+void dsp_codec_free(struct dsp_codec *c)
+{
+	if (!c)
+		return;
+	if (c->g722e)
+		g722_encode_free(c->g722e);
+	if (c->g722d)
+		g722_decode_free(c->g722d);
+	free(c);
+}
+
+enum dsp_codec_id dsp_codec_id(const struct dsp_codec *c)
+{
+	return c->id;
+}
+
+unsigned dsp_codec_ptime(const struct dsp_codec *c)
+{
+	return c->ptime;
+}
+
+size_t dsp_codec_frame_samples(const struct dsp_codec *c)
+{
+	return (size_t)c->ptime * 8;
+}
+
+int dsp_codec_encode(struct dsp_codec *c, const int16_t *pcm, size_t n,
+		     uint8_t *out, size_t size, size_t *len)
+{
+	int16_t wide[2 * DSP_CODEC_MAX_SAMPLES];
+	int r;
+
+	if (!c || !pcm || !out || !len || n != dsp_codec_frame_samples(c))
+		return EINVAL;
+	if (size < n)
+		return ENOSPC;
+	switch (c->id) {
+	case DSP_CODEC_PCMA:
+		dsp_law_encode(DSP_LAW_ALAW, pcm, out, n);
+		break;
+	case DSP_CODEC_PCMU:
+		dsp_law_encode(DSP_LAW_ULAW, pcm, out, n);
+		break;
+	case DSP_CODEC_G722:
+		dsp_resample_up(&c->up, pcm, n, wide);
+		r = g722_encode(c->g722e, out, wide, (int)(2 * n));
+		if (r != (int)n)
+			return EINVAL;
+		break;
+	}
+	*len = n;
+	return 0;
+}
+
+int dsp_codec_decode(struct dsp_codec *c, const uint8_t *payload, size_t plen,
+		     int16_t *pcm, size_t max, size_t *n)
+{
+	int16_t wide[2 * DSP_CODEC_MAX_SAMPLES];
+	size_t done = 0;
+
+	if (!c || !payload || !plen || !pcm || !n)
+		return EINVAL;
+	if (max < plen)
+		return ENOSPC;
+	switch (c->id) {
+	case DSP_CODEC_PCMA:
+		dsp_law_decode(DSP_LAW_ALAW, payload, pcm, plen);
+		done = plen;
+		break;
+	case DSP_CODEC_PCMU:
+		dsp_law_decode(DSP_LAW_ULAW, payload, pcm, plen);
+		done = plen;
+		break;
+	case DSP_CODEC_G722:
+		/* in chunks so any payload length fits the stack buffer */
+		while (done < plen) {
+			size_t chunk = plen - done;
+			int r;
+			if (chunk > DSP_CODEC_MAX_SAMPLES)
+				chunk = DSP_CODEC_MAX_SAMPLES;
+			r = g722_decode(c->g722d, wide, payload + done, (int)chunk);
+			if (r < 0)
+				return EINVAL;
+			done += dsp_resample_down(&c->down, wide, (size_t)r,
+						  pcm + done);
+		}
+		break;
+	}
+	*n = done;
+	return 0;
+}
+
+static int passthru_law(const struct dsp_codec *c, enum dsp_law *law)
+{
+	if (c->id == DSP_CODEC_PCMA)
+		*law = DSP_LAW_ALAW;
+	else if (c->id == DSP_CODEC_PCMU)
+		*law = DSP_LAW_ULAW;
+	else
+		return EINVAL;
+	return 0;
+}
+
+int dsp_codec_tdm_to_rtp(const struct dsp_codec *c, enum dsp_law tdm,
+			 const uint8_t *in, size_t n, uint8_t *out)
+{
+	enum dsp_law law;
+	int err = passthru_law(c, &law);
+
+	if (!err)
+		dsp_law_convert(tdm, law, in, out, n);
+	return err;
+}
+
+int dsp_codec_rtp_to_tdm(const struct dsp_codec *c, enum dsp_law tdm,
+			 const uint8_t *in, size_t n, uint8_t *out)
+{
+	enum dsp_law law;
+	int err = passthru_law(c, &law);
+
+	if (!err)
+		dsp_law_convert(law, tdm, in, out, n);
+	return err;
+}
