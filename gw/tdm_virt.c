@@ -457,7 +457,20 @@ out:
  * act on it; otherwise it has been counted/answered and dropped. */
 struct vcount {
 	uint64_t *unknown, *malformed, *version_err;
+	bool *logged;   /* errors already logged since the last success */
 };
+
+/* Log a connection-ending error once until the next success, so a peer
+ * that keeps refusing us does not flood the log at every retry. */
+#define LOG_ONCE(flag, ...)                                         \
+	do {                                                        \
+		if (!(flag) || !*(flag))                            \
+			LOGE(MOD, __VA_ARGS__);                     \
+		else                                                \
+			LOGD(MOD, __VA_ARGS__);                     \
+		if (flag)                                           \
+			*(flag) = true;                             \
+	} while (0)
 
 static int screen(struct vconn *c, const uint8_t *buf, size_t len,
 		  struct gw_tdm_virt_msg *m, const struct vcount *cnt,
@@ -473,7 +486,7 @@ static int screen(struct vconn *c, const uint8_t *buf, size_t len,
 		(*cnt->version_err)++;
 		snprintf(text, sizeof(text), "version %u not supported, this "
 			 "side speaks %u", m->version, GW_TDM_VIRT_VERSION);
-		LOGE(MOD, "%s: peer %s", who, text);
+		LOG_ONCE(cnt->logged, "%s: peer %s", who, text);
 		vconn_send_error(c, GW_TDM_VIRT_E_VERSION, text);
 		vconn_fail(c);
 		return err;
@@ -494,8 +507,9 @@ static int screen(struct vconn *c, const uint8_t *buf, size_t len,
 		return EPROTO;
 	}
 	if (m->type == GW_TDM_VIRT_ERROR) {
-		LOGE(MOD, "%s: peer error %u: %.*s", who, m->u.err.code,
-		     (int)m->u.err.l, (const char *)m->u.err.text);
+		LOG_ONCE(cnt->logged, "%s: peer error %u: %.*s", who,
+			 m->u.err.code, (int)m->u.err.l,
+			 (const char *)m->u.err.text);
 		vconn_fail(c);
 		return EPROTO;
 	}
@@ -521,7 +535,8 @@ struct virt_be {
 	struct gw_tdm_virt_hello hello;
 	struct gw_tdm_virt_stats st;
 	unsigned retry_ms;
-	bool last_fail_logged;
+	bool last_fail_logged;  /* connect failure logged */
+	bool err_logged;        /* protocol refusal logged */
 	/* written only by the media thread between attach and detach */
 	struct virt_audio *audio;
 };
@@ -538,6 +553,7 @@ struct virt_audio {
 	uint32_t last_seq;
 	unsigned nb;
 	uint64_t unknown, malformed, version_err;
+	bool logged;
 	uint8_t tx[GW_TDM_VIRT_MAX];
 };
 
@@ -576,7 +592,8 @@ static void be_sig_msg(struct vconn *c, const uint8_t *buf, size_t len)
 {
 	struct virt_be *be = c->owner;
 	const struct vcount cnt = { &be->st.unknown, &be->st.malformed,
-				    &be->st.version_err };
+				    &be->st.version_err,
+				    &be->err_logged };
 	struct gw_tdm_virt_msg m;
 	char why[160];
 
@@ -590,8 +607,9 @@ static void be_sig_msg(struct vconn *c, const uint8_t *buf, size_t len)
 		}
 		if (gw_tdm_virt_hello_match(&be->hello, &m.u.hello, why,
 					    sizeof(why))) {
-			LOGE(MOD, "%s: master's span does not match: %s",
-			     gw_span_name(be->span), why);
+			LOG_ONCE(&be->err_logged, "%s: master's span "
+				 "does not match: %s", gw_span_name(be->span),
+				 why);
 			vconn_send_error(c, GW_TDM_VIRT_E_SPAN, why);
 			vconn_fail(c);
 			return;
@@ -599,6 +617,7 @@ static void be_sig_msg(struct vconn *c, const uint8_t *buf, size_t len)
 		c->up = true;
 		be->st.connects++;
 		be->last_fail_logged = false;
+		be->err_logged = false;
 		uv_timer_stop(&be->retry);
 		LOGN(MOD, "%s: connected to master at %s",
 		     gw_span_name(be->span), gw_span_cfg(be->span)->dev);
@@ -741,7 +760,7 @@ static void au_msg(struct vconn *c, const uint8_t *buf, size_t len)
 {
 	struct virt_audio *au = c->owner;
 	const struct vcount cnt = { &au->unknown, &au->malformed,
-				    &au->version_err };
+				    &au->version_err, &au->logged };
 	struct gw_tdm_virt_msg m;
 	uint32_t gap = 0;
 	size_t n;
@@ -758,6 +777,7 @@ static void au_msg(struct vconn *c, const uint8_t *buf, size_t len)
 			return;
 		}
 		c->up = true;
+		au->logged = false;
 		uv_timer_stop(&au->retry);
 		return;
 	}
@@ -879,6 +899,7 @@ struct gw_tdm_virt_master {
 	uint32_t alarms;
 	struct gw_tdm_virt_master_stats st;
 	uint64_t version_err;
+	bool logged;
 	unsigned handles;       /* open uv handles owned directly */
 	bool freeing;
 	uint8_t tx[GW_TDM_VIRT_MAX];
@@ -957,7 +978,7 @@ static void m_msg(struct vconn *c, const uint8_t *buf, size_t len)
 {
 	struct gw_tdm_virt_master *m = c->owner;
 	const struct vcount cnt = { &m->st.unknown, &m->st.malformed,
-				    &m->version_err };
+				    &m->version_err, &m->logged };
 	struct gw_tdm_virt_hello ours;
 	struct gw_tdm_virt_msg msg;
 	uint8_t out[GW_TDM_VIRT_HDR + HELLO_LEN];
@@ -975,14 +996,15 @@ static void m_msg(struct vconn *c, const uint8_t *buf, size_t len)
 		gw_tdm_virt_hello_from_cfg(&ours, &m->cfg, msg.u.hello.role);
 		if (gw_tdm_virt_hello_match(&ours, &msg.u.hello, why,
 					    sizeof(why))) {
-			LOGE(MOD, "master span %u: gateway's span does not "
-			     "match: %s", m->cfg.id, why);
+			LOG_ONCE(&m->logged, "master span %u: gateway's span "
+				 "does not match: %s", m->cfg.id, why);
 			m->st.rejects++;
 			vconn_send_error(c, GW_TDM_VIRT_E_SPAN, why);
 			vconn_fail(c);
 			return;
 		}
 		m_unpend(m, c);
+		m->logged = false;
 		c->up = true;
 		c->role = msg.u.hello.role;
 		gw_tdm_virt_enc_hello(out, sizeof(out), &olen, &ours);
