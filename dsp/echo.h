@@ -2,8 +2,7 @@
 /*
  * G.168 line (network) echo canceller for the TDM side of the gateway:
  * 8 kHz linear 16-bit samples, tail up to 128 ms (1024 taps). A
- * proportionate (IPNLMS) adaptive FIR with a pre-whitened update, a
- * robust (clipped-error) step, Geigel plus energy double-talk detection,
+ * proportionate (IPNLMS) adaptive FIR with a robust (clipped-error) step, Geigel plus energy double-talk detection,
  * echo path change detection, and a non-linear processor with comfort
  * noise matched to the near-end background (ITU-T G.168 §3, §6.4, §7;
  * tone disabling hook per §6.4.2.10 / G.164 §5).

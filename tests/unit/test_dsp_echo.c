@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for dsp/echo, the G.168 line echo canceller, on simulated
+ * lines: the G.168 Annex D hybrid models D.2-D.9 (spandsp's g168models.h)
+ * behind a bulk delay, ERL 6/12/20 dB, A-law both ways, Hoth-spectrum
+ * far-end speech (spandsp's noise generator). Checks convergence and
+ * steady-state ERLE on the full model x ERL x delay grid, double talk at
+ * equal level, echo path change, the clean tail after the far end stops
+ * with comfort noise at the background level, quiet near-end speech
+ * passing the NLP, SIMD variants against the C kernel, and the API.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dsp/echo.h"
+#include "tests/unit/dsp_echo_sim.h"
+
+static void ec_fn(void *ctx, const int16_t *rx, const int16_t *tx,
+		  int16_t *out, size_t n)
+{
+	dsp_echo_process(ctx, rx, tx, out, n);
+}
+
+static struct dsp_echo *ec_new(unsigned flags, enum dsp_echo_simd simd)
+{
+	struct dsp_echo_cfg cfg;
+
+	dsp_echo_cfg_default(&cfg);
+	cfg.flags = flags;
+	cfg.simd = simd;
+	return dsp_echo_alloc(&cfg);
+}
+
+/* ---- a line with near-end signals ------------------------------------ */
+
+struct line_cfg {
+	size_t model;
+	size_t delay;
+	double erl;
+	double far_stop;        /* s; far end silent from then (0 = never) */
+	float near_dbm0;        /* near-end talker level */
+	double near_on, near_off;
+	float bg_dbm0;          /* near-end background (AWGN); 0 = none */
+	size_t model2;          /* path change to model2/delay2 at t_change */
+	size_t delay2;
+	double t_change;        /* 0 = no change */
+	double seconds;
+};
+
+/* Per 10 ms frame powers (mean square). */
+struct line_trace {
+	size_t nfr;
+	double *echo;           /* echo at the hybrid output */
+	double *res;            /* echo - (rx - out): residual echo */
+	double *out;
+	double *nearp;          /* near-end talker + background */
+};
+
+#define TFR 80
+
+static void line_run(struct dsp_echo *ec, const struct line_cfg *lc,
+		     struct line_trace *tr)
+{
+	struct sim_path *path = malloc(sizeof(*path));
+	struct sim_talker far, nt;
+	noise_state_t *bg = NULL;
+	size_t nfr = (size_t)(lc->seconds * SIM_RATE / TFR);
+
+	assert_non_null(path);
+	assert_int_equal(sim_path_init(path, &sim_models[lc->model], lc->delay,
+				       lc->erl, SIM_SRC_HOTH, -10, 11), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 11), 0);
+	assert_int_equal(sim_talker_init(&nt, SIM_SRC_HOTH,
+					 lc->near_dbm0 ? lc->near_dbm0 : -10,
+					 977), 0);
+	if (lc->bg_dbm0 != 0) {
+		bg = noise_init_dbm0(NULL, 4242, lc->bg_dbm0,
+				     NOISE_CLASS_AWGN, 7);
+		assert_non_null(bg);
+	}
+	tr->nfr = nfr;
+	tr->echo = calloc(nfr, sizeof(double));
+	tr->res = calloc(nfr, sizeof(double));
+	tr->out = calloc(nfr, sizeof(double));
+	tr->nearp = calloc(nfr, sizeof(double));
+	assert_non_null(tr->echo);
+	assert_non_null(tr->res);
+	assert_non_null(tr->out);
+	assert_non_null(tr->nearp);
+
+	bool changed = false;
+
+	for (size_t f = 0; f < nfr; f++) {
+		int16_t tx[TFR], rx[TFR], out[TFR];
+		double nv[TFR], ev[TFR];
+		double t = (double)f * TFR / SIM_RATE;
+
+		if (lc->t_change > 0 && !changed && t >= lc->t_change) {
+			assert_int_equal(sim_path_init(path,
+				&sim_models[lc->model2], lc->delay2, lc->erl,
+				SIM_SRC_HOTH, -10, 13), 0);
+			changed = true;
+		}
+		for (int i = 0; i < TFR; i++) {
+			double ts = t + (double)i / SIM_RATE, v = 0;
+			int16_t fv = sim_talker_next(&far);
+
+			if (lc->far_stop > 0 && ts >= lc->far_stop)
+				fv = 0;
+			tx[i] = sim_alaw(fv);
+			ev[i] = sim_path_echo(path, tx[i]);
+			if (lc->near_dbm0 != 0 && ts >= lc->near_on &&
+			    ts < lc->near_off)
+				v += sim_talker_next(&nt);
+			if (bg)
+				v += noise(bg);
+			nv[i] = v;
+			rx[i] = sim_alaw(ev[i] + v);
+		}
+		dsp_echo_process(ec, rx, tx, out, TFR);
+		for (int i = 0; i < TFR; i++) {
+			/* echo - estimate, the estimate being rx - out */
+			double r = ev[i] - (double)(rx[i] - out[i]);
+
+			tr->echo[f] += ev[i] * ev[i] / TFR;
+			tr->res[f] += r * r / TFR;
+			tr->out[f] += (double)out[i] * out[i] / TFR;
+			tr->nearp[f] += nv[i] * nv[i] / TFR;
+		}
+	}
+	if (bg)
+		noise_free(bg);
+	sim_talker_free(&nt);
+	sim_talker_free(&far);
+	free(path);
+}
+
+static void trace_free(struct line_trace *tr)
+{
+	free(tr->echo);
+	free(tr->res);
+	free(tr->out);
+	free(tr->nearp);
+}
+
+/* Sum of a trace over [t0, t1) s. */
+static double tsum(const struct line_trace *tr, const double *v, double t0,
+		   double t1)
+{
+	double s = 0;
+
+	for (size_t f = (size_t)(t0 * SIM_RATE / TFR);
+	     f < tr->nfr && f < (size_t)(t1 * SIM_RATE / TFR); f++)
+		s += v[f];
+	return s;
+}
+
+static double erle_between(const struct line_trace *tr, double t0, double t1)
+{
+	return sim_db(tsum(tr, tr->echo, t0, t1), tsum(tr, tr->res, t0, t1));
+}
+
+/* ---- the G.168 grid ---------------------------------------------------- */
+
+static void test_g168_grid(void **state)
+{
+	static const double erls[] = { 6, 12, 20 };
+	static const unsigned delays_ms[] = { 0, 20, 60, 100 };
+	double worst20 = 0, worst30 = 0, min_ss = 1e9;
+	int n = 0;
+
+	(void)state;
+	printf("# G.168 grid: Hoth far end -10 dBm0, 1024 taps, A-law, NLP off,"
+	       " simd=%s\n", dsp_echo_simd_name(DSP_ECHO_SIMD_AUTO));
+	printf("# model ERL delay  t20[s] t30[s] ERLE(1-3s) rx/out(1-3s)\n");
+	for (size_t m = 0; m < SIM_NMODELS; m++) {
+		for (size_t e = 0; e < 3; e++) {
+			for (size_t d = 0; d < 4; d++) {
+				struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT,
+							     DSP_ECHO_SIMD_AUTO);
+				size_t delay = delays_ms[d] * 8;
+				struct sim_result r;
+
+				if (delay + sim_models[m].len > 1024)
+					delay = 1024 - sim_models[m].len;
+				struct sim_scenario sc = {
+					.model = &sim_models[m], .delay = delay,
+					.erl_db = erls[e], .src = SIM_SRC_HOTH,
+					.dbm0 = -10, .seconds = 3.0,
+					.seed = 1234 + (int)(m * 100 + e * 10 + d),
+				};
+
+				assert_non_null(ec);
+				assert_int_equal(sim_run_conv(ec_fn, ec, &sc, &r),
+						 0);
+				dsp_echo_free(ec);
+				printf("  %-4s %4.0f %4zums %6.2f %6.2f %6.1f "
+				       "%6.1f\n", sim_models[m].name, erls[e],
+				       delay / 8, r.t20, r.t30, r.erle_ss,
+				       r.line_ss);
+				/* 30 dB ERLE over 1-3 s, 20 dB within 1 s */
+				assert_true(r.erle_ss >= 30.0);
+				assert_true(r.t20 >= 0 && r.t20 <= 1.0);
+				if (r.t20 > worst20)
+					worst20 = r.t20;
+				if (r.t30 < 0 || r.t30 > worst30)
+					worst30 = r.t30 < 0 ? 99 : r.t30;
+				if (r.erle_ss < min_ss)
+					min_ss = r.erle_ss;
+				n++;
+			}
+		}
+	}
+	printf("# %d cases: worst t20 %.2f s, worst t30 %.2f s, "
+	       "min ERLE(1-3s) %.1f dB\n", n, worst20, worst30, min_ss);
+}
+
+/* ---- SIMD variants ----------------------------------------------------- */
+
+static void test_simd_variants(void **state)
+{
+	struct sim_path *path = malloc(sizeof(*path));
+	const size_t ns = 8000;
+	int16_t *tx = malloc(ns * sizeof(int16_t));
+	int16_t *rx = malloc(ns * sizeof(int16_t));
+	int16_t *ref = malloc(ns * sizeof(int16_t));
+	int16_t *out = malloc(ns * sizeof(int16_t));
+	float href[DSP_ECHO_MAX_TAPS], h[DSP_ECHO_MAX_TAPS];
+	struct sim_talker far;
+
+	(void)state;
+	assert_non_null(path);
+	assert_non_null(tx);
+	assert_non_null(rx);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_int_equal(sim_path_init(path, &sim_models[3], 400, 6,
+				       SIM_SRC_HOTH, -10, 5), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 5), 0);
+	for (size_t i = 0; i < ns; i++) {
+		tx[i] = sim_alaw(sim_talker_next(&far));
+		rx[i] = sim_alaw(sim_path_echo(path, tx[i]));
+	}
+	sim_talker_free(&far);
+
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT, DSP_ECHO_SIMD_C);
+
+	assert_non_null(ec);
+	for (size_t i = 0; i < ns; i += 160)
+		dsp_echo_process(ec, rx + i, tx + i, ref + i, 160);
+	assert_int_equal(dsp_echo_get_taps(ec, href, DSP_ECHO_MAX_TAPS), 1024);
+	dsp_echo_free(ec);
+
+	for (int v = DSP_ECHO_SIMD_SSE2; v < DSP_ECHO_SIMD_COUNT; v++) {
+		struct dsp_echo_stats st;
+		double dn = 0, hn = 0, od = 0, on = 0;
+
+		if (!dsp_echo_simd_supported(v)) {
+			printf("# simd %s: not supported here, skipped\n",
+			       dsp_echo_simd_name(v));
+			assert_null(ec_new(DSP_ECHO_F_ADAPT, v));
+			continue;
+		}
+		ec = ec_new(DSP_ECHO_F_ADAPT, v);
+		assert_non_null(ec);
+		dsp_echo_get_stats(ec, &st);
+		assert_int_equal(st.simd, v);
+		for (size_t i = 0; i < ns; i += 160)
+			dsp_echo_process(ec, rx + i, tx + i, out + i, 160);
+		dsp_echo_get_taps(ec, h, DSP_ECHO_MAX_TAPS);
+		for (size_t i = 0; i < ns; i++) {
+			od += (double)(out[i] - ref[i]) * (out[i] - ref[i]);
+			on += (double)ref[i] * ref[i];
+		}
+		for (size_t i = 0; i < 1024; i++) {
+			dn += (double)(h[i] - href[i]) * (h[i] - href[i]);
+			hn += (double)href[i] * href[i];
+		}
+		printf("# simd %s vs c: output difference %.1f dB under the "
+		       "output, tap misfit %.2g\n", dsp_echo_simd_name(v),
+		       sim_db(on, od), sqrt(dn / hn));
+		/* float summation order differs; the filters must agree */
+		assert_true(sim_db(on, od) >= 40);
+		assert_true(sqrt(dn / hn) < 1e-3);
+		dsp_echo_free(ec);
+	}
+	free(path);
+	free(tx);
+	free(rx);
+	free(ref);
+	free(out);
+}
+
+/* ---- double talk, path change ---------------------------------------- */
+
+static void test_double_talk(void **state)
+{
+	static const struct {
+		size_t model, delay;
+		double erl;
+	} testv[] = {
+		{ 0, 160, 6 }, { 3, 480, 12 }, { 7, 800, 20 }, { 5, 0, 6 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(testv) / sizeof(testv[0]); i++) {
+		struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT,
+					     DSP_ECHO_SIMD_AUTO);
+		struct line_cfg lc = {
+			.model = testv[i].model, .delay = testv[i].delay,
+			.erl = testv[i].erl, .near_dbm0 = -10,
+			.near_on = 1.5, .near_off = 3.5, .seconds = 4.5,
+		};
+		struct line_trace tr;
+		struct dsp_echo_stats st;
+
+		assert_non_null(ec);
+		line_run(ec, &lc, &tr);
+		dsp_echo_get_stats(ec, &st);
+		double before = erle_between(&tr, 1.0, 1.5);
+		double during = erle_between(&tr, 1.5, 3.5);
+		double worst = 1e9;
+
+		for (double t = 1.5; t < 3.5; t += 0.1) {
+			double e = erle_between(&tr, t, t + 0.1);
+
+			if (e < worst)
+				worst = e;
+		}
+		double after = erle_between(&tr, 4.0, 4.5);
+
+		printf("# DT %s ERL %.0f delay %zums: ERLE before %.1f, during "
+		       "%.1f (worst 100 ms %.1f), 0.5-1 s after %.1f dB, "
+		       "dt onsets %u\n", sim_models[testv[i].model].name,
+		       testv[i].erl, testv[i].delay / 8, before, during, worst,
+		       after, st.dt_count);
+		/* equal-level double talk: no divergence, and recovery */
+		assert_true(before >= 30);
+		assert_true(worst >= 20);
+		assert_true(after >= 30);
+		assert_true(st.dt_count >= 1);
+		trace_free(&tr);
+		dsp_echo_free(ec);
+	}
+}
+
+static void test_path_change(void **state)
+{
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT, DSP_ECHO_SIMD_AUTO);
+	struct line_cfg lc = {
+		.model = 0, .delay = 160, .erl = 6,
+		.model2 = 6, .delay2 = 560, .t_change = 2.0, .seconds = 4.0,
+	};
+	struct line_trace tr;
+	struct dsp_echo_stats st;
+
+	(void)state;
+	assert_non_null(ec);
+	line_run(ec, &lc, &tr);
+	dsp_echo_get_stats(ec, &st);
+	double before = erle_between(&tr, 1.5, 2.0);
+	double tconv = -1;
+
+	for (double t = 2.0; t < 4.0; t += 0.05) {
+		if (erle_between(&tr, t, t + 0.1) >= 20) {
+			tconv = t + 0.1 - 2.0;
+			break;
+		}
+	}
+	double after = erle_between(&tr, 3.5, 4.0);
+
+	printf("# path change D.2/20ms -> D.8/70ms at 2 s: ERLE before %.1f, "
+	       "20 dB again after %.2f s, %.1f dB at 1.5-2 s after, "
+	       "changes seen %u\n", before, tconv, after, st.path_changes);
+	assert_true(before >= 30);
+	assert_true(tconv > 0 && tconv <= 1.0);
+	assert_true(after >= 25);
+	trace_free(&tr);
+	dsp_echo_free(ec);
+}
+
+/* ---- NLP and comfort noise -------------------------------------------- */
+
+static void test_nlp_tail_cng(void **state)
+{
+	static const struct {
+		size_t model, delay;
+		double erl;
+		float bg;
+	} testv[] = {
+		{ 0, 160, 6, -45 }, { 7, 800, 12, -55 }, { 4, 480, 20, -60 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(testv) / sizeof(testv[0]); i++) {
+		struct dsp_echo *ec = ec_new(DSP_ECHO_F_DEFAULT,
+					     DSP_ECHO_SIMD_AUTO);
+		struct line_cfg lc = {
+			.model = testv[i].model, .delay = testv[i].delay,
+			.erl = testv[i].erl, .far_stop = 2.0,
+			.bg_dbm0 = testv[i].bg, .seconds = 3.0,
+		};
+		struct line_trace tr;
+		double bgp = 0, worst = -1e9, act;
+
+		assert_non_null(ec);
+		line_run(ec, &lc, &tr);
+		bgp = tsum(&tr, tr.nearp, 1.0, 3.0) / (2.0 * SIM_RATE / TFR);
+		/* every 10 ms frame from 1 s (converged) to 1 s after stop */
+		for (size_t f = SIM_RATE / TFR; f < tr.nfr; f++) {
+			double d = sim_db(tr.out[f], bgp);
+
+			if (d > worst)
+				worst = d;
+		}
+		act = sim_db(tsum(&tr, tr.out, 1.0, 2.0) / 100.0, bgp);
+		double tail = sim_db(tsum(&tr, tr.out, 2.0, 2.2) / 20.0, bgp);
+		double echo = sim_db(tsum(&tr, tr.echo, 1.0, 2.0) / 100.0, bgp);
+
+		printf("# NLP %s ERL %.0f bg %.0f dBm0: echo %+.1f dB over bg; "
+		       "output vs bg: far active %+.1f dB, first 200 ms of tail "
+		       "%+.1f dB, loudest 10 ms frame %+.1f dB\n",
+		       sim_models[testv[i].model].name, testv[i].erl,
+		       testv[i].bg, echo, act, tail, worst);
+		/* no echo, no bursts: no 10 ms frame 8 dB over background */
+		assert_true(worst <= 8.0);
+		/* comfort noise matches the background (not silence) */
+		assert_true(act >= -3.0 && act <= 3.0);
+		assert_true(tail >= -3.0 && tail <= 3.0);
+		trace_free(&tr);
+		dsp_echo_free(ec);
+	}
+}
+
+static void test_quiet_near_end_passes(void **state)
+{
+	static const struct {
+		size_t model, delay;
+		double erl;
+		float near;
+	} testv[] = {
+		{ 0, 160, 6, -30 }, { 2, 480, 6, -35 }, { 7, 800, 12, -40 },
+		{ 5, 0, 20, -40 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(testv) / sizeof(testv[0]); i++) {
+		struct dsp_echo *ec = ec_new(DSP_ECHO_F_DEFAULT,
+					     DSP_ECHO_SIMD_AUTO);
+		struct line_cfg lc = {
+			.model = testv[i].model, .delay = testv[i].delay,
+			.erl = testv[i].erl, .near_dbm0 = testv[i].near,
+			.near_on = 2.0, .near_off = 3.5, .seconds = 3.5,
+		};
+		struct line_trace tr;
+
+		assert_non_null(ec);
+		line_run(ec, &lc, &tr);
+		double ratio = sim_db(tsum(&tr, tr.out, 2.05, 3.5),
+				      tsum(&tr, tr.nearp, 2.05, 3.5));
+		double echo = sim_db(tsum(&tr, tr.echo, 2.05, 3.5),
+				     tsum(&tr, tr.nearp, 2.05, 3.5));
+		double worst = 1e9;
+
+		for (double t = 2.05; t < 3.45; t += 0.1) {
+			double r = sim_db(tsum(&tr, tr.out, t, t + 0.1),
+					  tsum(&tr, tr.nearp, t, t + 0.1));
+
+			if (r < worst)
+				worst = r;
+		}
+		printf("# quiet near end %s ERL %.0f: near %.0f dBm0 (echo "
+		       "%+.1f dB over it): output/near %+.1f dB, worst 100 ms "
+		       "%+.1f dB\n", sim_models[testv[i].model].name,
+		       testv[i].erl, testv[i].near, echo, ratio, worst);
+		/* while the far end talks, quiet near-end speech is not muted */
+		assert_true(ratio >= -2.0 && ratio <= 2.0);
+		assert_true(worst >= -6.0);
+		trace_free(&tr);
+		dsp_echo_free(ec);
+	}
+}
+
+/* ---- API ------------------------------------------------------------------ */
+
+static void test_api(void **state)
+{
+	static const struct {
+		unsigned taps;
+		bool ok;
+	} testv[] = {
+		{ 0, true }, { 8, true }, { 7, false }, { 100, true },
+		{ 1024, true }, { 1025, false }, { 4096, false },
+	};
+	struct dsp_echo_cfg cfg;
+	struct dsp_echo_stats st;
+	int16_t rx[160], tx[160], out[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(testv) / sizeof(testv[0]); i++) {
+		dsp_echo_cfg_default(&cfg);
+		cfg.taps = testv[i].taps;
+		struct dsp_echo *ec = dsp_echo_alloc(&cfg);
+
+		assert_int_equal(ec != NULL, testv[i].ok);
+		dsp_echo_free(ec);
+	}
+	dsp_echo_cfg_default(&cfg);
+	cfg.simd = DSP_ECHO_SIMD_COUNT;
+	assert_null(dsp_echo_alloc(&cfg));
+	dsp_echo_free(NULL);
+
+	struct dsp_echo *ec = dsp_echo_alloc(NULL);
+
+	assert_non_null(ec);
+	assert_int_equal(dsp_echo_flags(ec), DSP_ECHO_F_DEFAULT);
+	dsp_echo_set_flags(ec, DSP_ECHO_F_ADAPT);
+	assert_int_equal(dsp_echo_flags(ec), DSP_ECHO_F_ADAPT);
+
+	/* tone disabler: transparent, bit exact */
+	for (int i = 0; i < 160; i++) {
+		rx[i] = (int16_t)(i * 97 - 7000);
+		tx[i] = (int16_t)(3000 - i * 31);
+	}
+	dsp_echo_set_disabled(ec, true);
+	assert_true(dsp_echo_disabled(ec));
+	dsp_echo_process(ec, rx, tx, out, 160);
+	assert_memory_equal(out, rx, sizeof(rx));
+	dsp_echo_set_disabled(ec, false);
+	assert_false(dsp_echo_disabled(ec));
+	dsp_echo_process(ec, rx, tx, out, 160);
+	dsp_echo_get_stats(ec, &st);
+	assert_int_equal(st.samples, 320);
+	dsp_echo_reset(ec);
+	dsp_echo_get_stats(ec, &st);
+	assert_int_equal(st.samples, 0);
+	assert_false(st.converged);
+
+	/* extreme input never produces anything out of range or NaN-driven */
+	for (int k = 0; k < 200; k++) {
+		for (int i = 0; i < 160; i++) {
+			rx[i] = (i + k) & 1 ? 32767 : -32768;
+			tx[i] = (i * 7 + k) & 2 ? 32767 : -32768;
+		}
+		dsp_echo_process(ec, rx, tx, rx, 160);
+	}
+	dsp_echo_get_stats(ec, &st);
+	assert_false(isnan(st.erle_db));
+	dsp_echo_free(ec);
+}
+
+/* Any block size gives (nearly) the same linear output as 160. */
+static void test_block_sizes(void **state)
+{
+	static const size_t sizes[] = { 1, 7, 40, 80, 161, 333 };
+	struct sim_path *path = malloc(sizeof(*path));
+	const size_t ns = 12000;
+	int16_t *tx = malloc(ns * 2), *rx = malloc(ns * 2);
+	int16_t *ref = malloc(ns * 2), *out = malloc(ns * 2);
+	struct sim_talker far;
+
+	(void)state;
+	assert_non_null(path);
+	assert_non_null(tx);
+	assert_non_null(rx);
+	assert_non_null(ref);
+	assert_non_null(out);
+	assert_int_equal(sim_path_init(path, &sim_models[1], 200, 12,
+				       SIM_SRC_HOTH, -10, 3), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 3), 0);
+	for (size_t i = 0; i < ns; i++) {
+		tx[i] = sim_alaw(sim_talker_next(&far));
+		rx[i] = sim_alaw(sim_path_echo(path, tx[i]));
+	}
+	sim_talker_free(&far);
+
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT, DSP_ECHO_SIMD_AUTO);
+
+	assert_non_null(ec);
+	for (size_t i = 0; i < ns; i += 160)
+		dsp_echo_process(ec, rx + i, tx + i, ref + i,
+				 ns - i < 160 ? ns - i : 160);
+	dsp_echo_free(ec);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		double od = 0, on = 0;
+
+		ec = ec_new(DSP_ECHO_F_ADAPT, DSP_ECHO_SIMD_AUTO);
+		assert_non_null(ec);
+		for (size_t i = 0; i < ns; i += sizes[s])
+			dsp_echo_process(ec, rx + i, tx + i, out + i,
+					 ns - i < sizes[s] ? ns - i : sizes[s]);
+		for (size_t i = 0; i < ns; i++) {
+			od += (double)(out[i] - ref[i]) * (out[i] - ref[i]);
+			on += (double)ref[i] * ref[i];
+		}
+		printf("# block size %zu vs 160: output difference %.1f dB "
+		       "under the output\n", sizes[s], sim_db(on, od));
+		assert_true(sim_db(on, od) >= 40);
+		dsp_echo_free(ec);
+	}
+	free(path);
+	free(tx);
+	free(rx);
+	free(ref);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_block_sizes),
+		cmocka_unit_test(test_simd_variants),
+		cmocka_unit_test(test_g168_grid),
+		cmocka_unit_test(test_double_talk),
+		cmocka_unit_test(test_path_change),
+		cmocka_unit_test(test_nlp_tail_cng),
+		cmocka_unit_test(test_quiet_near_end_passes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
