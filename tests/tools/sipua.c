@@ -6,8 +6,9 @@
  * UAS (always, on -l ADDR:PORT): INVITE answered by Request-URI user:
  * "486..." -> 486, "503..." -> 503, "ring..." -> 180 then 200 after -R ms,
  * anything else -> 200 with an SDP answer; ACK and BYE for known calls;
- * BYE for unknown dialogs gets 481 from the UA core; OPTIONS, MESSAGE,
- * INFO, NOTIFY -> 200. CANCEL is handled by the transaction layer (200 +
+ * BYE for unknown dialogs gets 481 from the UA core; OPTIONS is answered
+ * by the UA core (200 with Allow/Accept/Supported); MESSAGE, INFO,
+ * NOTIFY -> 200. CANCEL is handled by the transaction layer (200 +
  * 487, RFC 3261 §9.2); the call is forgotten here.
  * UAC (-c URI -n COUNT -r RATE): COUNT INVITE calls (ACK, hold -d ms,
  * BYE) or, with -M METHOD, COUNT non-INVITE requests, at RATE per second;
@@ -305,7 +306,6 @@ static bool uas_request(struct sip_ua *ua, struct sip_tsx *tsx,
 		call_del(c);
 		return true;
 	}
-	case SIP_METHOD_OPTIONS:
 	case SIP_METHOD_MESSAGE:
 	case SIP_METHOD_INFO:
 	case SIP_METHOD_NOTIFY:
