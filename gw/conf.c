@@ -405,6 +405,18 @@ bool gw_conf_section_kind(const char *section, const char *kind,
 	return true;
 }
 
+unsigned gw_conf_section_headers(const struct gw_conf *conf,
+				 const char *section)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < conf->n; i++) {
+		if (!conf->ent[i].key && !strcmp(conf->ent[i].section, section))
+			n++;
+	}
+	return n;
+}
+
 void gw_conf_section_seen(struct gw_conf *conf, const char *section)
 {
 	for (size_t i = 0; i < conf->n; i++) {

@@ -44,6 +44,9 @@ bool gw_conf_has_section(const struct gw_conf *conf, const char *section);
  */
 bool gw_conf_section_kind(const char *section, const char *kind,
 			  const char **name);
+/* How many "[section]" headers of that name the file has (0 if none). */
+unsigned gw_conf_section_headers(const struct gw_conf *conf,
+				 const char *section);
 /* Mark a whole section as known (its keys are still checked). */
 void gw_conf_section_seen(struct gw_conf *conf, const char *section);
 
