@@ -17,6 +17,9 @@
 #include "base/log.h"
 #include "gw/span.h"
 #include "gw/tdm_virt.h"
+#ifdef HAVE_DAHDI
+#include "gw/tdm_dahdi.h"
+#endif
 
 #define MOD "span"
 
