@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Non-INVITE transaction throughput of the SIP stack: sipp (UAC, scenario
+# tests/data/sipp/core_bench_nict_uac.xml: MESSAGE -> 200) drives sipua
+# (UAS, UDP, RFC 3261 default timers: every transaction stays in the
+# table for Timer J = 32 s) at increasing rates for a fixed time per step.
+# Reports per step: achieved rate, failed calls, retransmissions, and
+# sipua's CPU time per transaction (getrusage user+sys / transactions);
+# then the highest rate with zero failed and zero retransmitted
+# transactions. Ports 127.0.0.1:15400-15499.
+#   BENCH_TSX_SECS   seconds per step (default 10)
+#   BENCH_TSX_RATES  rates to try (default "5000 10000 15000 20000 25000 30000 40000")
+BUILD=${BUILD:-build}
+UA="$BUILD/tools/sipua"
+SC="$(pwd)/tests/data/sipp/core_bench_nict_uac.xml"
+SECS=${BENCH_TSX_SECS:-10}
+RATES=${BENCH_TSX_RATES:-"5000 10000 15000 20000 25000 30000 40000"}
+W="$(pwd)/$BUILD/bench-logs/sip_tsx"
+UA_PID=""
+SP_PID=""
+
+cleanup() {
+	[ -n "$SP_PID" ] && kill "$SP_PID" 2>/dev/null
+	[ -n "$UA_PID" ] && kill "$UA_PID" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+if ! command -v sipp >/dev/null 2>&1; then
+	echo "# bench_sip_tsx: sipp not installed, skipped"
+	exit 0
+fi
+if [ ! -x "$UA" ]; then
+	echo "# bench_sip_tsx: $UA not built (make BUILD=$BUILD tools)"
+	exit 1
+fi
+rm -rf "$W"
+mkdir -p "$W"
+
+echo "# SIP non-INVITE transactions/s: sipp $(sipp -v 2>/dev/null | sed -n 's/.*\(v[0-9][0-9.]*\).*/\1/p' | head -1) UAC (MESSAGE, UDP) -> sipua UAS"
+echo "# command per step: sipua -l 127.0.0.1:PORT -m 2000000 ; sipp -sf core_bench_nict_uac.xml -r RATE -rp 1000 -m RATE*$SECS -l RATE*4 -t u1"
+echo "# conditions: one sipua process (one event loop, one core), $SECS s per step, T1=500 ms, Timer J=32 s, shared $(nproc)-core host, sipp on the same host"
+printf "%-8s %-10s %-8s %-8s %-10s %-10s %s\n" "# target" "achieved" "ok" "failed" "retrans" "cpu_us/tsx" "sipua_rss_MB"
+best=0
+best_cpu=""
+port=15400
+for r in $RATES; do
+	port=$((port + 2))
+	[ $port -gt 15498 ] && port=15400
+	n=$((r * SECS))
+	log="$W/ua_$r.log"
+	"$UA" -l "127.0.0.1:$port" -m 2000000 >"$log" 2>&1 &
+	UA_PID=$!
+	i=0
+	while [ $i -lt 50 ] && ! grep -q "listening on" "$log" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	(cd "$W" && timeout $((SECS * 4 + 60)) sipp -sf "$SC" "127.0.0.1:$port" \
+		-t u1 -i 127.0.0.1 -p $((port + 1)) -r "$r" -rp 1000 -m "$n" \
+		-l $((r * 4)) -buff_size 4194304 -nostdin -timeout $((SECS * 3 + 40)) \
+		-trace_stat -stf "st_$r.csv" -fd 1 >"$W/sipp_$r.out" 2>&1) &
+	SP_PID=$!
+	wait "$SP_PID"
+	SP_PID=""
+	kill -TERM "$UA_PID" 2>/dev/null
+	wait "$UA_PID" 2>/dev/null
+	UA_PID=""
+	last=$(tail -n 1 "$W/st_$r.csv" 2>/dev/null)
+	ok=$(echo "$last" | awk -F';' '{print $16+0}')
+	ko=$(echo "$last" | awk -F';' '{print $18+0}')
+	rt=$(echo "$last" | awk -F';' '{print $58+0}')
+	rate=$(echo "$last" | awk -F';' '{printf "%.0f", $8}')
+	tsx=$(sed -n 's/.*tsx_created=\([0-9]*\).*/\1/p' "$log")
+	cpu=$(sed -n 's/.*cpu_user_us=\([0-9]*\) cpu_sys_us=\([0-9]*\).*/\1 \2/p' "$log" |
+		awk -v t="${tsx:-0}" '{ if (t > 0) printf "%.2f", ($1 + $2) / t; else print "-" }')
+	rss=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$log" | awk '{printf "%.0f", $1 / 1024}')
+	printf "%-8s %-10s %-8s %-8s %-10s %-10s %s\n" "$r" "${rate:-0}" "$ok" "$ko" "$rt" "${cpu:--}" "${rss:--}"
+	if [ "$ok" = "$n" ] && [ "$ko" = 0 ] && [ "$rt" = 0 ] && [ "${rate:-0}" -gt "$best" ]; then
+		best=$rate
+		best_cpu=$cpu
+	else
+		break
+	fi
+done
+echo "RESULT sip_tsx max_clean_rate=${best}/s cpu_us_per_tsx=${best_cpu:--} (target >= 20000/s, zero failures)"
+if [ -n "$best_cpu" ]; then
+	echo "RESULT sip_tsx one_core_capacity_estimate=$(awk -v c="$best_cpu" 'BEGIN { if (c > 0) printf "%.0f", 1e6 / c; else print "-" }')/s (1e6 / cpu_us_per_tsx)"
+fi
+exit 0
