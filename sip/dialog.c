@@ -5,10 +5,13 @@
  * early dialogs), in-dialog request checks and construction.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
+#include "sip/auth.h"
 #include "sip/dialog.h"
 #include "sip/uri.h"
 
@@ -699,4 +702,1487 @@ uint32_t sip_dialog_glare_ms(const struct sip_dialog *dlg, uint32_t rnd)
 	if (dlg->uac)
 		return 2100 + (rnd % 191) * 10;
 	return (rnd % 201) * 10;
+}
+
+/* ==== Dialog layer: INVITE sessions over the UA core ==== */
+
+#define SESS_MAX_CTSX 8
+#define SESS_SDP_TYPE "application/sdp"
+#define SESS_SUPPORTED "Supported: 100rel, timer\r\n"
+
+struct sess_ctsx {
+	struct sip_tsx *tsx;
+	enum sip_method meth;
+	bool initial; /* the session's first INVITE (or its auth/422 retries) */
+};
+
+struct sip_dialog_sess {
+	struct sip_dialog_layer *dl;
+	struct sip_dialog_sess *next;
+	struct sip_dialog *dlg;
+	enum sip_dialog_sess_state state;
+	bool uac;
+	void *user;
+
+	/* UAS: the initial INVITE */
+	struct sip_tsx *ist;
+	bool reliable;         /* our 1xx go reliably */
+	bool inv_sdp;          /* the INVITE carried an offer */
+	bool rel_offer;        /* we offered in a reliable 1xx */
+	struct sip_prack_uas pu;
+	uint16_t rel_scode;    /* the reliable 1xx being retransmitted */
+	bool rel_sdp;
+	uint32_t rel_rseq;
+	uint16_t answer_deferred;
+	struct sip_sesstimer_uas std;
+	bool acked;
+
+	/* UAC */
+	struct sip_tp_addr dst;
+	char *ruri;
+	char *base_hdrs;       /* From, To, Call-ID, Contact, Supported, Require */
+	uint32_t inv_cseq;
+	char *inv_buf;         /* our INVITE as text, parsed into inv_msg */
+	struct sip_msg *inv_msg;
+	struct sip_auth_client *auth;
+
+	/* both */
+	struct sip_sesstimer st;
+	struct sess_ctsx ctsx[SESS_MAX_CTSX];
+	uv_timer_t t_prack, t_sess, t_glare;
+	enum sip_method glare_meth;
+	unsigned open_handles;
+	bool freeing;
+};
+
+struct sip_dialog_layer {
+	struct sip_ua *ua;
+	uv_loop_t *loop;
+	struct sip_dialog_layer_cfg cfg;
+	struct sip_dialogs *set;
+	struct sip_dialog_sess *sessions;
+	unsigned nsess;
+	sip_dialog_ev_h *evh;
+	void *arg;
+	struct sip_auth_server *auth;
+	struct sip_dialog_layer_stats st;
+};
+
+const char *sip_dialog_sess_state_name(enum sip_dialog_sess_state s)
+{
+	static const char *const names[] = {
+		[SIP_SESS_CALLING] = "calling",       [SIP_SESS_INCOMING] = "incoming",
+		[SIP_SESS_EARLY] = "early",           [SIP_SESS_ESTABLISHED] = "established",
+		[SIP_SESS_TERMINATING] = "terminating", [SIP_SESS_TERMINATED] = "terminated",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+const char *sip_dialog_ev_name(enum sip_dialog_ev ev)
+{
+	static const char *const names[] = {
+		[SIP_DIALOG_EV_INCOMING] = "incoming",       [SIP_DIALOG_EV_PROGRESS] = "progress",
+		[SIP_DIALOG_EV_PRACKED] = "pracked",         [SIP_DIALOG_EV_ESTABLISHED] = "established",
+		[SIP_DIALOG_EV_REFRESHED] = "refreshed",     [SIP_DIALOG_EV_TERMINATED] = "terminated",
+	};
+	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "?";
+}
+
+enum sip_dialog_sess_state sip_dialog_sess_state(const struct sip_dialog_sess *s)
+{
+	return s->state;
+}
+
+struct sip_dialog *sip_dialog_sess_dialog(const struct sip_dialog_sess *s)
+{
+	return s->dlg;
+}
+
+const struct sip_sesstimer *sip_dialog_sess_timer(const struct sip_dialog_sess *s)
+{
+	return &s->st;
+}
+
+bool sip_dialog_sess_is_uac(const struct sip_dialog_sess *s)
+{
+	return s->uac;
+}
+
+void sip_dialog_sess_set_user(struct sip_dialog_sess *s, void *user)
+{
+	s->user = user;
+}
+
+void *sip_dialog_sess_user(const struct sip_dialog_sess *s)
+{
+	return s->user;
+}
+
+void sip_dialog_layer_stats(const struct sip_dialog_layer *dl, struct sip_dialog_layer_stats *st)
+{
+	*st = dl->st;
+}
+
+unsigned sip_dialog_layer_sessions(const struct sip_dialog_layer *dl)
+{
+	return dl->nsess;
+}
+
+static const char *sess_id(const struct sip_dialog_sess *s)
+{
+	return s->dlg ? s->dlg->call_id : "-";
+}
+
+#define SLOG(lvl, s, ...) log_msg((lvl), "dialog", sess_id(s), __VA_ARGS__)
+
+/* Our Contact URI for transport tp: sip:user@ip:port[;transport=tcp]. */
+static int layer_contact(struct sip_dialog_layer *dl, enum sip_tp tp, char *buf, size_t sz)
+{
+	struct sockaddr_storage sa;
+	char hp[80];
+	int n;
+
+	if (sip_transp_laddr(sip_ua_transp(dl->ua), tp, AF_UNSPEC, &sa) ||
+	    sip_sa_print(&sa, hp, sizeof(hp)))
+		return EAFNOSUPPORT;
+	n = snprintf(buf, sz, "sip:%s@%s%s", dl->cfg.user ? dl->cfg.user : "pstngw", hp,
+		     tp == SIP_TP_TCP ? ";transport=tcp" : "");
+	return n < 0 || (size_t)n >= sz ? ENOSPC : 0;
+}
+
+/* Next hop of an in-dialog request: a numeric host (no DNS here). */
+static int uri_dst(const char *uri, enum sip_tp deftp, struct sip_tp_addr *dst)
+{
+	struct pl u = pl_from_str(uri);
+	struct sip_uri du;
+	struct pl tpv;
+	char host[64];
+	struct sip_tp_addr d = { .tp = deftp };
+
+	if (sip_uri_decode(&du, &u) || (du.scheme != SIP_URI_SIP && du.scheme != SIP_URI_SIPS))
+		return EINVAL;
+	if (!sip_uri_param(&du, "maddr", &tpv) && tpv.l) {
+		if (pl_strcpy(&tpv, host, sizeof(host)))
+			return EINVAL;
+	} else if (pl_strcpy(&du.host, host, sizeof(host))) {
+		return EINVAL;
+	}
+	if (!sip_uri_param(&du, "transport", &tpv) && sip_tp_parse(&tpv, &d.tp))
+		return EINVAL;
+	if (sip_sa_set(&d.peer, host, du.port ? du.port : 5060))
+		return EINVAL;
+	*dst = d;
+	return 0;
+}
+
+static void ctsx_add(struct sip_dialog_sess *s, struct sip_tsx *tsx, enum sip_method m,
+		     bool initial)
+{
+	for (unsigned i = 0; i < SESS_MAX_CTSX; i++) {
+		if (!s->ctsx[i].tsx) {
+			s->ctsx[i] = (struct sess_ctsx){ tsx, m, initial };
+			return;
+		}
+	}
+	/* table full: stop listening to it rather than lose track */
+	sip_tsx_detach(tsx);
+}
+
+static struct sess_ctsx *ctsx_find(struct sip_dialog_sess *s, const struct sip_tsx *tsx)
+{
+	for (unsigned i = 0; i < SESS_MAX_CTSX; i++) {
+		if (s->ctsx[i].tsx == tsx)
+			return &s->ctsx[i];
+	}
+	return NULL;
+}
+
+static void sess_handle_closed(uv_handle_t *h)
+{
+	struct sip_dialog_sess *s = h->data;
+
+	if (--s->open_handles == 0) {
+		free(s->ruri);
+		free(s->base_hdrs);
+		free(s->inv_buf);
+		free(s->inv_msg);
+		free(s->auth);
+		free(s);
+	}
+}
+
+/* Unlink s, forget its transactions and dialog, free it (after the timers close). */
+static void sess_free(struct sip_dialog_sess *s)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	struct sip_dialog_sess **pp;
+
+	if (s->freeing)
+		return;
+	s->freeing = true;
+	for (pp = &dl->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			dl->nsess--;
+			break;
+		}
+	}
+	for (unsigned i = 0; i < SESS_MAX_CTSX; i++) {
+		if (s->ctsx[i].tsx)
+			sip_tsx_detach(s->ctsx[i].tsx);
+		s->ctsx[i].tsx = NULL;
+	}
+	if (s->ist)
+		sip_tsx_set_handlers(s->ist, NULL, NULL, NULL);
+	if (s->dlg) {
+		s->dlg->user = NULL;
+		if (s->uac && s->dlg->state == SIP_DIALOG_EARLY) {
+			struct pl cid = pl_from_str(s->dlg->call_id);
+			struct pl lt = pl_from_str(s->dlg->local_tag);
+
+			/* forks of this INVITE that stayed early go too */
+			sip_dialog_destroy(s->dlg);
+			sip_dialogs_uac_fail(dl->set, &cid, &lt);
+		} else {
+			sip_dialog_destroy(s->dlg);
+		}
+		s->dlg = NULL;
+	}
+	uv_close((uv_handle_t *)&s->t_prack, sess_handle_closed);
+	uv_close((uv_handle_t *)&s->t_sess, sess_handle_closed);
+	uv_close((uv_handle_t *)&s->t_glare, sess_handle_closed);
+}
+
+/* The session is over: tell the owner once, then free it. */
+static void sess_end(struct sip_dialog_sess *s, uint16_t scode)
+{
+	struct sip_dialog_layer *dl = s->dl;
+
+	if (s->state == SIP_SESS_TERMINATED || s->freeing)
+		return;
+	s->state = SIP_SESS_TERMINATED;
+	dl->st.terminated++;
+	SLOG(LOGL_INFO, s, "session ended (%u)", scode);
+	if (dl->evh)
+		dl->evh(s, SIP_DIALOG_EV_TERMINATED, scode, dl->arg);
+	sess_free(s);
+}
+
+static void ev(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode)
+{
+	if (s->dl->evh && !s->freeing)
+		s->dl->evh(s, e, scode, s->dl->arg);
+}
+
+static void t_sess_cb(uv_timer_t *t);
+static void t_prack_cb(uv_timer_t *t);
+static void t_glare_cb(uv_timer_t *t);
+
+static struct sip_dialog_sess *sess_new(struct sip_dialog_layer *dl, bool uac)
+{
+	struct sip_dialog_sess *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->dl = dl;
+	s->uac = uac;
+	if (sip_sesstimer_init(&s->st, &dl->cfg.timer)) {
+		free(s);
+		return NULL;
+	}
+	uv_timer_init(dl->loop, &s->t_prack);
+	uv_timer_init(dl->loop, &s->t_sess);
+	uv_timer_init(dl->loop, &s->t_glare);
+	s->t_prack.data = s->t_sess.data = s->t_glare.data = s;
+	s->open_handles = 3;
+	s->next = dl->sessions;
+	dl->sessions = s;
+	dl->nsess++;
+	return s;
+}
+
+/* (Re)arm the session timer from the negotiated interval (RFC 4028 §10). */
+static void sess_timer_arm(struct sip_dialog_sess *s)
+{
+	uint64_t ms;
+
+	uv_timer_stop(&s->t_sess);
+	if (sip_sesstimer_next(&s->st, &ms) != SIP_SESSTIMER_NONE) {
+		uv_timer_start(&s->t_sess, t_sess_cb, ms, 0);
+		SLOG(LOGL_DEBUG, s, "session timer %u s, %s in %llu ms", s->st.interval,
+		     s->st.we_refresh ? "refresh" : "expiry", (unsigned long long)ms);
+	}
+}
+
+/* ---- sending ---- */
+
+static void sess_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err, void *arg);
+
+/*
+ * Send an in-dialog request built by sip_dialog_request. extra: more
+ * header lines. sdp: attach our SDP. Undoes the dialog's pending flags when
+ * it cannot be sent.
+ */
+static int sess_send(struct sip_dialog_sess *s, enum sip_method m, bool sdp, const char *extra)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	struct sip_dialog *dlg = s->dlg;
+	struct sip_dialog_req rq;
+	struct sip_tp_addr dst;
+	struct sip_tsx *tsx = NULL;
+	struct sip_buf hb;
+	const char *body = sdp ? dl->cfg.sdp : NULL;
+	bool was_inv = dlg->inv_client, was_off = dlg->oa_local, was_rem = dlg->oa_remote;
+	int err;
+
+	if (!body)
+		sdp = false;
+	sip_buf_init(&hb, 16384);
+	err = sip_dialog_request(dlg, m, sdp, &rq, &hb);
+	if (err)
+		goto out;
+	if (extra)
+		sip_buf_str(&hb, extra);
+	err = sip_buf_err(&hb);
+	if (!err)
+		err = uri_dst(rq.next_hop, s->uac ? s->dst.tp : SIP_TP_UDP, &dst);
+	if (!err && !s->uac && s->ist == NULL && dst.tp == SIP_TP_UDP)
+		dst.lsock = 0;
+	if (err)
+		goto undo;
+	if (m == SIP_METHOD_ACK)
+		err = sip_ua_send_ack(dl->ua, &dst, rq.ruri, hb.p, sdp ? SESS_SDP_TYPE : NULL, body,
+				      body ? strlen(body) : 0);
+	else
+		err = sip_ua_request(dl->ua, &tsx, &dst, sip_method_name(m), rq.ruri, hb.p,
+				     sdp ? SESS_SDP_TYPE : NULL, body, body ? strlen(body) : 0,
+				     sess_resp_h, s);
+	if (err)
+		goto undo;
+	if (tsx)
+		ctsx_add(s, tsx, m, false);
+	goto out;
+undo:
+	dlg->inv_client = was_inv;
+	dlg->oa_local = was_off;
+	dlg->oa_remote = was_rem;
+	SLOG(LOGL_WARN, s, "cannot send %s: %s", sip_method_name(m), strerror(err));
+out:
+	sip_buf_free(&hb);
+	return err;
+}
+
+/* re-INVITE or UPDATE refreshing the session (and its timer). */
+static int sess_refresh(struct sip_dialog_sess *s, enum sip_method m)
+{
+	char hdrs[256];
+	size_t off;
+	int err;
+
+	if (s->state != SIP_SESS_ESTABLISHED || !s->dlg)
+		return EINVAL;
+	off = (size_t)snprintf(hdrs, sizeof(hdrs), "%s", SESS_SUPPORTED);
+	if (s->st.cfg.enabled)
+		sip_sesstimer_uac_hdrs(&s->st, hdrs + off, sizeof(hdrs) - off);
+	err = sess_send(s, m, m == SIP_METHOD_INVITE, hdrs);
+	if (!err) {
+		if (m == SIP_METHOD_INVITE)
+			s->dl->st.reinvite_tx++;
+		else
+			s->dl->st.update_tx++;
+	}
+	return err;
+}
+
+int sip_dialog_sess_reinvite(struct sip_dialog_sess *s)
+{
+	return sess_refresh(s, SIP_METHOD_INVITE);
+}
+
+int sip_dialog_sess_update(struct sip_dialog_sess *s)
+{
+	return sess_refresh(s, SIP_METHOD_UPDATE);
+}
+
+/* ---- UAS side ---- */
+
+static void ist_cancel_h(struct sip_tsx *tsx, const struct sip_msg *cancel, void *arg)
+{
+	struct sip_dialog_sess *s = arg;
+
+	(void)tsx;
+	(void)cancel;
+	/* the transaction layer sends 487; the early dialog ends with it */
+	s->ist = NULL;
+	uv_timer_stop(&s->t_prack);
+	if (s->dlg)
+		sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, 487, false);
+	sess_end(s, 487);
+}
+
+static void ist_term_h(struct sip_tsx *tsx, int err, void *arg)
+{
+	struct sip_dialog_sess *s = arg;
+
+	(void)tsx;
+	s->ist = NULL;
+	SLOG(LOGL_WARN, s, "INVITE transaction ended: %s", strerror(err));
+	sess_end(s, 500);
+}
+
+/* Send a response in the initial INVITE transaction. */
+static int ist_reply(struct sip_dialog_sess *s, uint16_t scode, const char *reason,
+		     const char *hdrs, bool sdp)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	struct sip_reply_opt o = {
+		.to_tag = s->dlg->local_tag,
+		.record_route = scode < 300,
+		.hdrs = hdrs,
+	};
+
+	if (sdp && dl->cfg.sdp) {
+		o.ctype = SESS_SDP_TYPE;
+		o.body = dl->cfg.sdp;
+		o.body_len = strlen(dl->cfg.sdp);
+	}
+	return sip_ua_reply(dl->ua, s->ist, NULL, scode, reason, &o);
+}
+
+/* Send (or resend) the reliable 1xx with RSeq rel_rseq. */
+static int rel1xx_send(struct sip_dialog_sess *s)
+{
+	char hdrs[300];
+
+	snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\nRequire: 100rel\r\nRSeq: %u\r\n" SESS_SUPPORTED,
+		 s->dlg->local_contact, s->rel_rseq);
+	return ist_reply(s, s->rel_scode, NULL, hdrs, s->rel_sdp);
+}
+
+int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp)
+{
+	char hdrs[300];
+	uint32_t rseq, retx;
+	int err;
+
+	if (s->uac || !s->ist || s->state != SIP_SESS_INCOMING || scode <= 100 || scode >= 200)
+		return EINVAL;
+	if (!s->dl->cfg.sdp)
+		sdp = false;
+	if (!s->reliable) {
+		snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n" SESS_SUPPORTED,
+			 s->dlg->local_contact);
+		/* an SDP in an unreliable 1xx is a preview, not the answer */
+		return ist_reply(s, scode, NULL, hdrs, sdp);
+	}
+	err = sip_prack_uas_send(&s->pu, sdp, &rseq, &retx);
+	if (err)
+		return err;
+	s->rel_scode = scode;
+	s->rel_sdp = sdp;
+	s->rel_rseq = rseq;
+	err = rel1xx_send(s);
+	if (err) {
+		s->pu.pending = false;
+		return err;
+	}
+	if (sdp && !s->inv_sdp)
+		s->rel_offer = true;
+	sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, sdp);
+	uv_timer_start(&s->t_prack, t_prack_cb, retx, 0);
+	s->dl->st.rel1xx_tx++;
+	SLOG(LOGL_INFO, s, "reliable %u sent, RSeq %u", scode, rseq);
+	return 0;
+}
+
+static void t_prack_cb(uv_timer_t *t)
+{
+	struct sip_dialog_sess *s = t->data;
+	uint32_t retx;
+	int err;
+
+	if (!s->ist)
+		return;
+	err = sip_prack_uas_timer(&s->pu, &retx);
+	if (err == ETIMEDOUT) {
+		/* RFC 3262 §3: no PRACK within 64*T1: reject the INVITE */
+		s->dl->st.prack_timeout++;
+		SLOG(LOGL_WARN, s, "no PRACK for RSeq %u: rejecting", s->rel_rseq);
+		ist_reply(s, 504, "No PRACK", NULL, false);
+		s->ist = NULL;
+		sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, 504, false);
+		sess_end(s, 504);
+		return;
+	}
+	if (err)
+		return;
+	s->dl->st.rel1xx_retx++;
+	rel1xx_send(s);
+	uv_timer_start(&s->t_prack, t_prack_cb, retx, 0);
+}
+
+int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	char hdrs[512];
+	size_t off;
+	bool sdp;
+	int err;
+
+	if (s->uac || !s->ist || s->state != SIP_SESS_INCOMING || scode < 200 || scode > 699)
+		return EINVAL;
+	if (scode >= 300) {
+		err = ist_reply(s, scode, NULL, NULL, false);
+		s->ist = NULL;
+		uv_timer_stop(&s->t_prack);
+		sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, false);
+		sess_end(s, scode);
+		return err;
+	}
+	if (!sip_prack_uas_final_allowed(&s->pu, true)) {
+		/* RFC 3262 §3: the 2xx waits for the PRACK of the 1xx with SDP */
+		s->answer_deferred = scode;
+		SLOG(LOGL_INFO, s, "2xx deferred until PRACK");
+		return 0;
+	}
+	s->answer_deferred = 0;
+	/* answer an open offer; offer ourselves if nothing was exchanged */
+	sdp = s->dlg->oa_remote || (!s->inv_sdp && !s->rel_offer);
+	off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n" SESS_SUPPORTED,
+			       s->dlg->local_contact);
+	sip_sesstimer_uas_hdrs(&s->std, hdrs + off, sizeof(hdrs) - off);
+	err = ist_reply(s, scode, NULL, hdrs, sdp);
+	if (err) {
+		SLOG(LOGL_WARN, s, "cannot send %u: %s", scode, strerror(err));
+		return err;
+	}
+	s->ist = NULL;
+	uv_timer_stop(&s->t_prack);
+	sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, sdp && dl->cfg.sdp);
+	sip_sesstimer_uas_commit(&s->st, &s->std);
+	s->state = SIP_SESS_ESTABLISHED;
+	sess_timer_arm(s);
+	SLOG(LOGL_INFO, s, "answered %u%s", scode, s->st.interval ? " with session timer" : "");
+	return 0;
+}
+
+static uint16_t uas_auth(struct sip_dialog_layer *dl, const struct sip_msg *req, char *hdr,
+			 size_t sz)
+{
+	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_AUTHORIZATION);
+	struct sip_auth_cred c;
+	uint64_t now = (uint64_t)time(NULL);
+	bool stale = false;
+	int err;
+	size_t n;
+
+	if (h) {
+		if (sip_auth_cred_parse(&h->val, &c))
+			return 400;
+		err = sip_auth_server_verify(dl->auth, &c, &req->method, &req->ruri_pl, &req->body,
+					     dl->cfg.auth_password, NULL, now);
+		if (!err && (!dl->cfg.auth_user || !strcmp(c.username, dl->cfg.auth_user))) {
+			dl->st.auth_ok++;
+			return 0;
+		}
+		if (err != ETIMEDOUT) {
+			dl->st.auth_fail++;
+			return 403;
+		}
+		stale = true;
+	}
+	n = (size_t)snprintf(hdr, sz, "WWW-Authenticate: ");
+	if (n >= sz || sip_auth_server_challenge(dl->auth, now, SIP_AUTH_MD5, stale, hdr + n, sz - n - 2))
+		return 500;
+	strcat(hdr, "\r\n");
+	dl->st.auth_challenge_tx++;
+	return 401;
+}
+
+static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const struct sip_msg *req,
+		       const struct sip_tp_addr *src)
+{
+	struct sip_dialog_sess *s = NULL;
+	struct sip_reply_opt o = { .to_tag = NULL };
+	struct sip_sess_expires se;
+	struct sip_sesstimer probe;
+	char hdr[1024], tag[24], contact[160];
+	uint32_t minse = 0;
+	bool has_se, has_minse;
+	uint16_t sc = 0;
+	const char *reason = NULL;
+	int err;
+
+	if (dl->auth) {
+		sc = uas_auth(dl, req, hdr, sizeof(hdr));
+		if (sc) {
+			o.hdrs = sc == 401 ? hdr : NULL;
+			goto reject;
+		}
+	}
+	switch (sip_prack_uas_decide(dl->cfg.prack, sip_msg_has_tag(req, SIP_HDR_SUPPORTED, "100rel"),
+				     sip_msg_has_tag(req, SIP_HDR_REQUIRE, "100rel"))) {
+	case SIP_PRACK_REJECT_420:
+		sc = 420;
+		o.hdrs = "Unsupported: 100rel\r\n";
+		goto reject;
+	case SIP_PRACK_REJECT_421:
+		sc = 421;
+		o.hdrs = "Require: 100rel\r\n";
+		goto reject;
+	default:
+		break;
+	}
+	err = sip_sesstimer_msg_se(req, &se);
+	has_se = !err;
+	if (err == EINVAL) {
+		sc = 400;
+		reason = "Bad Session-Expires";
+		goto reject;
+	}
+	err = sip_msg_min_se(req, &minse);
+	has_minse = !err;
+	if (err && err != ENOENT) {
+		sc = 400;
+		reason = "Bad Min-SE";
+		goto reject;
+	}
+	if (sip_sesstimer_init(&probe, &dl->cfg.timer)) {
+		sc = 500;
+		goto reject;
+	}
+
+	s = sess_new(dl, false);
+	if (!s) {
+		sc = 500;
+		goto reject;
+	}
+	sip_sesstimer_uas_decide(&s->st, has_se, &se, has_minse, minse,
+				 sip_msg_has_tag(req, SIP_HDR_SUPPORTED, SIP_SESSTIMER_TAG), &s->std);
+	if (s->std.scode == 422) {
+		dl->st.st_422_tx++;
+		sc = 422;
+		sip_sesstimer_uas_hdrs(&s->std, hdr, sizeof(hdr));
+		o.hdrs = hdr;
+		goto reject;
+	}
+	sip_tsx_token(tag, sizeof(tag));
+	err = layer_contact(dl, src->tp, contact, sizeof(contact));
+	if (!err)
+		err = sip_dialog_uas_create(dl->set, req, tag, contact, src->tp == SIP_TP_TLS, &s->dlg);
+	if (err) {
+		sc = err == EINVAL ? 400 : 500;
+		goto reject;
+	}
+	s->dlg->user = s;
+	s->ist = tsx;
+	sip_tsx_set_handlers(tsx, ist_cancel_h, ist_term_h, s);
+	s->reliable = sip_prack_uas_decide(dl->cfg.prack,
+					   sip_msg_has_tag(req, SIP_HDR_SUPPORTED, "100rel"),
+					   sip_msg_has_tag(req, SIP_HDR_REQUIRE, "100rel")) ==
+		      SIP_PRACK_USE_RELIABLE;
+	s->inv_sdp = sip_dialog_msg_has_sdp(req);
+	sip_prack_uas_init(&s->pu, req->cseq.num, arc4random(), dl->cfg.t1);
+	s->state = SIP_SESS_INCOMING;
+	dl->st.sess_uas++;
+	SLOG(LOGL_INFO, s, "incoming INVITE %.*s%s", (int)req->ruri_pl.l, req->ruri_pl.p,
+	     s->reliable ? " (100rel)" : "");
+	ev(s, SIP_DIALOG_EV_INCOMING, 0);
+	return true;
+reject:
+	sip_ua_reply(dl->ua, tsx, req, sc, reason, &o);
+	if (s)
+		sess_free(s);
+	return true;
+}
+
+/* A request inside one of our dialogs (UAS role for this transaction). */
+static bool in_dialog(struct sip_dialog_sess *s, struct sip_tsx *tsx, const struct sip_msg *req)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	struct sip_dialog *dlg = s->dlg;
+	struct sip_reply_opt o = { .to_tag = NULL };
+	char hdrs[600], ra_hdr[40];
+	uint32_t ra;
+	uint16_t sc;
+	bool sdp_out = false;
+	size_t off;
+
+	sc = sip_dialog_rx_request(dlg, req, &ra);
+	if (req->meth == SIP_METHOD_ACK) {
+		if (!s->uac && !s->acked && req->cseq.num == dlg->rinvite_cseq &&
+		    s->state == SIP_SESS_ESTABLISHED) {
+			s->acked = true;
+			dl->st.established++;
+			ev(s, SIP_DIALOG_EV_ESTABLISHED, 200);
+		}
+		return true;
+	}
+	if (sc) {
+		if (sc == 491)
+			dl->st.glare_491_tx++;
+		else if (sc == 500 && ra)
+			dl->st.retry_500++;
+		else if (sc == 500)
+			dl->st.cseq_500++;
+		else if (sc == 481)
+			dl->st.req_481++;
+		if (ra) {
+			snprintf(ra_hdr, sizeof(ra_hdr), "Retry-After: %u\r\n", ra);
+			o.hdrs = ra_hdr;
+		}
+		sip_ua_reply(dl->ua, tsx, req, sc, NULL, &o);
+		return true;
+	}
+	switch (req->meth) {
+	case SIP_METHOD_BYE:
+		dl->st.bye_rx++;
+		sip_ua_reply(dl->ua, tsx, req, 200, NULL, NULL);
+		if (s->ist) {
+			/* BYE in an early dialog: the INVITE gets 487 (§15.1.2) */
+			ist_reply(s, 487, NULL, NULL, false);
+			s->ist = NULL;
+		}
+		sess_end(s, 0);
+		return true;
+	case SIP_METHOD_PRACK: {
+		struct sip_rack rack;
+
+		if (s->uac || !s->ist) {
+			dl->st.prack_481++;
+			sip_ua_reply(dl->ua, tsx, req, 481, NULL, NULL);
+			return true;
+		}
+		if (sip_msg_rack(req, &rack)) {
+			sip_ua_reply(dl->ua, tsx, req, 400, "Bad RAck", NULL);
+			return true;
+		}
+		if (sip_prack_uas_prack(&s->pu, &rack)) {
+			dl->st.prack_481++;
+			sip_ua_reply(dl->ua, tsx, req, 481, NULL, NULL);
+			return true;
+		}
+		dl->st.prack_rx++;
+		uv_timer_stop(&s->t_prack);
+		/* an offer in the PRACK is answered in its 200 */
+		sdp_out = dlg->oa_remote && dl->cfg.sdp;
+		if (sdp_out) {
+			o.ctype = SESS_SDP_TYPE;
+			o.body = dl->cfg.sdp;
+			o.body_len = strlen(dl->cfg.sdp);
+		}
+		sip_ua_reply(dl->ua, tsx, req, 200, NULL, &o);
+		sip_dialog_tx_response(dlg, SIP_METHOD_PRACK, 200, sdp_out);
+		ev(s, SIP_DIALOG_EV_PRACKED, 200);
+		if (s->answer_deferred && !s->freeing)
+			sip_dialog_sess_answer(s, s->answer_deferred);
+		return true;
+	}
+	case SIP_METHOD_INVITE:
+	case SIP_METHOD_UPDATE: {
+		struct sip_sess_expires se;
+		struct sip_sesstimer_uas d;
+		uint32_t minse = 0;
+		bool has_se, has_minse;
+		int err;
+
+		if (req->meth == SIP_METHOD_INVITE)
+			dl->st.reinvite_rx++;
+		else
+			dl->st.update_rx++;
+		err = sip_sesstimer_msg_se(req, &se);
+		has_se = !err;
+		has_minse = !sip_msg_min_se(req, &minse);
+		sip_sesstimer_uas_decide(&s->st, has_se, &se, has_minse, minse,
+					 sip_msg_has_tag(req, SIP_HDR_SUPPORTED, SIP_SESSTIMER_TAG),
+					 &d);
+		if (err == EINVAL || d.scode == 422) {
+			sc = err == EINVAL ? 400 : 422;
+			if (sc == 422) {
+				dl->st.st_422_tx++;
+				sip_sesstimer_uas_hdrs(&d, hdrs, sizeof(hdrs));
+				o.hdrs = hdrs;
+			}
+			sip_ua_reply(dl->ua, tsx, req, sc, NULL, &o);
+			sip_dialog_tx_response(dlg, req->meth, sc, false);
+			return true;
+		}
+		/* answer an offer; a re-INVITE without one gets our offer */
+		sdp_out = dl->cfg.sdp &&
+			  (dlg->oa_remote || (req->meth == SIP_METHOD_INVITE && !dlg->oa_local));
+		off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n" SESS_SUPPORTED,
+				       dlg->local_contact);
+		sip_sesstimer_uas_hdrs(&d, hdrs + off, sizeof(hdrs) - off);
+		o.hdrs = hdrs;
+		if (sdp_out) {
+			o.ctype = SESS_SDP_TYPE;
+			o.body = dl->cfg.sdp;
+			o.body_len = strlen(dl->cfg.sdp);
+		}
+		if (sip_ua_reply(dl->ua, tsx, req, 200, NULL, &o)) {
+			sip_dialog_tx_response(dlg, req->meth, 500, false);
+			return true;
+		}
+		sip_dialog_tx_response(dlg, req->meth, 200, sdp_out);
+		sip_sesstimer_uas_commit(&s->st, &d);
+		if (d.interval)
+			dl->st.st_refresh++;
+		dl->st.refresh_ok++;
+		sess_timer_arm(s);
+		SLOG(LOGL_INFO, s, "%.*s answered 200", (int)req->method.l, req->method.p);
+		ev(s, SIP_DIALOG_EV_REFRESHED, 200);
+		return true;
+	}
+	default:
+		sip_ua_reply(dl->ua, tsx, req, 200, NULL, NULL);
+		return true;
+	}
+}
+
+static bool layer_req_h(struct sip_ua *ua, struct sip_tsx *tsx, const struct sip_msg *req,
+			const struct sip_tp_addr *src, void *arg)
+{
+	struct sip_dialog_layer *dl = arg;
+	struct sip_dialog *dlg;
+
+	(void)ua;
+	if (pl_isset(&req->to.tag) && req->to.tag.l) {
+		dlg = sip_dialogs_match_req(dl->set, req);
+		if (!dlg || !dlg->user) {
+			if (req->meth != SIP_METHOD_ACK)
+				dl->st.req_481++;
+			return false; /* not ours: the UA core answers 481 */
+		}
+		if (req->meth != SIP_METHOD_ACK && !tsx)
+			return false;
+		return in_dialog(dlg->user, tsx, req);
+	}
+	if (req->meth == SIP_METHOD_INVITE && tsx)
+		return uas_invite(dl, tsx, req, src);
+	return false;
+}
+
+/* The UA core gave up retransmitting our 2xx: no ACK came (§13.3.1.4). */
+static void layer_ack_timeout_h(const struct sip_msg *resp2xx, void *arg)
+{
+	struct sip_dialog_layer *dl = arg;
+	struct sip_dialog *dlg;
+	struct sip_dialog_sess *s;
+
+	/* for our 2xx, the local tag is the To tag */
+	dlg = sip_dialogs_find(dl->set, &resp2xx->call_id, &resp2xx->to.tag, &resp2xx->from.tag);
+	if (!dlg || !dlg->user)
+		return;
+	s = dlg->user;
+	SLOG(LOGL_WARN, s, "no ACK for our 2xx: BYE");
+	sip_dialog_sess_bye(s);
+}
+
+/* ---- UAC side ---- */
+
+/* Build and send our INVITE (first one, or after 401/407/422). */
+static int uac_send_invite(struct sip_dialog_sess *s, const char *auth_hdr)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	const char *body = dl->cfg.sdp;
+	size_t blen = body ? strlen(body) : 0;
+	struct sip_tsx *tsx = NULL;
+	struct sip_buf hb, tb;
+	char st[128];
+	int err;
+
+	sip_buf_init(&hb, 16384);
+	sip_buf_init(&tb, 65536);
+	sip_buf_str(&hb, s->base_hdrs);
+	sip_buf_printf(&hb, "CSeq: %u INVITE\r\n", s->inv_cseq);
+	if (s->st.cfg.enabled && !sip_sesstimer_uac_hdrs(&s->st, st, sizeof(st)))
+		sip_buf_str(&hb, st);
+	if (auth_hdr)
+		sip_buf_str(&hb, auth_hdr);
+	err = sip_buf_err(&hb);
+	if (err)
+		goto out;
+	/* our own parsed copy of the request, for the dialog (Via aside) */
+	sip_buf_printf(&tb,
+		       "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKlocal\r\n"
+		       "Max-Forwards: 70\r\n%s",
+		       s->ruri, hb.p);
+	if (body)
+		sip_buf_printf(&tb, "Content-Type: " SESS_SDP_TYPE "\r\n");
+	sip_buf_printf(&tb, "Content-Length: %zu\r\n\r\n", blen);
+	if (body)
+		sip_buf_str(&tb, body);
+	err = sip_buf_err(&tb);
+	if (err)
+		goto out;
+	if (!s->inv_msg)
+		s->inv_msg = malloc(sizeof(*s->inv_msg));
+	if (!s->inv_msg) {
+		err = ENOMEM;
+		goto out;
+	}
+	free(s->inv_buf);
+	s->inv_buf = tb.p;
+	tb.p = NULL;
+	tb.size = tb.len = 0;
+	err = sip_msg_decode(s->inv_msg, s->inv_buf, strlen(s->inv_buf));
+	if (err)
+		goto out;
+	err = sip_ua_request(dl->ua, &tsx, &s->dst, "INVITE", s->ruri, hb.p,
+			     body ? SESS_SDP_TYPE : NULL, body, blen, sess_resp_h, s);
+	if (err)
+		goto out;
+	ctsx_add(s, tsx, SIP_METHOD_INVITE, true);
+out:
+	sip_buf_free(&hb);
+	sip_buf_free(&tb);
+	return err;
+}
+
+int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp, const char *uri,
+		       const struct sip_tp_addr *dst)
+{
+	struct sip_dialog_sess *s;
+	struct sip_buf b;
+	char contact[160], cid[40], tag[24], from[200];
+	struct sockaddr_storage sa;
+	char hp[80];
+	int err;
+
+	if (!uri || !dst)
+		return EINVAL;
+	err = layer_contact(dl, dst->tp, contact, sizeof(contact));
+	if (err)
+		return err;
+	if (sip_transp_laddr(sip_ua_transp(dl->ua), dst->tp, AF_UNSPEC, &sa) ||
+	    sip_sa_print(&sa, hp, sizeof(hp)))
+		return EAFNOSUPPORT;
+	s = sess_new(dl, true);
+	if (!s)
+		return ENOMEM;
+	s->dst = *dst;
+	s->state = SIP_SESS_CALLING;
+	s->inv_cseq = 1;
+	s->ruri = strdup(uri);
+	sip_tsx_token(cid, sizeof(cid));
+	sip_tsx_token(tag, sizeof(tag));
+	snprintf(from, sizeof(from), "sip:%s@%s", dl->cfg.user ? dl->cfg.user : "pstngw", hp);
+	sip_buf_init(&b, 4096);
+	sip_buf_printf(&b, "From: <%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nContact: <%s>\r\n" SESS_SUPPORTED,
+		       from, tag, uri, cid, contact);
+	if (dl->cfg.prack == SIP_PRACK_REQUIRED)
+		sip_buf_str(&b, "Require: 100rel\r\n");
+	if (sip_buf_err(&b) || !s->ruri) {
+		sip_buf_free(&b);
+		sess_free(s);
+		return ENOMEM;
+	}
+	s->base_hdrs = b.p;
+	if (dl->cfg.cred_user) {
+		s->auth = calloc(1, sizeof(*s->auth));
+		if (!s->auth || sip_auth_client_init(s->auth, dl->cfg.cred_user,
+						     dl->cfg.cred_password ? dl->cfg.cred_password : "",
+						     NULL)) {
+			sess_free(s);
+			return ENOMEM;
+		}
+	}
+	err = uac_send_invite(s, NULL);
+	if (err) {
+		sess_free(s);
+		return err;
+	}
+	dl->st.sess_uac++;
+	if (sp)
+		*sp = s;
+	return 0;
+}
+
+/* ACK our INVITE's 2xx in dialog dlg (answering an offer in it if needed). */
+static void uac_ack(struct sip_dialog_sess *s, struct sip_dialog *dlg)
+{
+	struct sip_dialog *keep = s->dlg;
+
+	s->dlg = dlg;
+	sess_send(s, SIP_METHOD_ACK, dlg->oa_remote, NULL);
+	s->dlg = keep;
+}
+
+/* Send PRACK for the reliable 1xx rsp in dialog dlg (RFC 3262 §4). */
+static void uac_prack(struct sip_dialog_sess *s, struct sip_dialog *dlg, uint32_t rseq,
+		      const struct sip_msg *rsp)
+{
+	struct sip_dialog *keep = s->dlg;
+	char hdr[80];
+
+	snprintf(hdr, sizeof(hdr), "RAck: %u %u INVITE\r\n", rseq, rsp->cseq.num);
+	s->dlg = dlg;
+	/* an offer in the 1xx is answered in the PRACK */
+	if (!sess_send(s, SIP_METHOD_PRACK, dlg->oa_remote, hdr))
+		s->dl->st.prack_tx++;
+	s->dlg = keep;
+}
+
+static void uac_auth_retry(struct sip_dialog_sess *s, const struct sip_msg *rsp)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	enum sip_hdr_id id = rsp->scode == 401 ? SIP_HDR_WWW_AUTHENTICATE : SIP_HDR_PROXY_AUTHENTICATE;
+	struct pl hv[8], method = PL("INVITE"), uri = pl_from_str(s->ruri), body;
+	size_t n = 0;
+	char out[1024], hdr[1100];
+	const struct sip_hdr *h;
+
+	body = pl_from_str(dl->cfg.sdp);
+	for (h = sip_msg_hdr(rsp, id); h && n < 8; h = sip_msg_hdr_next(rsp, h))
+		hv[n++] = h->val;
+	if (!s->auth || !n ||
+	    sip_auth_client_respond(s->auth, hv, n, &method, &uri, &body, out, sizeof(out))) {
+		dl->st.auth_fail++;
+		sess_end(s, rsp->scode);
+		return;
+	}
+	snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
+		 rsp->scode == 401 ? "Authorization" : "Proxy-Authorization", out);
+	s->inv_cseq++;
+	dl->st.auth_answer_tx++;
+	if (uac_send_invite(s, hdr))
+		sess_end(s, 500);
+}
+
+static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rsp)
+{
+	struct sip_dialog_layer *dl = s->dl;
+	struct sip_dialog *dlg = NULL;
+	char contact[160];
+	int err;
+
+	if (rsp->scode <= 100)
+		return;
+	if (rsp->scode >= 300) {
+		struct pl cid = rsp->call_id, lt = rsp->from.tag;
+
+		if (rsp->scode == 401 || rsp->scode == 407) {
+			uac_auth_retry(s, rsp);
+			return;
+		}
+		if (rsp->scode == 422) {
+			uint32_t minse;
+			bool has = !sip_msg_min_se(rsp, &minse);
+
+			dl->st.st_422_rx++;
+			if (!sip_sesstimer_uac_422(&s->st, has, has ? minse : 0)) {
+				s->inv_cseq++;
+				if (!uac_send_invite(s, NULL))
+					return;
+			}
+			sess_end(s, 422);
+			return;
+		}
+		if (s->dlg)
+			s->dlg->user = NULL;
+		sip_dialogs_uac_fail(dl->set, &cid, &lt);
+		s->dlg = NULL;
+		sess_end(s, rsp->scode);
+		return;
+	}
+	if (!pl_isset(&rsp->to.tag) || !rsp->to.tag.l) {
+		if (rsp->scode < 200)
+			ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode);
+		return;
+	}
+	if (layer_contact(dl, s->dst.tp, contact, sizeof(contact)))
+		return;
+	err = sip_dialog_uac_rx(dl->set, s->inv_msg, rsp, contact, s->dst.tp == SIP_TP_TLS, &dlg);
+	if (err) {
+		SLOG(LOGL_WARN, s, "%u response makes no dialog: %s", rsp->scode, strerror(err));
+		return;
+	}
+	if (s->dlg && s->dlg != dlg && s->dlg->state == SIP_DIALOG_CONFIRMED && rsp->scode < 300 &&
+	    rsp->scode >= 200) {
+		/* a second fork answered: ACK it and hang it up (§13.2.2.4) */
+		struct sip_dialog *keep = s->dlg;
+
+		dl->st.fork_extra_2xx++;
+		uac_ack(s, dlg);
+		s->dlg = dlg;
+		sess_send(s, SIP_METHOD_BYE, false, NULL);
+		s->dlg = keep;
+		sip_dialog_destroy(dlg);
+		return;
+	}
+	if (!s->dlg || (s->dlg != dlg && s->dlg->state == SIP_DIALOG_EARLY && rsp->scode >= 200)) {
+		if (s->dlg)
+			s->dlg->user = NULL;
+		s->dlg = dlg;
+		dlg->user = s;
+	} else if (s->dlg != dlg) {
+		dlg->user = s; /* another early fork: tracked, PRACKed */
+	}
+	if (rsp->scode < 200) {
+		bool rel = sip_msg_has_tag(rsp, SIP_HDR_REQUIRE, "100rel");
+		uint32_t rseq = 0;
+		bool has_rseq = !sip_msg_rseq(rsp, &rseq);
+		enum sip_prack_rx rx;
+
+		if (sip_prack_uac_rx(&dlg->prack_uac, rel, has_rseq, rseq, &rx)) {
+			SLOG(LOGL_WARN, s, "reliable %u without RSeq: dropped", rsp->scode);
+			return;
+		}
+		if (rx == SIP_PRACK_RX_RETRANS || rx == SIP_PRACK_RX_OUT_OF_ORDER)
+			return;
+		if (rx == SIP_PRACK_RX_NEW)
+			uac_prack(s, dlg, rseq, rsp);
+		if (s->state == SIP_SESS_CALLING)
+			s->state = SIP_SESS_EARLY;
+		ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode);
+		return;
+	}
+	/* 2xx (first or retransmitted): ACK it */
+	uac_ack(s, dlg);
+	if (s->state == SIP_SESS_ESTABLISHED)
+		return;
+	{
+		struct sip_sess_expires se;
+		bool has_se = !sip_sesstimer_msg_se(rsp, &se);
+
+		if (s->st.cfg.enabled)
+			sip_sesstimer_uac_2xx(&s->st, has_se, &se);
+	}
+	if (s->auth)
+		sip_auth_client_accepted(s->auth);
+	{
+		struct pl cid = pl_from_str(dlg->call_id), lt = pl_from_str(dlg->local_tag);
+
+		sip_dialogs_uac_fail(dl->set, &cid, &lt); /* forks left early */
+	}
+	s->state = SIP_SESS_ESTABLISHED;
+	dl->st.established++;
+	sess_timer_arm(s);
+	SLOG(LOGL_INFO, s, "established%s", s->st.interval ? " with session timer" : "");
+	ev(s, SIP_DIALOG_EV_ESTABLISHED, rsp->scode);
+}
+
+static void t_glare_cb(uv_timer_t *t)
+{
+	struct sip_dialog_sess *s = t->data;
+
+	s->dl->st.glare_retry++;
+	if (sess_refresh(s, s->glare_meth) == EBUSY)
+		uv_timer_start(&s->t_glare, t_glare_cb, 1000, 0);
+}
+
+static void t_sess_cb(uv_timer_t *t)
+{
+	struct sip_dialog_sess *s = t->data;
+	uint64_t ms;
+
+	switch (sip_sesstimer_next(&s->st, &ms)) {
+	case SIP_SESSTIMER_REFRESH:
+		SLOG(LOGL_INFO, s, "session refresh");
+		if (sess_refresh(s, s->dl->cfg.refresh_update ? SIP_METHOD_UPDATE : SIP_METHOD_INVITE))
+			uv_timer_start(&s->t_sess, t_sess_cb, 1000, 0);
+		break;
+	case SIP_SESSTIMER_BYE:
+		s->dl->st.st_expired++;
+		SLOG(LOGL_NOTICE, s, "session expired: BYE");
+		sip_dialog_sess_bye(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Response to an in-dialog request of ours. */
+static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const struct sip_msg *rsp,
+			  int err)
+{
+	struct sip_dialog_layer *dl = s->dl;
+
+	if (!rsp) {
+		if (m == SIP_METHOD_BYE) {
+			sess_end(s, 0);
+		} else if (err == ETIMEDOUT && (m == SIP_METHOD_INVITE || m == SIP_METHOD_UPDATE)) {
+			/* a refresh that times out ends the session (§14.1) */
+			if (s->dlg) {
+				s->dlg->inv_client = false;
+				s->dlg->oa_local = false;
+			}
+			sip_dialog_sess_bye(s);
+		}
+		return;
+	}
+	if (rsp->scode < 200)
+		return;
+	if (m == SIP_METHOD_BYE) {
+		sess_end(s, 0);
+		return;
+	}
+	if (m == SIP_METHOD_INVITE && rsp->scode < 300) {
+		/* 2xx retransmissions of a finished re-INVITE: ACK again */
+		if (!s->dlg->inv_client && rsp->cseq.num == s->dlg->invite_cseq) {
+			sess_send(s, SIP_METHOD_ACK, false, NULL);
+			return;
+		}
+	}
+	sip_dialog_rx_response(s->dlg, rsp);
+	if (s->dlg->state == SIP_DIALOG_TERMINATED) {
+		sess_end(s, rsp->scode);
+		return;
+	}
+	if (m == SIP_METHOD_INVITE && rsp->scode < 300)
+		sess_send(s, SIP_METHOD_ACK, s->dlg->oa_remote, NULL);
+	if (m != SIP_METHOD_INVITE && m != SIP_METHOD_UPDATE)
+		return;
+	if (rsp->scode < 300) {
+		struct sip_sess_expires se;
+		bool has_se = !sip_sesstimer_msg_se(rsp, &se);
+
+		if (s->st.cfg.enabled)
+			sip_sesstimer_uac_2xx(&s->st, has_se, &se);
+		dl->st.refresh_ok++;
+		if (s->st.interval)
+			dl->st.st_refresh++;
+		sess_timer_arm(s);
+		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
+	} else if (rsp->scode == 491) {
+		/* glare (§14.1): try again after the randomised delay */
+		dl->st.glare_491_rx++;
+		s->glare_meth = m;
+		uv_timer_start(&s->t_glare, t_glare_cb, sip_dialog_glare_ms(s->dlg, arc4random()), 0);
+	} else if (rsp->scode == 422) {
+		uint32_t minse;
+		bool has = !sip_msg_min_se(rsp, &minse);
+
+		dl->st.st_422_rx++;
+		if (sip_sesstimer_uac_422(&s->st, has, has ? minse : 0) || sess_refresh(s, m))
+			ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
+	} else {
+		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
+	}
+}
+
+static void sess_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err, void *arg)
+{
+	struct sip_dialog_sess *s = arg;
+	struct sess_ctsx *c = ctsx_find(s, tsx);
+	struct sess_ctsx cx;
+	bool last;
+
+	if (!c || s->freeing)
+		return;
+	cx = *c;
+	/* the last call for this transaction (see sip_tsx_resp_h) */
+	last = !resp || (resp->scode >= 200 && (cx.meth != SIP_METHOD_INVITE || resp->scode >= 300));
+	if (last)
+		c->tsx = NULL;
+	if (cx.initial) {
+		if (!resp) {
+			if (s->state == SIP_SESS_CALLING || s->state == SIP_SESS_EARLY)
+				sess_end(s, err == ETIMEDOUT ? 408 : 503);
+			return;
+		}
+		uac_initial_resp(s, resp);
+		return;
+	}
+	if (!s->dlg)
+		return;
+	indialog_resp(s, cx.meth, resp, err);
+}
+
+int sip_dialog_sess_bye(struct sip_dialog_sess *s)
+{
+	int err;
+
+	switch (s->state) {
+	case SIP_SESS_INCOMING:
+		return sip_dialog_sess_answer(s, 480);
+	case SIP_SESS_CALLING:
+	case SIP_SESS_EARLY:
+		for (unsigned i = 0; i < SESS_MAX_CTSX; i++) {
+			if (s->ctsx[i].tsx && s->ctsx[i].initial)
+				return sip_tsx_cancel(s->ctsx[i].tsx, NULL);
+		}
+		return EINVAL;
+	case SIP_SESS_ESTABLISHED:
+		uv_timer_stop(&s->t_sess);
+		uv_timer_stop(&s->t_glare);
+		err = sess_send(s, SIP_METHOD_BYE, false, NULL);
+		if (err) {
+			sess_end(s, 0);
+			return err;
+		}
+		s->dl->st.bye_tx++;
+		s->state = SIP_SESS_TERMINATING;
+		return 0;
+	default:
+		return EINVAL;
+	}
+}
+
+/* ---- layer ---- */
+
+int sip_dialog_layer_alloc(struct sip_dialog_layer **dlp, struct sip_ua *ua, uv_loop_t *loop,
+			   const struct sip_dialog_layer_cfg *cfg, sip_dialog_ev_h *evh,
+			   void *arg)
+{
+	struct sip_dialog_layer *dl;
+	struct sip_sesstimer probe;
+	int err;
+
+	if (!ua || !loop || !cfg || sip_sesstimer_init(&probe, &cfg->timer))
+		return EINVAL;
+	dl = calloc(1, sizeof(*dl));
+	if (!dl)
+		return ENOMEM;
+	dl->ua = ua;
+	dl->loop = loop;
+	dl->cfg = *cfg;
+	dl->evh = evh;
+	dl->arg = arg;
+	err = sip_dialogs_alloc(&dl->set, 0);
+	if (err)
+		goto fail;
+	if (cfg->auth_realm) {
+		dl->auth = calloc(1, sizeof(*dl->auth));
+		if (!dl->auth) {
+			err = ENOMEM;
+			goto fail;
+		}
+		err = sip_auth_server_init(dl->auth, cfg->auth_realm, 300,
+					   (1u << SIP_AUTH_MD5) | (1u << SIP_AUTH_SHA256),
+					   SIP_AUTH_QOP_AUTH, NULL);
+		if (err)
+			goto fail;
+	}
+	err = sip_ua_add_handler(ua, 0, layer_req_h, dl);
+	if (err)
+		goto fail;
+	sip_tsxl_set_ack_timeout_h(sip_ua_tsxl(ua), layer_ack_timeout_h, dl);
+	*dlp = dl;
+	return 0;
+fail:
+	sip_dialogs_free(dl->set);
+	free(dl->auth);
+	free(dl);
+	return err;
+}
+
+void sip_dialog_layer_free(struct sip_dialog_layer *dl)
+{
+	if (!dl)
+		return;
+	while (dl->sessions)
+		sess_free(dl->sessions);
+	sip_dialogs_free(dl->set);
+	free(dl->auth);
+	free(dl);
+}
+
+/* ---- policy from "key=value,..." ---- */
+
+static int cfg_u32(const char *v, uint32_t *out)
+{
+	struct pl p = pl_from_str(v);
+
+	return pl_u32(&p, out);
+}
+
+int sip_dialog_layer_cfg_parse(struct sip_dialog_layer_cfg *cfg, const char *opts, char *store,
+			       size_t store_sz, char *err, size_t err_sz)
+{
+	struct sip_dialog_layer_cfg c = *cfg;
+	size_t len = strlen(opts);
+	char *p, *save = NULL;
+	int rc = EINVAL;
+
+	if (err_sz)
+		err[0] = '\0';
+	if (len + 1 > store_sz) {
+		snprintf(err, err_sz, "options too long (%zu bytes, at most %zu)", len,
+			 store_sz ? store_sz - 1 : 0);
+		return EINVAL;
+	}
+	memcpy(store, opts, len + 1);
+	for (p = strtok_r(store, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(p, '=');
+		uint32_t n = 0;
+
+		if (!v || v == p) {
+			snprintf(err, err_sz, "'%.40s': expected key=value", p);
+			goto out;
+		}
+		*v++ = '\0';
+		if (!strcmp(p, "user")) {
+			c.user = v;
+		} else if (!strcmp(p, "prack")) {
+			if (!strcmp(v, "off"))
+				c.prack = SIP_PRACK_OFF;
+			else if (!strcmp(v, "supported"))
+				c.prack = SIP_PRACK_SUPPORTED;
+			else if (!strcmp(v, "required"))
+				c.prack = SIP_PRACK_REQUIRED;
+			else
+				goto bad;
+		} else if (!strcmp(p, "timer")) {
+			if (!strcmp(v, "on"))
+				c.timer.enabled = true;
+			else if (!strcmp(v, "off"))
+				c.timer.enabled = false;
+			else
+				goto bad;
+		} else if (!strcmp(p, "se")) {
+			if (cfg_u32(v, &n) || !n)
+				goto bad;
+			c.timer.interval = n;
+			c.timer.enabled = true;
+		} else if (!strcmp(p, "minse")) {
+			if (cfg_u32(v, &n) || !n)
+				goto bad;
+			c.timer.min_se = n;
+		} else if (!strcmp(p, "refresher")) {
+			if (!strcmp(v, "uac"))
+				c.timer.prefer = SIP_REFRESHER_UAC;
+			else if (!strcmp(v, "uas"))
+				c.timer.prefer = SIP_REFRESHER_UAS;
+			else
+				goto bad;
+		} else if (!strcmp(p, "refresh")) {
+			if (!strcmp(v, "invite"))
+				c.refresh_update = false;
+			else if (!strcmp(v, "update"))
+				c.refresh_update = true;
+			else
+				goto bad;
+		} else if (!strcmp(p, "realm")) {
+			c.auth_realm = v;
+		} else if (!strcmp(p, "auth_user")) {
+			c.auth_user = v;
+		} else if (!strcmp(p, "auth_pass")) {
+			c.auth_password = v;
+		} else if (!strcmp(p, "cred_user")) {
+			c.cred_user = v;
+		} else if (!strcmp(p, "cred_pass")) {
+			c.cred_password = v;
+		} else if (!strcmp(p, "t1")) {
+			if (cfg_u32(v, &n) || !n || n > 60000)
+				goto bad;
+			c.t1 = n;
+		} else {
+			snprintf(err, err_sz, "unknown key '%.40s'", p);
+			goto out;
+		}
+		continue;
+bad:
+		snprintf(err, err_sz, "bad value '%.40s' for key '%.40s'", v, p);
+		goto out;
+	}
+	if (c.timer.enabled && (!c.timer.min_se || c.timer.interval < c.timer.min_se)) {
+		snprintf(err, err_sz, "se=%u must be at least minse=%u", c.timer.interval,
+			 c.timer.min_se);
+		goto out;
+	}
+	*cfg = c;
+	rc = 0;
+out:
+	return rc;
 }

@@ -12,6 +12,13 @@
  * to an in-dialog request). A dialog set (struct sip_dialogs) holds the
  * dialogs of one UA for lookup; requests matching none get 481 (§12.2.2).
  *
+ * On top of that state, a dialog layer (struct sip_dialog_layer) runs
+ * INVITE sessions over the UA core (sip/ua): UAS and UAC, reliable
+ * provisional responses and PRACK (sip/prack), session timers
+ * (sip/sesstimer) with refresh by re-INVITE or UPDATE and BYE on expiry,
+ * re-INVITE/UPDATE in both directions with glare retries, digest
+ * authentication (sip/auth) as challenging UAS and as UAC, BYE.
+ *
  * Ownership: the set owns its dialogs; a dialog copies every string it
  * needs from the messages it was built from. Control thread only.
  */
@@ -22,9 +29,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "base/pl.h"
 #include "sip/hdr.h"
 #include "sip/msg.h"
+#include "sip/prack.h"
+#include "sip/sesstimer.h"
+#include "sip/transport.h"
+#include "sip/tsx.h"
+#include "sip/ua.h"
 
 #define SIP_DIALOG_MAX_ROUTES 16
 
@@ -64,6 +78,7 @@ struct sip_dialog {
 	bool inv_server;      /* the peer's INVITE has no final response yet */
 	bool oa_local;        /* we made an offer not yet answered */
 	bool oa_remote;       /* the peer made an offer we have not answered */
+	struct sip_prack_uac prack_uac; /* UAC: reliable 1xx seen (RFC 3262 §4) */
 	void *user;           /* for the owner of the dialog */
 
 	struct sip_dialogs *set;
@@ -192,5 +207,133 @@ bool sip_dialog_msg_has_sdp(const struct sip_msg *msg);
  * router (its URI has the lr parameter).
  */
 bool sip_dialog_route_is_loose(const char *route);
+
+/* ==== Dialog layer: INVITE sessions over the UA core ==== */
+
+struct sip_dialog_layer;
+struct sip_dialog_sess;
+
+enum sip_dialog_sess_state {
+	SIP_SESS_CALLING = 0, /* UAC: INVITE sent, no dialog yet */
+	SIP_SESS_INCOMING,    /* UAS: INVITE received, not answered */
+	SIP_SESS_EARLY,       /* UAC: early dialog */
+	SIP_SESS_ESTABLISHED, /* 2xx sent or received */
+	SIP_SESS_TERMINATING, /* BYE sent, waiting for its response */
+	SIP_SESS_TERMINATED,
+};
+
+const char *sip_dialog_sess_state_name(enum sip_dialog_sess_state s);
+
+enum sip_dialog_ev {
+	SIP_DIALOG_EV_INCOMING = 0, /* UAS: new INVITE; call progress/answer */
+	SIP_DIALOG_EV_PROGRESS,     /* UAC: 1xx received (scode) */
+	SIP_DIALOG_EV_PRACKED,      /* UAS: PRACK acknowledged our reliable 1xx */
+	SIP_DIALOG_EV_ESTABLISHED,  /* UAS: ACK for our 2xx; UAC: 2xx received */
+	SIP_DIALOG_EV_REFRESHED,    /* re-INVITE/UPDATE finished (scode) */
+	SIP_DIALOG_EV_TERMINATED,   /* scode: failure status, 0 after BYE. The
+				       session is freed after the handler. */
+};
+
+const char *sip_dialog_ev_name(enum sip_dialog_ev ev);
+
+typedef void(sip_dialog_ev_h)(struct sip_dialog_sess *s, enum sip_dialog_ev ev,
+			      uint16_t scode, void *arg);
+
+/* Layer policy. Strings are not copied: they must outlive the layer. */
+struct sip_dialog_layer_cfg {
+	const char *user;               /* user part of our From/Contact */
+	enum sip_prack_mode prack;      /* 100rel policy (both roles) */
+	struct sip_sesstimer_cfg timer; /* RFC 4028 policy (both roles) */
+	bool refresh_update;            /* refresh with UPDATE, not re-INVITE */
+	const char *sdp;                /* our session description, NULL none */
+	const char *auth_realm;         /* UAS: challenge new INVITEs if set */
+	const char *auth_user;          /* ... accepting this user */
+	const char *auth_password;      /* ... with this password */
+	const char *cred_user;          /* UAC: answer 401/407 with these */
+	const char *cred_password;
+	uint32_t t1;                    /* ms for reliable 1xx; 0 = 500 */
+};
+
+struct sip_dialog_layer_stats {
+	uint64_t sess_uas, sess_uac, established, terminated;
+	uint64_t rel1xx_tx, rel1xx_retx, prack_rx, prack_481, prack_tx, prack_timeout;
+	uint64_t reinvite_rx, reinvite_tx, update_rx, update_tx, refresh_ok;
+	uint64_t glare_491_tx, glare_491_rx, glare_retry, cseq_500, retry_500;
+	uint64_t st_422_tx, st_422_rx, st_refresh, st_expired;
+	uint64_t auth_challenge_tx, auth_ok, auth_fail, auth_answer_tx;
+	uint64_t bye_rx, bye_tx, fork_extra_2xx, req_481;
+};
+
+/*
+ * Create the layer on ua: registers a request handler with priority 0
+ * (in-dialog requests of its dialogs, ACKs, and new INVITEs) and the 2xx
+ * ACK timeout handler of the transaction layer (BYE, RFC 3261 §13.3.1.4).
+ * New INVITEs are reported with SIP_DIALOG_EV_INCOMING. Returns 0, EINVAL
+ * (bad policy), ENOMEM, ENOSPC (no handler slot).
+ */
+int sip_dialog_layer_alloc(struct sip_dialog_layer **dlp, struct sip_ua *ua, uv_loop_t *loop,
+			   const struct sip_dialog_layer_cfg *cfg, sip_dialog_ev_h *evh,
+			   void *arg);
+/*
+ * Free the layer and its sessions without signalling (no BYE, no event).
+ * Call before sip_ua_free; run the loop once afterwards (timers close).
+ */
+void sip_dialog_layer_free(struct sip_dialog_layer *dl);
+void sip_dialog_layer_stats(const struct sip_dialog_layer *dl, struct sip_dialog_layer_stats *st);
+unsigned sip_dialog_layer_sessions(const struct sip_dialog_layer *dl);
+
+/*
+ * UAC: call uri through next hop dst (INVITE with our SDP as offer,
+ * Supported 100rel and timer, Session-Expires per policy). *sp gets the
+ * session (events follow). Returns 0, EINVAL, ENOMEM or the send error.
+ */
+int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp, const char *uri,
+		       const struct sip_tp_addr *dst);
+
+/*
+ * UAS: send a provisional response (180/183) to the INVITE, with our SDP
+ * when sdp is set; reliable (RSeq, Require 100rel, retransmitted until
+ * PRACK, §3) when the peer supports 100rel and our policy allows. Returns
+ * 0, EINVAL (not an unanswered UAS session, bad code), EBUSY (a reliable
+ * 1xx is still unacknowledged) or a send error.
+ */
+int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp);
+
+/*
+ * UAS: send the final response. A 2xx carries Contact, Session-Expires
+ * (policy) and SDP (answer, or offer when the INVITE had none); it waits
+ * for the PRACK of a reliable 1xx with SDP (sent when it arrives). A
+ * failure response ends the session. 0, EINVAL or a send error.
+ */
+int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode);
+
+/* Send a re-INVITE (with SDP offer) or UPDATE (no SDP) on an established session. 0, EINVAL, EBUSY. */
+int sip_dialog_sess_reinvite(struct sip_dialog_sess *s);
+int sip_dialog_sess_update(struct sip_dialog_sess *s);
+
+/*
+ * End the session: BYE when established (EV_TERMINATED when answered),
+ * CANCEL while a UAC INVITE is pending, 480 for an unanswered UAS INVITE.
+ */
+int sip_dialog_sess_bye(struct sip_dialog_sess *s);
+
+enum sip_dialog_sess_state sip_dialog_sess_state(const struct sip_dialog_sess *s);
+/* The session's dialog (NULL before one exists). */
+struct sip_dialog *sip_dialog_sess_dialog(const struct sip_dialog_sess *s);
+const struct sip_sesstimer *sip_dialog_sess_timer(const struct sip_dialog_sess *s);
+bool sip_dialog_sess_is_uac(const struct sip_dialog_sess *s);
+void sip_dialog_sess_set_user(struct sip_dialog_sess *s, void *user);
+void *sip_dialog_sess_user(const struct sip_dialog_sess *s);
+
+/*
+ * Parse a layer policy from "key=value,key=value" (sipdlg -D option and
+ * config files): user, prack=off|supported|required, se=SECONDS,
+ * minse=SECONDS, refresher=uac|uas, timer=on|off, refresh=invite|update,
+ * realm, auth_user, auth_pass, cred_user, cred_pass, t1=MS. Values are
+ * copied into store (NUL-separated) and cfg points into it. Returns 0 or
+ * EINVAL with a message naming the key in err.
+ */
+int sip_dialog_layer_cfg_parse(struct sip_dialog_layer_cfg *cfg, const char *opts, char *store,
+			       size_t store_sz, char *err, size_t err_sz);
 
 #endif
