@@ -21,6 +21,8 @@
 #include "base/log.h"
 #include "gw/conf.h"
 #include "gw/ctl.h"
+#include "gw/sipconf.h"
+#include "sip/ua.h"
 
 #ifndef PSTNGW_VERSION
 #define PSTNGW_VERSION "0.1.0"
@@ -34,6 +36,7 @@ struct gw_settings {
 	char log_modules[512];
 	char ctl_socket[256];
 	char pidfile[256];
+	struct gw_sipconf sip;
 };
 
 struct gw_app {
@@ -42,6 +45,7 @@ struct gw_app {
 	struct gw_conf *conf;
 	struct gw_settings set;
 	struct gw_ctl *ctl;
+	struct sip_ua *ua;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool foreground;
 	int verbose;
@@ -123,6 +127,9 @@ static int settings_read(struct gw_conf *conf, struct gw_settings *set,
 		return gw_conf_fail(conf, "general", "pidfile", err,
 				    "path too long");
 	snprintf(set->pidfile, sizeof(set->pidfile), "%s", s);
+	ret = gw_sipconf_read(&set->sip, conf, err);
+	if (ret)
+		return ret;
 
 	return gw_conf_check_unused(conf, err);
 }
@@ -172,6 +179,10 @@ static int app_load(struct gw_app *app, bool initial)
 	if (!initial)
 		snprintf(set.ctl_socket, sizeof(set.ctl_socket), "%s",
 			 app->set.ctl_socket);
+	if (!initial && gw_sipconf_listen_changed(&set.sip, &app->set.sip)) {
+		LOGW("conf", "[sip] listen changed; takes effect on restart");
+		set.sip = app->set.sip;
+	}
 	gw_conf_free(app->conf);
 	app->conf = conf;
 	app->set = set;
@@ -190,6 +201,10 @@ static void app_stop(struct gw_app *app)
 	uv_signal_stop(&app->sig_hup);
 	gw_ctl_free(app->ctl);
 	app->ctl = NULL;
+	if (app->ua) {
+		sip_ua_free(app->ua);
+		app->ua = NULL;
+	}
 	uv_close((uv_handle_t *)&app->sig_term, NULL);
 	uv_close((uv_handle_t *)&app->sig_int, NULL);
 	uv_close((uv_handle_t *)&app->sig_hup, NULL);
@@ -229,6 +244,76 @@ static int cmd_status(struct gw_ctl_reply *r, int argc, char **argv,
 	gw_ctl_printf(r, "reloads: %u ok, %u failed\n", app->reloads,
 		      app->reload_failures);
 	gw_ctl_printf(r, "log_level: %s\n", log_level_name(log_get_level()));
+	return 0;
+}
+
+static int cmd_sip(struct gw_ctl_reply *r, int argc, char **argv, void *arg)
+{
+	struct gw_app *app = arg;
+	struct sip_transp_stats tp;
+	struct sip_tsxl_stats tx;
+	struct sip_ua_stats us;
+	(void)argc;
+	(void)argv;
+	if (!app->ua) {
+		gw_ctl_error(r, "SIP stack not running");
+		return ENOENT;
+	}
+	for (size_t i = 0; i < app->set.sip.nlisten; i++) {
+		const struct gw_sip_listen *l = &app->set.sip.listen[i];
+		gw_ctl_printf(r, "listen: %s %s%s%s:%u\n", sip_tp_name(l->tp),
+			      strchr(l->addr, ':') ? "[" : "", l->addr,
+			      strchr(l->addr, ':') ? "]" : "", l->port);
+	}
+	sip_transp_stats(sip_ua_transp(app->ua), &tp);
+	sip_tsxl_stats(sip_ua_tsxl(app->ua), &tx);
+	sip_ua_stats(app->ua, &us);
+	gw_ctl_printf(r, "rx_msgs: %llu\ntx_msgs: %llu\nrx_flood_drop: %llu\n"
+		      "rx_oversize: %llu\nrx_frame_err: %llu\ntx_err: %llu\n"
+		      "conn_cur: %u\n",
+		      (unsigned long long)tp.rx_msgs, (unsigned long long)tp.tx_msgs,
+		      (unsigned long long)tp.rx_flood_drop,
+		      (unsigned long long)tp.rx_oversize,
+		      (unsigned long long)tp.rx_frame_err,
+		      (unsigned long long)tp.tx_err, tp.conn_cur);
+	gw_ctl_printf(r, "tsx_live: %u\ntsx_created: %llu\ntsx_retrans_tx: %llu\n"
+		      "tsx_retrans_rx: %llu\ntsx_timeouts: %llu\n",
+		      tx.live, (unsigned long long)tx.created,
+		      (unsigned long long)tx.retrans_tx,
+		      (unsigned long long)tx.retrans_rx,
+		      (unsigned long long)tx.timeouts);
+	gw_ctl_printf(r, "rx_req: %llu\nrx_resp: %llu\nparse_drop: %llu\n"
+		      "parse_reject: %llu\noptions_200: %llu\n",
+		      (unsigned long long)us.rx_req, (unsigned long long)us.rx_resp,
+		      (unsigned long long)us.parse_drop,
+		      (unsigned long long)us.parse_reject,
+		      (unsigned long long)us.opt_200);
+	return 0;
+}
+
+static int sip_start(struct gw_app *app)
+{
+	struct gw_sipconf *sc = &app->set.sip;
+	int ret;
+
+	sc->ua.user_agent = sc->user_agent[0] ? sc->user_agent : NULL;
+	ret = sip_ua_alloc(&app->ua, app->loop, &sc->ua);
+	if (ret) {
+		LOGE("main", "cannot start the SIP stack: %s", strerror(ret));
+		return ret;
+	}
+	for (size_t i = 0; i < sc->nlisten; i++) {
+		const struct gw_sip_listen *l = &sc->listen[i];
+		ret = sip_ua_listen(app->ua, l->tp, l->addr, l->port);
+		if (ret) {
+			LOGE("main", "%s: [sip] listen %s %s port %u: %s",
+			     app->conf_path, sip_tp_name(l->tp), l->addr,
+			     l->port, strerror(ret));
+			return ret;
+		}
+		LOGN("sip", "listening on %s %s port %u", sip_tp_name(l->tp),
+		     l->addr, l->port);
+	}
 	return 0;
 }
 
@@ -415,6 +500,17 @@ int main(int argc, char **argv)
 			cmd_loglevel, &app);
 	gw_ctl_register(app.ctl, "stop", "stop the gateway gracefully",
 			cmd_stop, &app);
+	gw_ctl_register(app.ctl, "sip", "SIP listeners and counters", cmd_sip,
+			&app);
+
+	if (sip_start(&app)) {
+		if (app.ua)
+			sip_ua_free(app.ua);
+		gw_ctl_free(app.ctl);
+		uv_run(app.loop, UV_RUN_NOWAIT);
+		gw_conf_free(app.conf);
+		return 1;
+	}
 
 	ret = write_pidfile(app.set.pidfile);
 	if (ret)
