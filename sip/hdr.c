@@ -12,6 +12,57 @@
 
 #include "sip/hdr.h"
 
+#define T SIP_CC_TOKEN
+#define W SIP_CC_LWS
+#define D SIP_CC_DIGIT
+#define X SIP_CC_HEX
+#define A SIP_CC_ALPHA
+#define U SIP_CC_URI
+#define H SIP_CC_HOST
+#define P SIP_CC_PVAL
+const uint8_t sip_cc[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, W, W, 0, 0, W, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	W, T|U|P, 0, U, U, T|U|P, U, T|U|P,
+	U, U, T|U|P, T|U|P, U, T|U|H|P, T|U|H|P, U,
+	T|D|X|U|H|P, T|D|X|U|H|P, T|D|X|U|H|P, T|D|X|U|H|P, T|D|X|U|H|P, T|D|X|U|H|P, T|D|X|U|H|P, T|D|X|U|H|P,
+	T|D|X|U|H|P, T|D|X|U|H|P, U|P, U, 0, U, 0, U,
+	U, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|A|U|H|P,
+	T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P,
+	T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P,
+	T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, U|P, U, U|P, U, T|U|H|P,
+	T|U|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|X|A|U|H|P, T|A|U|H|P,
+	T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P,
+	T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, T|A|U|H|P,
+	T|A|U|H|P, T|A|U|H|P, T|A|U|H|P, U, U, U, T|U|P, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+};
+#undef T
+#undef W
+#undef D
+#undef X
+#undef A
+#undef U
+#undef H
+#undef P
+
 struct hdr_info {
 	const char *name;
 	unsigned char list;
@@ -23,11 +74,16 @@ static inline char lc_tab(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
 }
 
-/* s (any case) equals lower (already lower case), both n bytes. */
+/*
+ * s (any case) equals lower (lower-case letters and '-'), both n bytes.
+ * OR-ing 0x20 folds only the two cases of a letter onto it, so letters
+ * compare case-insensitively and anything else must match exactly.
+ */
 static inline bool name_eq(const char *s, const char *lower, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (lc_tab(s[i]) != lower[i])
+		char l = lower[i];
+		if (l >= 'a' && l <= 'z' ? (char)(s[i] | 0x20) != l : s[i] != l)
 			return false;
 	}
 	return true;

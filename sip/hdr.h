@@ -105,10 +105,34 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
  */
 bool sip_hdr_is_list(enum sip_hdr_id id);
 
+/*
+ * Character classes (read-only table indexed by byte value):
+ *   TOKEN  RFC 3261 token        LWS    SP HTAB CR LF
+ *   DIGIT  0-9                   HEX    0-9 a-f A-F
+ *   ALPHA  a-z A-Z               URI    printable, not '<' '>' '"'
+ *   HOST   alnum '-' '.' '_'     PVAL   token, '[' ']' ':' (param values)
+ */
+enum {
+	SIP_CC_TOKEN = 0x01,
+	SIP_CC_LWS = 0x02,
+	SIP_CC_DIGIT = 0x04,
+	SIP_CC_HEX = 0x08,
+	SIP_CC_ALPHA = 0x10,
+	SIP_CC_URI = 0x20,
+	SIP_CC_HOST = 0x40,
+	SIP_CC_PVAL = 0x80,
+};
+extern const uint8_t sip_cc[256];
+
+static inline bool sip_cc_is(char c, unsigned cls)
+{
+	return (sip_cc[(unsigned char)c] & cls) != 0;
+}
+
 /* SP / HTAB, and CR / LF as they appear inside a folded (LWS) value. */
 static inline bool sip_is_lws(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	return sip_cc_is(c, SIP_CC_LWS);
 }
 
 /* Trim LWS (including folding CRLFs) on both ends, in place. */

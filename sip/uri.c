@@ -13,17 +13,17 @@
 
 static inline bool is_alpha(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return sip_cc_is(c, SIP_CC_ALPHA);
 }
 
 static inline bool is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return sip_cc_is(c, SIP_CC_DIGIT);
 }
 
 static inline bool is_hex(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return sip_cc_is(c, SIP_CC_HEX);
 }
 
 /*
@@ -32,8 +32,7 @@ static inline bool is_hex(char c)
  */
 static inline bool uri_bad(char c)
 {
-	unsigned char u = (unsigned char)c;
-	return u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"';
+	return !sip_cc_is(c, SIP_CC_URI);
 }
 
 /* Every '%' followed by two hex digits, no forbidden byte. */
@@ -42,7 +41,7 @@ static bool chars_ok(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (uri_bad(s[i]))
 			return false;
-		if (s[i] == '%') {
+		if (__builtin_expect(s[i] == '%', 0)) {
 			if (i + 2 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
 				return false;
 			i += 2;
@@ -130,8 +129,7 @@ static bool is_hostname(const char *s, size_t n)
 	if (n == 0 || n > 255)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_')
+		if (!sip_cc_is(s[i], SIP_CC_HOST))
 			return false;
 	}
 	return true;
@@ -144,61 +142,6 @@ enum sip_host_type sip_host_type(const char *s, size_t n, bool v6)
 	if (is_ipv4(s, n))
 		return SIP_HOST_IPV4;
 	return is_hostname(s, n) ? SIP_HOST_NAME : SIP_HOST_NONE;
-}
-
-/*
- * host [":" port]. Sets host, host_type, port. 0 or EINVAL.
- */
-static int hostport_decode(const struct pl *hp, struct pl *host, enum sip_host_type *ht,
-			   uint16_t *port)
-{
-	const char *s = hp->p;
-	size_t n = hp->l, i;
-	struct pl h;
-	enum sip_host_type t;
-
-	if (!s || n == 0)
-		return EINVAL;
-	if (s[0] == '[') {
-		const char *e = memchr(s, ']', n);
-		if (!e)
-			return EINVAL;
-		h.p = s + 1;
-		h.l = (size_t)(e - s) - 1;
-		if (!is_ipv6(h.p, h.l))
-			return EINVAL;
-		t = SIP_HOST_IPV6;
-		i = (size_t)(e - s) + 1;
-	} else {
-		i = 0;
-		while (i < n && s[i] != ':')
-			i++;
-		h.p = s;
-		h.l = i;
-		if (is_ipv4(h.p, h.l))
-			t = SIP_HOST_IPV4;
-		else if (is_hostname(h.p, h.l))
-			t = SIP_HOST_NAME;
-		else
-			return EINVAL;
-	}
-	*port = 0;
-	if (i < n) {
-		uint32_t v = 0;
-		if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
-			return EINVAL;
-		for (size_t k = i + 1; k < n; k++) {
-			if (!is_digit(s[k]))
-				return EINVAL;
-			v = v * 10 + (uint32_t)(s[k] - '0');
-		}
-		if (v == 0 || v > 65535)
-			return EINVAL;
-		*port = (uint16_t)v;
-	}
-	*host = h;
-	*ht = t;
-	return 0;
 }
 
 /* Parameters ";a=b;c": every name non-empty. */
@@ -220,51 +163,179 @@ static bool params_ok(const struct pl *params)
 	return true;
 }
 
+/*
+ * Scanner classes for one pass over a sip/sips URI: 0 plain, 1 never
+ * allowed (controls, SP, DEL, non-ASCII, < > "), then the delimiters.
+ */
+enum { US_PLAIN, US_BAD, US_PCT, US_AT, US_COLON, US_SEMI, US_QMARK, US_EQ };
+static const uint8_t uri_scan[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 0, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 5, 1, 7, 1, 6,
+	3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+static inline bool pct_ok(const char *p, const char *end)
+{
+	return p + 2 < end && is_hex(p[1]) && is_hex(p[2]);
+}
+
+/*
+ * sip/sips hier-part in one pass: userinfo up to the first '@' (none if
+ * there is no '@': hosts, params and headers exclude it), then host,
+ * port, params (every name non-empty) and headers; every byte checked
+ * and every %-escape well formed.
+ */
 static int sip_decode(struct sip_uri *u, const char *s, size_t n)
 {
-	const char *at, *q, *semi, *end = s + n;
-	struct pl hp;
-	int err;
+	const char *end = s + n, *p = s, *colon = NULL, *h, *hs;
+	bool numeric = true;
 
-	if (!chars_ok(s, n))
-		return EINVAL;
-	at = memchr(s, '@', n);
-	if (at) {
-		const char *c = memchr(s, ':', (size_t)(at - s));
+	for (;;) {
+		while (p < end && uri_scan[(unsigned char)*p] == US_PLAIN)
+			p++;
+		if (p == end)
+			break;
+		switch (uri_scan[(unsigned char)*p]) {
+		case US_BAD:
+			return EINVAL;
+		case US_PCT:
+			if (!pct_ok(p, end))
+				return EINVAL;
+			p += 3;
+			continue;
+		case US_COLON:
+			if (!colon)
+				colon = p;
+			p++;
+			continue;
+		case US_AT:
+			break;
+		default:
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (p < end) {
+		/* p is the '@' */
 		u->has_user = true;
 		u->user.p = s;
-		u->user.l = c ? (size_t)(c - s) : (size_t)(at - s);
-		if (c) {
+		u->user.l = (size_t)((colon ? colon : p) - s);
+		if (colon) {
 			u->has_password = true;
-			u->password.p = c + 1;
-			u->password.l = (size_t)(at - c - 1);
+			u->password.p = colon + 1;
+			u->password.l = (size_t)(p - colon - 1);
 		}
 		if (u->user.l == 0)
 			return EINVAL;
-		s = at + 1;
+		s = p + 1;
 	}
-	/* hostport ends at ';' or '?'; an IPv6 reference may not hold either */
-	q = memchr(s, '?', (size_t)(end - s));
-	semi = memchr(s, ';', (size_t)((q ? q : end) - s));
-	hp.p = s;
-	hp.l = (size_t)((semi ? semi : q ? q : end) - s);
-	err = hostport_decode(&hp, &u->host, &u->host_type, &u->port);
-	if (err)
-		return err;
-	u->hostport = hp;
-	if (semi) {
-		u->params.p = semi + 1;
-		u->params.l = (size_t)((q ? q : end) - semi - 1);
-		if (!params_ok(&u->params))
+	hs = s;
+	if (s < end && *s == '[') {
+		h = s + 1;
+		while (h < end && *h != ']')
+			h++;
+		if (h == end || !is_ipv6(s + 1, (size_t)(h - s - 1)))
 			return EINVAL;
+		u->host.p = s + 1;
+		u->host.l = (size_t)(h - s - 1);
+		u->host_type = SIP_HOST_IPV6;
+		s = h + 1;
+	} else {
+		for (h = s; h < end && sip_cc_is(*h, SIP_CC_HOST); h++) {
+			if (!is_digit(*h) && *h != '.')
+				numeric = false;
+		}
+		if (h == s)
+			return EINVAL;
+		u->host.p = s;
+		u->host.l = (size_t)(h - s);
+		if (numeric && is_ipv4(s, u->host.l))
+			u->host_type = SIP_HOST_IPV4;
+		else if (u->host.l <= 255)
+			u->host_type = SIP_HOST_NAME;
+		else
+			return EINVAL;
+		s = h;
 	}
-	if (q) {
-		u->headers.p = q + 1;
-		u->headers.l = (size_t)(end - q - 1);
+	if (s < end && *s == ':') {
+		uint32_t v = 0;
+		const char *ds = ++s;
+		while (s < end && is_digit(*s) && s - ds < 6) {
+			v = v * 10 + (uint32_t)(*s - '0');
+			s++;
+		}
+		if (s == ds || v == 0 || v > 65535)
+			return EINVAL;
+		u->port = (uint16_t)v;
+	}
+	u->hostport.p = hs;
+	u->hostport.l = (size_t)(s - hs);
+	if (s < end && *s == ';') {
+		const char *ps = ++s, *pstart = s;
+		for (;;) {
+			while (s < end && uri_scan[(unsigned char)*s] == US_PLAIN)
+				s++;
+			if (s == end || *s == '?')
+				break;
+			switch (uri_scan[(unsigned char)*s]) {
+			case US_BAD:
+				return EINVAL;
+			case US_PCT:
+				if (!pct_ok(s, end))
+					return EINVAL;
+				s += 3;
+				continue;
+			case US_SEMI:
+			case US_EQ:
+				/* a parameter name may not be empty */
+				if (s == pstart)
+					return EINVAL;
+				if (*s == ';')
+					pstart = s + 1;
+				else
+					pstart = NULL;
+				s++;
+				continue;
+			default:
+				s++;
+				continue;
+			}
+		}
+		if (s == pstart)
+			return EINVAL;
+		u->params.p = ps;
+		u->params.l = (size_t)(s - ps);
+	}
+	if (s < end && *s == '?') {
+		u->headers.p = ++s;
+		u->headers.l = (size_t)(end - s);
 		if (u->headers.l == 0)
 			return EINVAL;
+		for (; s < end; s++) {
+			if (uri_scan[(unsigned char)*s] == US_BAD)
+				return EINVAL;
+			if (*s == '%') {
+				if (!pct_ok(s, end))
+					return EINVAL;
+				s += 2;
+			}
+		}
 	}
-	return 0;
+	return s == end ? 0 : EINVAL;
 }
 
 static inline bool is_phonedigit_hex(char c)
@@ -309,58 +380,83 @@ static int tel_decode(struct sip_uri *u, const char *s, size_t n)
 	return 0;
 }
 
-int sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
+int sip_uri_parse(struct sip_uri *u, const struct pl *pl)
 {
-	struct sip_uri u;
 	const char *s, *colon;
 	size_t n, sl;
-	int err = 0;
 
 	if (!pl || !pl->p || pl->l == 0)
 		return EINVAL;
 	s = pl->p;
 	n = pl->l;
-	colon = memchr(s, ':', n);
-	if (!colon || colon == s || !is_alpha(s[0]))
-		return EINVAL;
-	sl = (size_t)(colon - s);
-	for (size_t i = 1; i < sl; i++) {
-		char c = s[i];
-		if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.')
+	/* the common case first: "sip:" */
+	if (n > 4 && s[3] == ':' && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' &&
+	    (s[2] | 0x20) == 'p') {
+		colon = s + 3;
+		sl = 3;
+		u->scheme = SIP_URI_SIP;
+	} else {
+		colon = memchr(s, ':', n);
+		if (!colon || colon == s || !is_alpha(s[0]))
 			return EINVAL;
-	}
-	memset(&u, 0, sizeof(u));
-	u.raw = *pl;
-	u.scheme_pl.p = s;
-	u.scheme_pl.l = sl;
-	u.opaque.p = colon + 1;
-	u.opaque.l = n - sl - 1;
-	if (u.opaque.l == 0)
-		return EINVAL;
-	if (!pl_strcasecmp(&u.scheme_pl, "sip"))
-		u.scheme = SIP_URI_SIP;
-	else if (!pl_strcasecmp(&u.scheme_pl, "sips"))
-		u.scheme = SIP_URI_SIPS;
-	else if (!pl_strcasecmp(&u.scheme_pl, "tel"))
-		u.scheme = SIP_URI_TEL;
-	else
-		u.scheme = SIP_URI_OTHER;
-
-	switch (u.scheme) {
-	case SIP_URI_SIP:
-	case SIP_URI_SIPS:
-		err = sip_decode(&u, u.opaque.p, u.opaque.l);
-		break;
-	case SIP_URI_TEL:
-		err = tel_decode(&u, u.opaque.p, u.opaque.l);
-		break;
-	default:
-		for (size_t i = 0; i < u.opaque.l; i++) {
-			if (uri_bad(u.opaque.p[i]))
+		sl = (size_t)(colon - s);
+		for (size_t i = 1; i < sl; i++) {
+			char c = s[i];
+			if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.')
 				return EINVAL;
 		}
-		break;
+		if (sl == 3 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' &&
+		    (s[2] | 0x20) == 'p')
+			u->scheme = SIP_URI_SIP;
+		else if (sl == 4 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' &&
+			 (s[2] | 0x20) == 'p' && (s[3] | 0x20) == 's')
+			u->scheme = SIP_URI_SIPS;
+		else if (sl == 3 && (s[0] | 0x20) == 't' && (s[1] | 0x20) == 'e' &&
+			 (s[2] | 0x20) == 'l')
+			u->scheme = SIP_URI_TEL;
+		else
+			u->scheme = SIP_URI_OTHER;
 	}
+	/* every field written explicitly: cheaper than clearing the struct */
+	u->host_type = SIP_HOST_NONE;
+	u->raw = *pl;
+	u->scheme_pl.p = s;
+	u->scheme_pl.l = sl;
+	u->user = PL_NULL;
+	u->password = PL_NULL;
+	u->host = PL_NULL;
+	u->hostport = PL_NULL;
+	u->port = 0;
+	u->params = PL_NULL;
+	u->headers = PL_NULL;
+	u->opaque.p = colon + 1;
+	u->opaque.l = n - sl - 1;
+	u->has_user = false;
+	u->has_password = false;
+	u->global = false;
+	if (u->opaque.l == 0)
+		return EINVAL;
+
+	switch (u->scheme) {
+	case SIP_URI_SIP:
+	case SIP_URI_SIPS:
+		return sip_decode(u, u->opaque.p, u->opaque.l);
+	case SIP_URI_TEL:
+		return tel_decode(u, u->opaque.p, u->opaque.l);
+	default:
+		for (size_t i = 0; i < u->opaque.l; i++) {
+			if (uri_bad(u->opaque.p[i]))
+				return EINVAL;
+		}
+		return 0;
+	}
+}
+
+int sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
+{
+	struct sip_uri u;
+	int err = sip_uri_parse(&u, pl);
+
 	if (err)
 		return err;
 	*uri = u;

@@ -64,6 +64,13 @@ struct sip_uri {
  */
 int sip_uri_decode(struct sip_uri *uri, const struct pl *pl);
 
+/*
+ * As sip_uri_decode, but writes into *uri as it goes: on failure *uri is
+ * left partly written. For parsers that decode into storage they discard
+ * or reset on failure (saves a copy on the hot path).
+ */
+int sip_uri_parse(struct sip_uri *uri, const struct pl *pl);
+
 /* URI parameter by name (case-insensitive). 0 with *val, or ENOENT. */
 int sip_uri_param(const struct sip_uri *uri, const char *name, struct pl *val);
 
