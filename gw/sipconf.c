@@ -46,6 +46,9 @@ int gw_sipconf_parse_listen(const char *s, struct gw_sip_listen *l)
 		return EINVAL;
 	memcpy(l->addr, host, hl);
 	l->addr[hl] = '\0';
+	/* IPv6 only in brackets: "udp:::1:5060" is ambiguous */
+	if (host[-1] != '[' && strchr(l->addr, ':'))
+		return EINVAL;
 	if (inet_pton(AF_INET, l->addr, &a4) != 1 &&
 	    inet_pton(AF_INET6, l->addr, &a6) != 1)
 		return EINVAL;
