@@ -43,50 +43,51 @@ static const struct {
 	const char *name;
 	enum kw_kind kind;
 	bool suffix;    /* value may end with ":<something>" */
+	bool digital;   /* a role of a span's channel (places the span) */
 } kwtab[] = {
-	{ "span", KW_SPAN, false },
-	{ "dynamic", KW_DYNAMIC, false },
-	{ "loadzone", KW_ZONE_LOAD, false },
-	{ "defaultzone", KW_ZONE_DEFAULT, false },
-	{ "bchan", KW_BCHAN, false },
-	{ "inclear", KW_BCHAN, false },
-	{ "dchan", KW_DCHAN, false },
-	{ "fcshdlc", KW_DCHAN, false },
-	{ "hardhdlc", KW_HARDHDLC, false },
-	{ "mtp2", KW_MTP2, false },
-	{ "clear", KW_OTHERCHAN, false },
-	{ "indclear", KW_OTHERCHAN, false },
-	{ "unused", KW_OTHERCHAN, false },
-	{ "rawhdlc", KW_OTHERCHAN, false },
-	{ "nethdlc", KW_OTHERCHAN, true },
-	{ "dacs", KW_OTHERCHAN, true },
-	{ "dacsrbs", KW_OTHERCHAN, true },
-	{ "cas", KW_OTHERCHAN, true },
-	{ "e&m", KW_OTHERCHAN, false },
-	{ "e&me1", KW_OTHERCHAN, false },
-	{ "fxsls", KW_OTHERCHAN, false },
-	{ "fxsgs", KW_OTHERCHAN, false },
-	{ "fxsks", KW_OTHERCHAN, false },
-	{ "fxols", KW_OTHERCHAN, false },
-	{ "fxogs", KW_OTHERCHAN, false },
-	{ "fxoks", KW_OTHERCHAN, false },
-	{ "sf", KW_OTHERCHAN, false },
-	{ "alaw", KW_LAW_A, false },
-	{ "mulaw", KW_LAW_U, false },
-	{ "deflaw", KW_LAW_DEF, false },
-	{ "echocanceller", KW_ECHOCAN, false },
-	{ "channel", KW_IGNORE, false },
-	{ "channels", KW_IGNORE, false },
-	{ "tx", KW_IGNORE, false },
-	{ "rx", KW_IGNORE, false },
-	{ "rxdcs", KW_IGNORE, false },
-	{ "dcsrx", KW_IGNORE, false },
-	{ "ctcss", KW_IGNORE, false },
-	{ "debouncetime", KW_IGNORE, false },
-	{ "bursttime", KW_IGNORE, false },
-	{ "exttone", KW_IGNORE, false },
-	{ "invertcor", KW_IGNORE, false },
-	{ "corthresh", KW_IGNORE, false },
+	{ "span", KW_SPAN, false, false },
+	{ "dynamic", KW_DYNAMIC, false, false },
+	{ "loadzone", KW_ZONE_LOAD, false, false },
+	{ "defaultzone", KW_ZONE_DEFAULT, false, false },
+	{ "bchan", KW_BCHAN, false, true },
+	{ "inclear", KW_BCHAN, false, true },
+	{ "dchan", KW_DCHAN, false, true },
+	{ "fcshdlc", KW_DCHAN, false, true },
+	{ "hardhdlc", KW_HARDHDLC, false, true },
+	{ "mtp2", KW_MTP2, false, true },
+	{ "clear", KW_OTHERCHAN, false, true },
+	{ "indclear", KW_OTHERCHAN, false, true },
+	{ "unused", KW_OTHERCHAN, false, true },
+	{ "rawhdlc", KW_OTHERCHAN, false, true },
+	{ "nethdlc", KW_OTHERCHAN, true, true },
+	{ "dacs", KW_OTHERCHAN, true, true },
+	{ "dacsrbs", KW_OTHERCHAN, true, true },
+	{ "cas", KW_OTHERCHAN, true, true },
+	{ "e&m", KW_OTHERCHAN, false, false },
+	{ "e&me1", KW_OTHERCHAN, false, false },
+	{ "fxsls", KW_OTHERCHAN, false, false },
+	{ "fxsgs", KW_OTHERCHAN, false, false },
+	{ "fxsks", KW_OTHERCHAN, false, false },
+	{ "fxols", KW_OTHERCHAN, false, false },
+	{ "fxogs", KW_OTHERCHAN, false, false },
+	{ "fxoks", KW_OTHERCHAN, false, false },
+	{ "sf", KW_OTHERCHAN, false, false },
+	{ "alaw", KW_LAW_A, false, false },
+	{ "mulaw", KW_LAW_U, false, false },
+	{ "deflaw", KW_LAW_DEF, false, false },
+	{ "echocanceller", KW_ECHOCAN, false, false },
+	{ "channel", KW_IGNORE, false, false },
+	{ "channels", KW_IGNORE, false, false },
+	{ "tx", KW_IGNORE, false, false },
+	{ "rx", KW_IGNORE, false, false },
+	{ "rxdcs", KW_IGNORE, false, false },
+	{ "dcsrx", KW_IGNORE, false, false },
+	{ "ctcss", KW_IGNORE, false, false },
+	{ "debouncetime", KW_IGNORE, false, false },
+	{ "bursttime", KW_IGNORE, false, false },
+	{ "exttone", KW_IGNORE, false, false },
+	{ "invertcor", KW_IGNORE, false, false },
+	{ "corthresh", KW_IGNORE, false, false },
 };
 
 /* Per-timeslot role while parsing. */
@@ -104,6 +105,11 @@ struct parser {
 	struct gw_dahdi_conf *conf;
 	struct span_work *work;
 	unsigned maxch;         /* highest channel number occupied so far */
+	/* pass 1: the last span= whose first channel is not settled yet,
+	 * and the channels its section (the lines after it) uses */
+	struct gw_dahdi_span *pending;
+	unsigned pend_line;
+	unsigned sec_lo, sec_hi, other_hi;
 	char *err;
 	size_t errsz;
 	unsigned line;
@@ -258,7 +264,8 @@ static struct gw_dahdi_span *span_of_chan(struct gw_dahdi_conf *c,
 {
 	for (unsigned i = 0; i < c->nspans; i++) {
 		struct gw_dahdi_span *s = &c->spans[i];
-		if (ch >= s->base && ch < s->base + s->width) {
+		/* base 0: a span whose start is not settled yet */
+		if (s->base && ch >= s->base && ch < s->base + s->width) {
 			*ts = ch - s->base + 1;
 			return s;
 		}
@@ -266,14 +273,71 @@ static struct gw_dahdi_span *span_of_chan(struct gw_dahdi_conf *c,
 	return NULL;
 }
 
+struct note_arg {
+	bool digital;
+};
+
 static int note_chan(struct parser *p, unsigned ch, void *arg)
 {
+	const struct note_arg *na = arg;
 	unsigned ts;
-	(void)arg;
 
-	if (!span_of_chan(p->conf, ch, &ts) && ch > p->maxch)
-		p->maxch = ch;
+	if (span_of_chan(p->conf, ch, &ts))
+		return 0;
+	if (!p->pending) {
+		if (ch > p->maxch)
+			p->maxch = ch;
+	} else if (na->digital) {
+		if (!p->sec_lo || ch < p->sec_lo)
+			p->sec_lo = ch;
+		if (ch > p->sec_hi)
+			p->sec_hi = ch;
+	} else if (ch > p->other_hi) {
+		p->other_hi = ch;
+	}
 	return 0;
+}
+
+/*
+ * Settle where the pending span starts. By default right after what is
+ * already used; but when its own section uses channels beyond that (ports
+ * dahdi_genconf only wrote as comments, e.g. empty analog slots, come
+ * before it) the span starts at the lowest channel its section names.
+ */
+static int settle_pending(struct parser *p)
+{
+	struct gw_dahdi_span *s = p->pending;
+	unsigned base = p->maxch + 1, line = p->line;
+	int err = 0;
+
+	if (!s)
+		return 0;
+	p->line = p->pend_line;
+	if (p->sec_hi && p->sec_hi > base + s->width - 1) {
+		if (p->sec_lo < base) {
+			err = perr(p, "span %u: its channels %u-%u do not fit "
+				   "in %u channels after channel %u", s->num,
+				   p->sec_lo, p->sec_hi, s->width, p->maxch);
+			goto out;
+		}
+		base = p->sec_lo;
+	}
+	if (base + s->width - 1 > GW_DAHDI_MAX_CHANNELS) {
+		err = perr(p, "span %u would end past channel %u", s->num,
+			   GW_DAHDI_MAX_CHANNELS);
+		goto out;
+	}
+	s->base = base;
+	p->maxch = base + s->width - 1;
+	if (p->sec_hi > p->maxch)
+		p->maxch = p->sec_hi;
+	if (p->other_hi > p->maxch)
+		p->maxch = p->other_hi;
+out:
+	p->pending = NULL;
+	p->sec_lo = p->sec_hi = p->other_hi = 0;
+	p->line = line;
+	return err;
 }
 
 static int copy_word(struct parser *p, const struct pl *w, char *dst,
@@ -377,13 +441,13 @@ static int do_span(struct parser *p, const struct pl *val)
 	}
 	if (c->nspans == MAX_SPANS)
 		return perr(p, "more than %u spans", MAX_SPANS);
-	s.base = p->maxch + 1;
-	if (s.base + s.width - 1 > GW_DAHDI_MAX_CHANNELS)
-		return perr(p, "span %u would end past channel %u", s.num,
-			    GW_DAHDI_MAX_CHANNELS);
+	err = settle_pending(p);
+	if (err)
+		return err;
 	memset(s.ec, -1, sizeof(s.ec));
-	p->maxch = s.base + s.width - 1;
-	c->spans[c->nspans++] = s;
+	c->spans[c->nspans] = s;
+	p->pending = &c->spans[c->nspans++];
+	p->pend_line = p->line;
 	return 0;
 }
 
@@ -401,6 +465,8 @@ static int do_dynamic(struct parser *p, const struct pl *val)
 	if (pl_u32(&item, &n) || n < 1 || n > 31)
 		return perr(p, "dynamic=: channel count '%.*s' not 1-31",
 			    (int)item.l, item.p);
+	if (settle_pending(p))
+		return EINVAL;
 	if (p->maxch + n > GW_DAHDI_MAX_CHANNELS)
 		return perr(p, "dynamic span would end past channel %u",
 			    GW_DAHDI_MAX_CHANNELS);
@@ -586,19 +652,22 @@ static int parse_pass(struct parser *p, const char *text, size_t len,
 			case KW_ZONE_DEFAULT: err = do_zone(p, &val, true); break;
 			case KW_ECHOCAN: {
 				const char *comma = pl_chr(&val, ',');
+				struct note_arg na = { false };
 				struct pl list;
 				if (!comma)
 					return perr(p, "echocanceller= needs "
 						    "<name>,<channels>");
 				list.p = comma + 1;
 				list.l = (size_t)(val.p + val.l - list.p);
-				err = walk_chans(p, &list, note_chan, NULL);
+				err = walk_chans(p, &list, note_chan, &na);
 				break;
 			}
 			case KW_IGNORE: break;
-			default:
-				err = walk_chans(p, &val, note_chan, NULL);
+			default: {
+				struct note_arg na = { kwtab[kw].digital };
+				err = walk_chans(p, &val, note_chan, &na);
 				break;
+			}
 			}
 		} else {
 			struct role_arg ra = { kwtab[kw].kind, kwtab[kw].name,
@@ -615,6 +684,10 @@ static int parse_pass(struct parser *p, const char *text, size_t len,
 		}
 		if (err)
 			return err;
+	}
+	if (pass == 1) {
+		p->line++;
+		return settle_pending(p);
 	}
 	return 0;
 }
