@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sipdlg: a test user agent for the SIP dialog layer (sip/dialog): INVITE
+ * sessions with reliable provisional responses and PRACK (RFC 3262),
+ * session timers (RFC 4028), re-INVITE and UPDATE in both directions
+ * (RFC 3261 §14, RFC 3311), digest authentication, BYE. Used with sipp in
+ * tests/integration/sip_dialog_sipp.sh.
+ *
+ *   sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]
+ *          UAS:  [-P CODE[s]] [-A MS] [-X CODE]
+ *          UAC:  [-c URI [-p HOST:PORT] [-n COUNT]]
+ *          both: [-i MS] [-u MS] [-b MS] [-e N]
+ *
+ * -D  dialog layer policy (see sip_dialog_layer_cfg_parse)
+ * -P  provisional response to incoming INVITEs (e.g. 180, or 183s: with SDP)
+ * -A  answer incoming INVITEs with 200 after MS ms (default 0)
+ * -X  reject incoming INVITEs with CODE instead
+ * -c  call URI (COUNT calls, one after the other)
+ * -i/-u/-b  MS after establishment: send re-INVITE / UPDATE / BYE
+ * -e  exit after N sessions ended (default: with -c, COUNT; else never)
+ * At exit (or SIGTERM) prints one line "STATS key=value ..." with the
+ * layer counters, and exits 0 when every UAC call was established and
+ * ended by BYE.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/log.h"
+#include "sip/dialog.h"
+#include "sip/msg.h"
+#include "sip/ua.h"
+
+#define MOD "sipdlg"
+
+struct app {
+	uv_loop_t *loop;
+	struct sip_ua *ua;
+	struct sip_dialog_layer *dl;
+	enum sip_tp tp;
+	/* UAS */
+	uint16_t prov;
+	bool prov_sdp;
+	uint32_t answer_ms;
+	uint16_t reject;
+	/* after establishment */
+	uint32_t reinvite_ms, update_ms, bye_ms;
+	/* UAC */
+	const char *target;
+	struct sip_tp_addr dst;
+	uint32_t count, started, ok, failed;
+	uint32_t exit_after, ended;
+	uv_signal_t sigterm, sigint;
+	int exit_code;
+};
+
+/* Per-session timers of the tool (the layer has its own). */
+struct sess_ctx {
+	struct app *app;
+	struct sip_dialog_sess *s;
+	uv_timer_t answer, act;
+	unsigned step; /* 0 reinvite, 1 update, 2 bye */
+	bool established;
+};
+
+static void ctx_closed(uv_handle_t *h)
+{
+	struct sess_ctx *c = h->data;
+
+	if (h == (uv_handle_t *)&c->act)
+		free(c);
+}
+
+static void ctx_free(struct sess_ctx *c)
+{
+	uv_close((uv_handle_t *)&c->answer, NULL);
+	uv_close((uv_handle_t *)&c->act, ctx_closed);
+}
+
+static struct sess_ctx *ctx_new(struct app *app, struct sip_dialog_sess *s)
+{
+	struct sess_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->app = app;
+	c->s = s;
+	uv_timer_init(app->loop, &c->answer);
+	uv_timer_init(app->loop, &c->act);
+	c->answer.data = c->act.data = c;
+	sip_dialog_sess_set_user(s, c);
+	return c;
+}
+
+static void start_call(struct app *app);
+
+/* Next post-establishment action: re-INVITE, UPDATE, BYE, in that order. */
+static void act_arm(struct sess_ctx *c);
+
+static void act_cb(uv_timer_t *t)
+{
+	struct sess_ctx *c = t->data;
+	struct app *app = c->app;
+	int err = 0;
+
+	switch (c->step++) {
+	case 0:
+		err = sip_dialog_sess_reinvite(c->s);
+		LOGI(MOD, "re-INVITE: %s", err ? strerror(err) : "sent");
+		break;
+	case 1:
+		err = sip_dialog_sess_update(c->s);
+		LOGI(MOD, "UPDATE: %s", err ? strerror(err) : "sent");
+		break;
+	case 2:
+		err = sip_dialog_sess_bye(c->s);
+		LOGI(MOD, "BYE: %s", err ? strerror(err) : "sent");
+		return;
+	default:
+		return;
+	}
+	(void)app;
+	if (!err || c->step <= 2)
+		act_arm(c);
+}
+
+static void act_arm(struct sess_ctx *c)
+{
+	struct app *app = c->app;
+	uint32_t ms[3] = { app->reinvite_ms, app->update_ms, app->bye_ms };
+
+	while (c->step < 3 && !ms[c->step])
+		c->step++;
+	if (c->step < 3)
+		uv_timer_start(&c->act, act_cb, ms[c->step], 0);
+}
+
+static void answer_cb(uv_timer_t *t)
+{
+	struct sess_ctx *c = t->data;
+	int err = sip_dialog_sess_answer(c->s, 200);
+
+	if (err)
+		LOGW(MOD, "answer: %s", strerror(err));
+}
+
+static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t scode, void *arg)
+{
+	struct app *app = arg;
+	struct sess_ctx *c = sip_dialog_sess_user(s);
+	int err;
+
+	LOGN(MOD, "session %s: %s %u", sip_dialog_sess_dialog(s) ? sip_dialog_sess_dialog(s)->call_id : "-",
+	     sip_dialog_ev_name(ev), scode);
+	switch (ev) {
+	case SIP_DIALOG_EV_INCOMING:
+		c = ctx_new(app, s);
+		if (!c) {
+			sip_dialog_sess_answer(s, 500);
+			return;
+		}
+		if (app->reject) {
+			sip_dialog_sess_answer(s, app->reject);
+			return;
+		}
+		if (app->prov) {
+			err = sip_dialog_sess_progress(s, app->prov, app->prov_sdp);
+			if (err)
+				LOGW(MOD, "progress: %s", strerror(err));
+		}
+		uv_timer_start(&c->answer, answer_cb, app->answer_ms, 0);
+		break;
+	case SIP_DIALOG_EV_ESTABLISHED:
+		if (c && !c->established) {
+			c->established = true;
+			act_arm(c);
+		}
+		break;
+	case SIP_DIALOG_EV_TERMINATED:
+		if (c) {
+			if (sip_dialog_sess_is_uac(s)) {
+				if (c->established && scode == 0)
+					app->ok++;
+				else
+					app->failed++;
+			}
+			ctx_free(c);
+		} else if (sip_dialog_sess_is_uac(s)) {
+			app->failed++;
+		}
+		app->ended++;
+		if (app->target && app->started < app->count)
+			start_call(app);
+		if (app->exit_after && app->ended >= app->exit_after)
+			uv_stop(app->loop);
+		break;
+	default:
+		break;
+	}
+}
+
+static void start_call(struct app *app)
+{
+	struct sip_dialog_sess *s;
+	int err;
+
+	app->started++;
+	err = sip_dialog_connect(app->dl, &s, app->target, &app->dst);
+	if (err) {
+		LOGE(MOD, "call %s: %s", app->target, strerror(err));
+		app->failed++;
+		app->ended++;
+		if (app->exit_after && app->ended >= app->exit_after)
+			uv_stop(app->loop);
+		return;
+	}
+	if (!ctx_new(app, s))
+		sip_dialog_sess_bye(s);
+}
+
+static void on_signal(uv_signal_t *sg, int signum)
+{
+	(void)signum;
+	uv_stop(sg->loop);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int parse_hostport(const char *s, char *host, size_t hsz, uint16_t *port)
+{
+	const char *c = strrchr(s, ':');
+	size_t n;
+
+	if (!c || c == s)
+		return EINVAL;
+	n = (size_t)(c - s);
+	if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n >= hsz)
+		return EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	*port = (uint16_t)atoi(c + 1);
+	return *port ? 0 : EINVAL;
+}
+
+static void print_stats(const struct app *app)
+{
+	struct sip_dialog_layer_stats st;
+
+	sip_dialog_layer_stats(app->dl, &st);
+	printf("STATS sess_uas=%llu sess_uac=%llu established=%llu terminated=%llu "
+	       "rel1xx_tx=%llu rel1xx_retx=%llu prack_rx=%llu prack_481=%llu prack_tx=%llu "
+	       "prack_timeout=%llu reinvite_rx=%llu reinvite_tx=%llu update_rx=%llu "
+	       "update_tx=%llu refresh_ok=%llu glare_491_tx=%llu glare_491_rx=%llu "
+	       "glare_retry=%llu cseq_500=%llu retry_500=%llu st_422_tx=%llu st_422_rx=%llu "
+	       "st_refresh=%llu st_expired=%llu auth_challenge_tx=%llu auth_ok=%llu "
+	       "auth_fail=%llu auth_answer_tx=%llu bye_rx=%llu bye_tx=%llu "
+	       "fork_extra_2xx=%llu req_481=%llu calls_ok=%u calls_failed=%u\n",
+	       (unsigned long long)st.sess_uas, (unsigned long long)st.sess_uac,
+	       (unsigned long long)st.established, (unsigned long long)st.terminated,
+	       (unsigned long long)st.rel1xx_tx, (unsigned long long)st.rel1xx_retx,
+	       (unsigned long long)st.prack_rx, (unsigned long long)st.prack_481,
+	       (unsigned long long)st.prack_tx, (unsigned long long)st.prack_timeout,
+	       (unsigned long long)st.reinvite_rx, (unsigned long long)st.reinvite_tx,
+	       (unsigned long long)st.update_rx, (unsigned long long)st.update_tx,
+	       (unsigned long long)st.refresh_ok, (unsigned long long)st.glare_491_tx,
+	       (unsigned long long)st.glare_491_rx, (unsigned long long)st.glare_retry,
+	       (unsigned long long)st.cseq_500, (unsigned long long)st.retry_500,
+	       (unsigned long long)st.st_422_tx, (unsigned long long)st.st_422_rx,
+	       (unsigned long long)st.st_refresh, (unsigned long long)st.st_expired,
+	       (unsigned long long)st.auth_challenge_tx, (unsigned long long)st.auth_ok,
+	       (unsigned long long)st.auth_fail, (unsigned long long)st.auth_answer_tx,
+	       (unsigned long long)st.bye_rx, (unsigned long long)st.bye_tx,
+	       (unsigned long long)st.fork_extra_2xx, (unsigned long long)st.req_481, app->ok,
+	       app->failed);
+	fflush(stdout);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]\n"
+			"              [-P CODE[s]] [-A MS] [-X CODE]\n"
+			"              [-c URI [-p HOST:PORT] [-n COUNT]]\n"
+			"              [-i MS] [-u MS] [-b MS] [-e N]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const supported[] = { "100rel", "timer", NULL };
+	static char store[2048];
+	static const char sdp[] = "v=0\r\n"
+				  "o=pstngw 1 1 IN IP4 127.0.0.1\r\n"
+				  "s=-\r\n"
+				  "c=IN IP4 127.0.0.1\r\n"
+				  "t=0 0\r\n"
+				  "m=audio 40000 RTP/AVP 8 101\r\n"
+				  "a=rtpmap:8 PCMA/8000\r\n"
+				  "a=rtpmap:101 telephone-event/8000\r\n"
+				  "a=fmtp:101 0-15\r\n"
+				  "a=sendrecv\r\n";
+	struct app app;
+	struct sip_ua_cfg cfg;
+	struct sip_dialog_layer_cfg dcfg = {
+		.user = "sipdlg",
+		.prack = SIP_PRACK_SUPPORTED,
+		.timer = { .enabled = false, .interval = 1800, .min_se = 90,
+			   .prefer = SIP_REFRESHER_UAS },
+		.sdp = sdp,
+	};
+	const char *listen = NULL, *nexthop = NULL, *dopts = NULL;
+	char laddr[64], perr[160];
+	uint16_t lport;
+	bool verbose = false;
+	int opt, err;
+
+	memset(&app, 0, sizeof(app));
+	memset(&cfg, 0, sizeof(cfg));
+	app.tp = SIP_TP_UDP;
+	app.count = 1;
+	cfg.user_agent = "pstngw-sipdlg";
+	cfg.supported = supported;
+	cfg.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO";
+
+	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:h")) != -1) {
+		switch (opt) {
+		case 'l': listen = optarg; break;
+		case 't':
+			if (!strcmp(optarg, "tcp"))
+				app.tp = SIP_TP_TCP;
+			else if (strcmp(optarg, "udp")) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'D': dopts = optarg; break;
+		case 'v': verbose = true; break;
+		case 'P':
+			app.prov = (uint16_t)atoi(optarg);
+			app.prov_sdp = strchr(optarg, 's') != NULL;
+			break;
+		case 'A': app.answer_ms = (uint32_t)atoi(optarg); break;
+		case 'X': app.reject = (uint16_t)atoi(optarg); break;
+		case 'c': app.target = optarg; break;
+		case 'p': nexthop = optarg; break;
+		case 'n': app.count = (uint32_t)atoi(optarg); break;
+		case 'i': app.reinvite_ms = (uint32_t)atoi(optarg); break;
+		case 'u': app.update_ms = (uint32_t)atoi(optarg); break;
+		case 'b': app.bye_ms = (uint32_t)atoi(optarg); break;
+		case 'e': app.exit_after = (uint32_t)atoi(optarg); break;
+		default: usage(); return 2;
+		}
+	}
+	if (!listen || parse_hostport(listen, laddr, sizeof(laddr), &lport)) {
+		usage();
+		return 2;
+	}
+	if (dopts && sip_dialog_layer_cfg_parse(&dcfg, dopts, store, sizeof(store), perr,
+						sizeof(perr))) {
+		fprintf(stderr, "sipdlg: -D: %s\n", perr);
+		return 2;
+	}
+	log_set_level(verbose ? LOGL_DEBUG : LOGL_INFO);
+
+	app.loop = uv_default_loop();
+	err = sip_ua_alloc(&app.ua, app.loop, &cfg);
+	if (!err)
+		err = sip_ua_listen(app.ua, app.tp, laddr, lport);
+	if (!err)
+		err = sip_dialog_layer_alloc(&app.dl, app.ua, app.loop, &dcfg, on_event, &app);
+	if (err) {
+		LOGE(MOD, "start on %s: %s", listen, strerror(err));
+		return 1;
+	}
+	uv_signal_init(app.loop, &app.sigterm);
+	uv_signal_init(app.loop, &app.sigint);
+	uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&app.sigint, on_signal, SIGINT);
+
+	if (app.target) {
+		char host[64];
+		uint16_t port = 5060;
+		struct sip_uri u;
+		struct pl t = pl_from_str(app.target);
+
+		if (nexthop) {
+			if (parse_hostport(nexthop, host, sizeof(host), &port)) {
+				usage();
+				return 2;
+			}
+		} else if (!sip_uri_decode(&u, &t) && u.host.l < sizeof(host)) {
+			pl_strcpy(&u.host, host, sizeof(host));
+			if (u.port)
+				port = u.port;
+		} else {
+			LOGE(MOD, "bad URI %s", app.target);
+			return 2;
+		}
+		app.dst.tp = app.tp;
+		if (sip_sa_set(&app.dst.peer, host, port)) {
+			LOGE(MOD, "next hop must be a numeric address: %s", host);
+			return 2;
+		}
+		if (!app.exit_after)
+			app.exit_after = app.count;
+		start_call(&app);
+	}
+	LOGN(MOD, "listening on %s/%s", listen, sip_tp_name(app.tp));
+	uv_run(app.loop, UV_RUN_DEFAULT);
+
+	print_stats(&app);
+	if (app.target && (app.ok < app.count || app.failed))
+		app.exit_code = 1;
+	sip_dialog_layer_free(app.dl);
+	sip_ua_free(app.ua);
+	uv_walk(app.loop, close_walk, NULL);
+	uv_run(app.loop, UV_RUN_DEFAULT);
+	uv_loop_close(app.loop);
+	return app.exit_code;
+}
