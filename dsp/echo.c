@@ -49,7 +49,7 @@
 
 #include "dsp/echo.h"
 
-#define TAP_ALIGN 16            /* taps rounded up for the vector kernels */
+#define TAP_ALIGN 64            /* taps rounded up for the vector kernels */
 #define HIST_EXTRA 512          /* history slack between memmoves */
 #define CHUNK 40                /* 5 ms decision sub-block */
 #define GMAX_BLK 16             /* Geigel block maximum length */
@@ -69,6 +69,8 @@
 #define LT_BETA 0.05f           /* long-term trackers, per chunk */
 #define CONV_ON_DB 16.0f
 #define CONV_OFF_DB 6.0f
+#define SETTLE_CHUNKS 100       /* 0.5 s */
+#define SETTLE_DB 20.0f
 
 typedef float (*dot_fn)(const float *w, const float *x, size_t n);
 typedef float (*upd_fn)(float *w, const float *z, size_t n, float ca,
@@ -76,10 +78,20 @@ typedef float (*upd_fn)(float *w, const float *z, size_t n, float ca,
 typedef float (*upd_dot_fn)(float *w, const float *z, const float *xn,
 			    size_t n, float ca, float cb, float *l1);
 
+typedef float (*upd_dot_fast_fn)(float *w, const float *z, const float *xn,
+				 size_t n, float ca, float cb);
+
+/*
+ * dot: filter output. upd: coefficient update, returns sum |w|.
+ * upd_dot: update for sample n fused with the output for n+1, also
+ * returns sum |w|; upd_dot_fast: the same without sum |w| (used on most
+ * samples: the IPNLMS gain tolerates a norm a few samples old).
+ */
 struct kernels {
 	dot_fn dot;
 	upd_fn upd;
 	upd_dot_fn upd_dot;
+	upd_dot_fast_fn upd_dot_fast;
 };
 
 struct dsp_echo {
@@ -98,7 +110,12 @@ struct dsp_echo {
 	float *hx;              /* far-end history */
 	size_t p;               /* index of newest sample */
 	double ex;              /* window energy of hx */
-	float l1;               /* sum |w| */
+	float l1;               /* sum |w| (refreshed every 4th update) */
+	uint32_t adapt_n;
+	uint32_t tick;           /* half-rate adaptation phase */
+	bool settled;
+	float erle_ck;
+	unsigned ck_cnt;
 	float y;                /* precomputed output for the next sample */
 	bool have_y;
 
@@ -145,7 +162,7 @@ struct dsp_echo {
 
 /* ---- kernels ---------------------------------------------------------- */
 
-static float dot_c(const float *w, const float *x, size_t n)
+static float dot_c(const float *restrict w, const float *restrict x, size_t n)
 {
 	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 
@@ -158,7 +175,8 @@ static float dot_c(const float *w, const float *x, size_t n)
 	return (s0 + s1) + (s2 + s3);
 }
 
-static float upd_c(float *w, const float *z, size_t n, float ca, float cb)
+static float upd_c(float *restrict w, const float *restrict z, size_t n,
+                   float ca, float cb)
 {
 	float l1 = 0;
 
@@ -171,7 +189,32 @@ static float upd_c(float *w, const float *z, size_t n, float ca, float cb)
 	return l1;
 }
 
-static float upd_dot_c(float *w, const float *z, const float *xn, size_t n,
+static float upd_dot_fast_c(float *restrict w, const float *restrict z,
+                            const float *restrict xn,
+			    size_t n, float ca, float cb)
+{
+	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+	for (size_t i = 0; i < n; i += 4) {
+		float v0 = w[i] + (ca + cb * fabsf(w[i])) * z[i];
+		float v1 = w[i + 1] + (ca + cb * fabsf(w[i + 1])) * z[i + 1];
+		float v2 = w[i + 2] + (ca + cb * fabsf(w[i + 2])) * z[i + 2];
+		float v3 = w[i + 3] + (ca + cb * fabsf(w[i + 3])) * z[i + 3];
+
+		w[i] = v0;
+		w[i + 1] = v1;
+		w[i + 2] = v2;
+		w[i + 3] = v3;
+		s0 += v0 * xn[i];
+		s1 += v1 * xn[i + 1];
+		s2 += v2 * xn[i + 2];
+		s3 += v3 * xn[i + 3];
+	}
+	return (s0 + s1) + (s2 + s3);
+}
+
+static float upd_dot_c(float *restrict w, const float *restrict z,
+                       const float *restrict xn, size_t n,
 		       float ca, float cb, float *l1)
 {
 	float s = 0, a = 0;
@@ -201,8 +244,14 @@ static inline float hsum_sse(__m128 v)
 	return _mm_cvtss_f32(t);
 }
 
+/*
+ * The vector kernels keep four independent accumulators per sum: a single
+ * chain is bound by the add/FMA latency, not by the loads. n is a
+ * multiple of TAP_ALIGN (64).
+ */
 __attribute__((target("sse2")))
-static float dot_sse2(const float *w, const float *x, size_t n)
+static float dot_sse2(const float *restrict w, const float *restrict x,
+                      size_t n)
 {
 	__m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
 	__m128 s2 = _mm_setzero_ps(), s3 = _mm_setzero_ps();
@@ -220,51 +269,93 @@ static float dot_sse2(const float *w, const float *x, size_t n)
 	return hsum_sse(_mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
 }
 
+#define UPD_SSE(o, acc)                                                   \
+	do {                                                              \
+		__m128 w0 = _mm_load_ps(w + i + (o));                     \
+		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));  \
+		w0 = _mm_add_ps(w0, _mm_mul_ps(g0,                        \
+					       _mm_loadu_ps(z + i + (o)))); \
+		_mm_store_ps(w + i + (o), w0);                            \
+		acc = _mm_add_ps(acc, abs_sse(w0));                       \
+	} while (0)
+
 __attribute__((target("sse2")))
-static float upd_sse2(float *w, const float *z, size_t n, float ca, float cb)
+static float upd_sse2(float *restrict w, const float *restrict z, size_t n,
+                      float ca, float cb)
 {
 	__m128 va = _mm_set1_ps(ca), vb = _mm_set1_ps(cb);
 	__m128 l0 = _mm_setzero_ps(), l1 = _mm_setzero_ps();
+	__m128 l2 = _mm_setzero_ps(), l3 = _mm_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 8) {
-		__m128 w0 = _mm_load_ps(w + i), w1 = _mm_load_ps(w + i + 4);
-		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));
-		__m128 g1 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w1)));
-
-		w0 = _mm_add_ps(w0, _mm_mul_ps(g0, _mm_loadu_ps(z + i)));
-		w1 = _mm_add_ps(w1, _mm_mul_ps(g1, _mm_loadu_ps(z + i + 4)));
-		_mm_store_ps(w + i, w0);
-		_mm_store_ps(w + i + 4, w1);
-		l0 = _mm_add_ps(l0, abs_sse(w0));
-		l1 = _mm_add_ps(l1, abs_sse(w1));
+	for (size_t i = 0; i < n; i += 16) {
+		UPD_SSE(0, l0);
+		UPD_SSE(4, l1);
+		UPD_SSE(8, l2);
+		UPD_SSE(12, l3);
 	}
-	return hsum_sse(_mm_add_ps(l0, l1));
+	return hsum_sse(_mm_add_ps(_mm_add_ps(l0, l1), _mm_add_ps(l2, l3)));
 }
 
+#define UPD_DOT_SSE(o, acc, sum)                                          \
+	do {                                                              \
+		__m128 w0 = _mm_load_ps(w + i + (o));                     \
+		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));  \
+		w0 = _mm_add_ps(w0, _mm_mul_ps(g0,                        \
+					       _mm_loadu_ps(z + i + (o)))); \
+		_mm_store_ps(w + i + (o), w0);                            \
+		acc = _mm_add_ps(acc, abs_sse(w0));                       \
+		sum = _mm_add_ps(sum, _mm_mul_ps(w0,                      \
+					_mm_loadu_ps(xn + i + (o))));     \
+	} while (0)
+
 __attribute__((target("sse2")))
-static float upd_dot_sse2(float *w, const float *z, const float *xn,
+static float upd_dot_sse2(float *restrict w, const float *restrict z,
+                          const float *restrict xn,
 			  size_t n, float ca, float cb, float *l1)
 {
 	__m128 va = _mm_set1_ps(ca), vb = _mm_set1_ps(cb);
 	__m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
+	__m128 a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
 	__m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+	__m128 s2 = _mm_setzero_ps(), s3 = _mm_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 8) {
-		__m128 w0 = _mm_load_ps(w + i), w1 = _mm_load_ps(w + i + 4);
-		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));
-		__m128 g1 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w1)));
-
-		w0 = _mm_add_ps(w0, _mm_mul_ps(g0, _mm_loadu_ps(z + i)));
-		w1 = _mm_add_ps(w1, _mm_mul_ps(g1, _mm_loadu_ps(z + i + 4)));
-		_mm_store_ps(w + i, w0);
-		_mm_store_ps(w + i + 4, w1);
-		a0 = _mm_add_ps(a0, abs_sse(w0));
-		a1 = _mm_add_ps(a1, abs_sse(w1));
-		s0 = _mm_add_ps(s0, _mm_mul_ps(w0, _mm_loadu_ps(xn + i)));
-		s1 = _mm_add_ps(s1, _mm_mul_ps(w1, _mm_loadu_ps(xn + i + 4)));
+	for (size_t i = 0; i < n; i += 16) {
+		UPD_DOT_SSE(0, a0, s0);
+		UPD_DOT_SSE(4, a1, s1);
+		UPD_DOT_SSE(8, a2, s2);
+		UPD_DOT_SSE(12, a3, s3);
 	}
-	*l1 = hsum_sse(_mm_add_ps(a0, a1));
-	return hsum_sse(_mm_add_ps(s0, s1));
+	*l1 = hsum_sse(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
+	return hsum_sse(_mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
+}
+
+#define UPD_DOT_FAST_SSE(o, sum)                                          \
+	do {                                                              \
+		__m128 w0 = _mm_load_ps(w + i + (o));                     \
+		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));  \
+		w0 = _mm_add_ps(w0, _mm_mul_ps(g0,                        \
+					       _mm_loadu_ps(z + i + (o)))); \
+		_mm_store_ps(w + i + (o), w0);                            \
+		sum = _mm_add_ps(sum, _mm_mul_ps(w0,                      \
+					_mm_loadu_ps(xn + i + (o))));     \
+	} while (0)
+
+__attribute__((target("sse2")))
+static float upd_dot_fast_sse2(float *restrict w, const float *restrict z,
+                               const float *restrict xn,
+			       size_t n, float ca, float cb)
+{
+	__m128 va = _mm_set1_ps(ca), vb = _mm_set1_ps(cb);
+	__m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+	__m128 s2 = _mm_setzero_ps(), s3 = _mm_setzero_ps();
+
+	for (size_t i = 0; i < n; i += 16) {
+		UPD_DOT_FAST_SSE(0, s0);
+		UPD_DOT_FAST_SSE(4, s1);
+		UPD_DOT_FAST_SSE(8, s2);
+		UPD_DOT_FAST_SSE(12, s3);
+	}
+	return hsum_sse(_mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
 }
 
 __attribute__((target("avx2,fma")))
@@ -286,66 +377,112 @@ static inline __m256 abs_avx(__m256 v)
 }
 
 __attribute__((target("avx2,fma")))
-static float dot_avx2(const float *w, const float *x, size_t n)
+static float dot_avx2(const float *restrict w, const float *restrict x,
+                      size_t n)
 {
 	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+	__m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 16) {
+	for (size_t i = 0; i < n; i += 32) {
 		s0 = _mm256_fmadd_ps(_mm256_load_ps(w + i),
 				     _mm256_loadu_ps(x + i), s0);
 		s1 = _mm256_fmadd_ps(_mm256_load_ps(w + i + 8),
 				     _mm256_loadu_ps(x + i + 8), s1);
+		s2 = _mm256_fmadd_ps(_mm256_load_ps(w + i + 16),
+				     _mm256_loadu_ps(x + i + 16), s2);
+		s3 = _mm256_fmadd_ps(_mm256_load_ps(w + i + 24),
+				     _mm256_loadu_ps(x + i + 24), s3);
 	}
-	return hsum_avx(_mm256_add_ps(s0, s1));
+	return hsum_avx(_mm256_add_ps(_mm256_add_ps(s0, s1),
+				      _mm256_add_ps(s2, s3)));
 }
 
+#define UPD_AVX(o, acc)                                                   \
+	do {                                                              \
+		__m256 w0 = _mm256_load_ps(w + i + (o));                  \
+		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);         \
+		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i + (o)), w0); \
+		_mm256_store_ps(w + i + (o), w0);                         \
+		acc = _mm256_add_ps(acc, abs_avx(w0));                    \
+	} while (0)
+
 __attribute__((target("avx2,fma")))
-static float upd_avx2(float *w, const float *z, size_t n, float ca, float cb)
+static float upd_avx2(float *restrict w, const float *restrict z, size_t n,
+                      float ca, float cb)
 {
 	__m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb);
 	__m256 l0 = _mm256_setzero_ps(), l1 = _mm256_setzero_ps();
+	__m256 l2 = _mm256_setzero_ps(), l3 = _mm256_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 16) {
-		__m256 w0 = _mm256_load_ps(w + i);
-		__m256 w1 = _mm256_load_ps(w + i + 8);
-		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);
-		__m256 g1 = _mm256_fmadd_ps(vb, abs_avx(w1), va);
-
-		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i), w0);
-		w1 = _mm256_fmadd_ps(g1, _mm256_loadu_ps(z + i + 8), w1);
-		_mm256_store_ps(w + i, w0);
-		_mm256_store_ps(w + i + 8, w1);
-		l0 = _mm256_add_ps(l0, abs_avx(w0));
-		l1 = _mm256_add_ps(l1, abs_avx(w1));
+	for (size_t i = 0; i < n; i += 32) {
+		UPD_AVX(0, l0);
+		UPD_AVX(8, l1);
+		UPD_AVX(16, l2);
+		UPD_AVX(24, l3);
 	}
-	return hsum_avx(_mm256_add_ps(l0, l1));
+	return hsum_avx(_mm256_add_ps(_mm256_add_ps(l0, l1),
+				      _mm256_add_ps(l2, l3)));
 }
 
+#define UPD_DOT_AVX(o, acc, sum)                                          \
+	do {                                                              \
+		__m256 w0 = _mm256_load_ps(w + i + (o));                  \
+		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);         \
+		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i + (o)), w0); \
+		_mm256_store_ps(w + i + (o), w0);                         \
+		acc = _mm256_add_ps(acc, abs_avx(w0));                    \
+		sum = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xn + i + (o)), sum); \
+	} while (0)
+
 __attribute__((target("avx2,fma")))
-static float upd_dot_avx2(float *w, const float *z, const float *xn,
+static float upd_dot_avx2(float *restrict w, const float *restrict z,
+                          const float *restrict xn,
 			  size_t n, float ca, float cb, float *l1)
 {
 	__m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb);
 	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+	__m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
 	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+	__m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 16) {
-		__m256 w0 = _mm256_load_ps(w + i);
-		__m256 w1 = _mm256_load_ps(w + i + 8);
-		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);
-		__m256 g1 = _mm256_fmadd_ps(vb, abs_avx(w1), va);
-
-		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i), w0);
-		w1 = _mm256_fmadd_ps(g1, _mm256_loadu_ps(z + i + 8), w1);
-		_mm256_store_ps(w + i, w0);
-		_mm256_store_ps(w + i + 8, w1);
-		a0 = _mm256_add_ps(a0, abs_avx(w0));
-		a1 = _mm256_add_ps(a1, abs_avx(w1));
-		s0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xn + i), s0);
-		s1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xn + i + 8), s1);
+	for (size_t i = 0; i < n; i += 32) {
+		UPD_DOT_AVX(0, a0, s0);
+		UPD_DOT_AVX(8, a1, s1);
+		UPD_DOT_AVX(16, a2, s2);
+		UPD_DOT_AVX(24, a3, s3);
 	}
-	*l1 = hsum_avx(_mm256_add_ps(a0, a1));
-	return hsum_avx(_mm256_add_ps(s0, s1));
+	*l1 = hsum_avx(_mm256_add_ps(_mm256_add_ps(a0, a1),
+				     _mm256_add_ps(a2, a3)));
+	return hsum_avx(_mm256_add_ps(_mm256_add_ps(s0, s1),
+				      _mm256_add_ps(s2, s3)));
+}
+
+#define UPD_DOT_FAST_AVX(o, sum)                                          \
+	do {                                                              \
+		__m256 w0 = _mm256_load_ps(w + i + (o));                  \
+		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);         \
+		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i + (o)), w0); \
+		_mm256_store_ps(w + i + (o), w0);                         \
+		sum = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xn + i + (o)), sum); \
+	} while (0)
+
+__attribute__((target("avx2,fma")))
+static float upd_dot_fast_avx2(float *restrict w, const float *restrict z,
+                               const float *restrict xn,
+			       size_t n, float ca, float cb)
+{
+	__m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb);
+	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+	__m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+
+	for (size_t i = 0; i < n; i += 32) {
+		UPD_DOT_FAST_AVX(0, s0);
+		UPD_DOT_FAST_AVX(8, s1);
+		UPD_DOT_FAST_AVX(16, s2);
+		UPD_DOT_FAST_AVX(24, s3);
+	}
+	return hsum_avx(_mm256_add_ps(_mm256_add_ps(s0, s1),
+				      _mm256_add_ps(s2, s3)));
 }
 
 __attribute__((target("avx512f")))
@@ -356,68 +493,124 @@ static inline __m512 abs_avx512(__m512 v)
 }
 
 __attribute__((target("avx512f")))
-static float dot_avx512(const float *w, const float *x, size_t n)
+static float dot_avx512(const float *restrict w, const float *restrict x,
+                        size_t n)
 {
 	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-	size_t i = 0;
+	__m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
 
-	for (; i + 32 <= n; i += 32) {
+	for (size_t i = 0; i < n; i += 64) {
 		s0 = _mm512_fmadd_ps(_mm512_load_ps(w + i),
 				     _mm512_loadu_ps(x + i), s0);
 		s1 = _mm512_fmadd_ps(_mm512_load_ps(w + i + 16),
 				     _mm512_loadu_ps(x + i + 16), s1);
+		s2 = _mm512_fmadd_ps(_mm512_load_ps(w + i + 32),
+				     _mm512_loadu_ps(x + i + 32), s2);
+		s3 = _mm512_fmadd_ps(_mm512_load_ps(w + i + 48),
+				     _mm512_loadu_ps(x + i + 48), s3);
 	}
-	if (i < n)
-		s0 = _mm512_fmadd_ps(_mm512_load_ps(w + i),
-				     _mm512_loadu_ps(x + i), s0);
-	return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1),
+						  _mm512_add_ps(s2, s3)));
 }
 
+#define UPD_AVX512(o, acc)                                                \
+	do {                                                              \
+		__m512 w0 = _mm512_load_ps(w + i + (o));                  \
+		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);      \
+		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i + (o)), w0); \
+		_mm512_store_ps(w + i + (o), w0);                         \
+		acc = _mm512_add_ps(acc, abs_avx512(w0));                 \
+	} while (0)
+
 __attribute__((target("avx512f")))
-static float upd_avx512(float *w, const float *z, size_t n, float ca,
+static float upd_avx512(float *restrict w, const float *restrict z, size_t n,
+                        float ca,
 			float cb)
 {
 	__m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
-	__m512 l0 = _mm512_setzero_ps();
+	__m512 l0 = _mm512_setzero_ps(), l1 = _mm512_setzero_ps();
+	__m512 l2 = _mm512_setzero_ps(), l3 = _mm512_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 16) {
-		__m512 w0 = _mm512_load_ps(w + i);
-		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);
-
-		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i), w0);
-		_mm512_store_ps(w + i, w0);
-		l0 = _mm512_add_ps(l0, abs_avx512(w0));
+	for (size_t i = 0; i < n; i += 64) {
+		UPD_AVX512(0, l0);
+		UPD_AVX512(16, l1);
+		UPD_AVX512(32, l2);
+		UPD_AVX512(48, l3);
 	}
-	return _mm512_reduce_add_ps(l0);
+	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(l0, l1),
+						  _mm512_add_ps(l2, l3)));
 }
 
+#define UPD_DOT_AVX512(o, acc, sum)                                       \
+	do {                                                              \
+		__m512 w0 = _mm512_load_ps(w + i + (o));                  \
+		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);      \
+		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i + (o)), w0); \
+		_mm512_store_ps(w + i + (o), w0);                         \
+		acc = _mm512_add_ps(acc, abs_avx512(w0));                 \
+		sum = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xn + i + (o)), sum); \
+	} while (0)
+
 __attribute__((target("avx512f")))
-static float upd_dot_avx512(float *w, const float *z, const float *xn,
+static float upd_dot_avx512(float *restrict w, const float *restrict z,
+                            const float *restrict xn,
 			    size_t n, float ca, float cb, float *l1)
 {
 	__m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
-	__m512 a0 = _mm512_setzero_ps(), s0 = _mm512_setzero_ps();
+	__m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+	__m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+	__m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
 
-	for (size_t i = 0; i < n; i += 16) {
-		__m512 w0 = _mm512_load_ps(w + i);
-		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);
-
-		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i), w0);
-		_mm512_store_ps(w + i, w0);
-		a0 = _mm512_add_ps(a0, abs_avx512(w0));
-		s0 = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xn + i), s0);
+	for (size_t i = 0; i < n; i += 64) {
+		UPD_DOT_AVX512(0, a0, s0);
+		UPD_DOT_AVX512(16, a1, s1);
+		UPD_DOT_AVX512(32, a2, s2);
+		UPD_DOT_AVX512(48, a3, s3);
 	}
-	*l1 = _mm512_reduce_add_ps(a0);
-	return _mm512_reduce_add_ps(s0);
+	*l1 = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1),
+						 _mm512_add_ps(a2, a3)));
+	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1),
+						  _mm512_add_ps(s2, s3)));
+}
+#define UPD_DOT_FAST_AVX512(o, sum)                                       \
+	do {                                                              \
+		__m512 w0 = _mm512_load_ps(w + i + (o));                  \
+		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);      \
+		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i + (o)), w0); \
+		_mm512_store_ps(w + i + (o), w0);                         \
+		sum = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xn + i + (o)), sum); \
+	} while (0)
+
+__attribute__((target("avx512f")))
+static float upd_dot_fast_avx512(float *restrict w, const float *restrict z,
+                                 const float *restrict xn,
+				 size_t n, float ca, float cb)
+{
+	__m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
+	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+	__m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+
+	for (size_t i = 0; i < n; i += 64) {
+		UPD_DOT_FAST_AVX512(0, s0);
+		UPD_DOT_FAST_AVX512(16, s1);
+		UPD_DOT_FAST_AVX512(32, s2);
+		UPD_DOT_FAST_AVX512(48, s3);
+	}
+	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1),
+						  _mm512_add_ps(s2, s3)));
 }
 #endif /* ECHO_X86 */
 
 static const struct kernels kernel_tab[DSP_ECHO_SIMD_COUNT] = {
-	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c },
+	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, upd_dot_fast_c },
 #ifdef ECHO_X86
-	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2 },
-	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2 },
-	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512 },
+	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2,
+				 upd_dot_fast_sse2 },
+	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2,
+				 upd_dot_fast_avx2 },
+	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512,
+				   upd_dot_fast_avx512 },
 #endif
 };
 
@@ -477,7 +670,7 @@ static inline int16_t sat16(float v)
 		return 32767;
 	if (v < -32768.0f)
 		return -32768;
-	return (int16_t)lrintf(v);
+	return (int16_t)(int)(v + (v >= 0 ? 0.5f : -0.5f));
 }
 
 static inline float db10(double v)
@@ -574,6 +767,9 @@ static void trackers_reset(struct dsp_echo *ec)
 	ec->pc_cnt = 0;
 	ec->pc_hits = 0;
 	ec->edt_override = false;
+	ec->settled = false;
+	ec->erle_ck = 0;
+	ec->ck_cnt = 0;
 	ec->edt_hang = 0;
 	ec->s2_set = false;
 }
@@ -649,6 +845,8 @@ void dsp_echo_reset(struct dsp_echo *ec)
 		return;
 	memset(ec->w, 0, ec->taps * sizeof(float));
 	ec->l1 = 0;
+	ec->adapt_n = 0;
+	ec->tick = 0;
 	hist_clear(ec);
 	ec->ghang = 0;
 	ec->g_fired = false;
@@ -836,7 +1034,17 @@ static void chunk_done(struct dsp_echo *ec)
 			ec->converged = true;
 		else if (ec->converged && erle < CONV_OFF_DB)
 			ec->converged = false;
+
+		/* settled: converged and the ERLE no longer improving */
+		if (++ec->ck_cnt >= SETTLE_CHUNKS) {
+			ec->settled = ec->converged && erle >= SETTLE_DB &&
+				      erle < ec->erle_ck + 1.0f;
+			ec->erle_ck = erle;
+			ec->ck_cnt = 0;
+		}
 	}
+	if (!ec->converged || ec->edt_override)
+		ec->settled = false;
 
 	bool dt = geigel || ec->edt_hang > 0;
 
@@ -895,6 +1103,10 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 {
 	const size_t L = ec->taps;
 	const bool adapt_on = ec->flags & DSP_ECHO_F_ADAPT;
+	const bool half_rate = !(ec->flags & DSP_ECHO_F_FULL_RATE);
+	/* local sums: read-modify-write of the state per sample would chain
+	 * every sample through memory */
+	double sd = 0, se = 0, sy = 0, sx = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		float x = tx[i], d = rx[i];
@@ -906,10 +1118,10 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		float y = ec->y, err = d - y;
 
 		e[i] = err;
-		ec->acc_d += (double)d * d;
-		ec->acc_e += (double)err * err;
-		ec->acc_y += (double)y * y;
-		ec->acc_x += (double)x * x;
+		sd += (double)d * d;
+		se += (double)err * err;
+		sy += (double)y * y;
+		sx += (double)x * x;
 		float ew = err;
 
 		/* Geigel double-talk detector */
@@ -925,6 +1137,17 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		bool far = ec->ex > (double)FAR_FLOOR * L;
 		bool adapt = adapt_on && far && ec->ghang == 0 &&
 			     ec->edt_hang == 0;
+
+		/*
+		 * Once settled (converged, ERLE no longer improving, not
+		 * re-converging after a path change) the filter only has to
+		 * track slow drift:
+		 * adapt on every other sample, which saves a quarter of the
+		 * memory traffic per sample pair. DSP_ECHO_F_FULL_RATE
+		 * keeps every-sample adaptation.
+		 */
+		if (adapt && half_rate && ec->settled && (ec->tick++ & 1))
+			adapt = false;
 		float ca = 0, cb = 0;
 
 		if (adapt) {
@@ -959,9 +1182,12 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			const float *zw = ec->hx + ec->p - L;
 			const float *xn = ec->hx + ec->p - L + 1;
 
-			if (adapt)
+			if (adapt && (!ec->converged || (ec->adapt_n++ & 3) == 0))
 				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
 						      &ec->l1);
+			else if (adapt)
+				ec->y = ec->k.upd_dot_fast(ec->w, zw, xn, L,
+							   ca, cb);
 			else
 				ec->y = ec->k.dot(ec->w, xn, L);
 			ec->have_y = true;
@@ -972,6 +1198,10 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ec->have_y = false;
 		}
 	}
+	ec->acc_d += sd;
+	ec->acc_e += se;
+	ec->acc_y += sy;
+	ec->acc_x += sx;
 }
 
 void dsp_echo_process(struct dsp_echo *ec, const int16_t *rx,

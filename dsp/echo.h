@@ -2,10 +2,11 @@
 /*
  * G.168 line (network) echo canceller for the TDM side of the gateway:
  * 8 kHz linear 16-bit samples, tail up to 128 ms (1024 taps). A
- * proportionate (IPNLMS) adaptive FIR with a robust (clipped-error) step, Geigel plus energy double-talk detection,
- * echo path change detection, and a non-linear processor with comfort
- * noise matched to the near-end background (ITU-T G.168 §3, §6.4, §7;
- * tone disabling hook per §6.4.2.10 / G.164 §5).
+ * proportionate (IPNLMS) adaptive FIR with a robust (clipped-error) step,
+ * Geigel plus energy double-talk detection, echo path change detection,
+ * and a non-linear processor with comfort noise matched to the near-end
+ * background (ITU-T G.168 §3, §6.4, §7; tone disabling hook per
+ * §6.4.2.10 / G.164 §5). See dsp/echo.c for the design choices.
  *
  * The state is per instance, embeddable in a channel, no I/O, no globals:
  * any number of channels may run on one thread. An instance must not be
@@ -37,11 +38,16 @@ enum {
 	DSP_ECHO_F_ADAPT = 0x01, /* adapt the filter (off: frozen filter) */
 	DSP_ECHO_F_NLP   = 0x02, /* non-linear processor */
 	DSP_ECHO_F_CNG   = 0x04, /* comfort noise while the NLP suppresses */
+	/* adapt on every sample even once settled (default: every other
+	 * sample once the ERLE has stopped improving, every sample while
+	 * converging or after a path change) */
+	DSP_ECHO_F_FULL_RATE = 0x08,
 };
 #define DSP_ECHO_F_DEFAULT (DSP_ECHO_F_ADAPT | DSP_ECHO_F_NLP | DSP_ECHO_F_CNG)
 
 struct dsp_echo_cfg {
-	unsigned taps;          /* filter length, 8..1024; 0 = default */
+	unsigned taps;          /* filter length, 8..1024; 0 = default;
+				 * rounded up to a multiple of 64 */
 	unsigned flags;         /* DSP_ECHO_F_*; used as given (0 = all off) */
 	enum dsp_echo_simd simd;/* kernel choice; AUTO picks the best */
 	uint32_t seed;          /* comfort noise generator seed */
