@@ -21,7 +21,10 @@
 #include "base/log.h"
 #include "gw/conf.h"
 #include "gw/ctl.h"
+#include "gw/cause.h"
+#include "gw/route.h"
 #include "gw/sipconf.h"
+#include "gw/trunk.h"
 #include "sip/ua.h"
 
 #ifndef PSTNGW_VERSION
@@ -37,6 +40,10 @@ struct gw_settings {
 	char ctl_socket[256];
 	char pidfile[256];
 	struct gw_sipconf sip;
+	struct gw_cause_map causes;      /* [causes] */
+	/* owned; moved into the app when the settings are installed */
+	struct gw_trunks *trunks;
+	struct gw_route_table *routes;
 };
 
 struct gw_app {
@@ -130,6 +137,24 @@ static int settings_read(struct gw_conf *conf, struct gw_settings *set,
 	ret = gw_sipconf_read(&set->sip, conf, err);
 	if (ret)
 		return ret;
+	/* every [causes] / [causes NAME] section is checked, used or not */
+	for (size_t i = 0; (s = gw_conf_section(conf, i)); i++) {
+		struct gw_cause_map m;
+		if (!gw_conf_section_kind(s, "causes", NULL))
+			continue;
+		ret = gw_cause_map_conf(&m, conf, s, err);
+		if (ret)
+			return ret;
+	}
+	ret = gw_cause_map_conf(&set->causes, conf, "causes", err);
+	if (ret)
+		return ret;
+	ret = gw_trunks_conf(&set->trunks, conf, err);
+	if (ret)
+		return ret;
+	ret = gw_route_table_conf(&set->routes, conf, err);
+	if (ret)
+		return ret;
 
 	return gw_conf_check_unused(conf, err);
 }
@@ -160,10 +185,13 @@ static int app_load(struct gw_app *app, bool initial)
 	int ret;
 
 	memset(&err, 0, sizeof(err));
+	memset(&set, 0, sizeof(set));
 	ret = gw_conf_load(&conf, app->conf_path, &err);
 	if (!ret)
 		ret = settings_read(conf, &set, &err);
 	if (ret) {
+		gw_trunks_free(set.trunks);
+		gw_route_table_free(set.routes);
 		/* restore the module levels settings_read() replaced */
 		if (!initial)
 			settings_apply(app, &app->set);
@@ -185,6 +213,14 @@ static int app_load(struct gw_app *app, bool initial)
 	}
 	gw_conf_free(app->conf);
 	app->conf = conf;
+	/* routes and trunks: the new ones replace the old; trunks that did
+	 * not change keep their keepalive state */
+	gw_route_table_free(app->set.routes);
+	if (!initial && app->ua) {
+		gw_trunks_start(set.trunks, app->loop, app->ua, app->set.trunks);
+	} else if (!initial) {
+		gw_trunks_free(app->set.trunks);
+	}
 	app->set = set;
 	settings_apply(app, &app->set);
 	return 0;
@@ -201,6 +237,8 @@ static void app_stop(struct gw_app *app)
 	uv_signal_stop(&app->sig_hup);
 	gw_ctl_free(app->ctl);
 	app->ctl = NULL;
+	gw_trunks_free(app->set.trunks);
+	app->set.trunks = NULL;
 	if (app->ua) {
 		sip_ua_free(app->ua);
 		app->ua = NULL;
@@ -314,6 +352,66 @@ static int sip_start(struct gw_app *app)
 		LOGN("sip", "listening on %s %s port %u", sip_tp_name(l->tp),
 		     l->addr, l->port);
 	}
+	return gw_trunks_start(app->set.trunks, app->loop, app->ua, NULL);
+}
+
+static int cmd_trunks(struct gw_ctl_reply *r, int argc, char **argv,
+		      void *arg)
+{
+	struct gw_app *app = arg;
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < gw_trunks_count(app->set.trunks); i++) {
+		const struct gw_trunk_cfg *c = gw_trunks_cfg(app->set.trunks, i);
+		struct gw_trunk_stats st;
+		gw_trunks_stats(app->set.trunks, i, &st);
+		gw_ctl_printf(r, "%s %s %s%s%s:%u state=%s probes=%llu ok=%llu "
+			      "failed=%llu last_status=%u\n", c->name,
+			      sip_tp_name(c->tp), strchr(c->host, ':') ? "[" : "",
+			      c->host, strchr(c->host, ':') ? "]" : "", c->port,
+			      gw_trunk_state_name(gw_trunks_state(app->set.trunks, i)),
+			      (unsigned long long)st.probes,
+			      (unsigned long long)st.successes,
+			      (unsigned long long)st.failures, st.last_status);
+	}
+	return 0;
+}
+
+static int cmd_routes(struct gw_ctl_reply *r, int argc, char **argv,
+		      void *arg)
+{
+	struct gw_app *app = arg;
+	struct gw_route_req req;
+	struct gw_route_result res;
+	int ret;
+
+	if (argc < 3 || (strcmp(argv[1], "sip2pstn") && strcmp(argv[1], "pstn2sip"))) {
+		gw_ctl_error(r, "usage: route sip2pstn|pstn2sip CALLED [CALLING] "
+			     "[trunk:NAME|span:N]");
+		return EINVAL;
+	}
+	memset(&req, 0, sizeof(req));
+	req.dir = strcmp(argv[1], "sip2pstn") ? GW_ROUTE_PSTN2SIP : GW_ROUTE_SIP2PSTN;
+	req.called = argv[2];
+	req.calling = argc > 3 ? argv[3] : NULL;
+	req.src_span = -1;
+	if (argc > 4 && !strncmp(argv[4], "trunk:", 6))
+		req.src_trunk = argv[4] + 6;
+	else if (argc > 4 && !strncmp(argv[4], "span:", 5))
+		req.src_span = atoi(argv[4] + 5);
+	ret = gw_route_lookup(app->set.routes, &req, &res);
+	if (ret) {
+		gw_ctl_error(r, "%s", ret == ENOENT ? "no route matches"
+						    : strerror(ret));
+		return ret;
+	}
+	gw_ctl_printf(r, "route: %s\ncalled: %s (ton %s)\ncalling: %s (ton %s)\n",
+		      res.route, res.called, gw_ton_name(res.called_ton),
+		      res.calling, gw_ton_name(res.calling_ton));
+	for (size_t i = 0; i < res.ntargets; i++)
+		gw_ctl_printf(r, "target %zu: %s:%s\n", i + 1,
+			      res.targets[i].kind == GW_TARGET_GROUP ? "group" : "trunk",
+			      res.targets[i].name);
 	return 0;
 }
 
@@ -466,6 +564,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (check_only) {
 		printf("%s: configuration OK\n", app.conf_path);
+		gw_trunks_free(app.set.trunks);
+		gw_route_table_free(app.set.routes);
 		gw_conf_free(app.conf);
 		return 0;
 	}
@@ -489,6 +589,8 @@ int main(int argc, char **argv)
 		     app.conf_path, app.set.ctl_socket,
 		     ret == EADDRINUSE ? "in use: is another pstngw running?"
 				       : strerror(ret));
+		gw_trunks_free(app.set.trunks);
+		gw_route_table_free(app.set.routes);
 		gw_conf_free(app.conf);
 		return 1;
 	}
@@ -502,10 +604,18 @@ int main(int argc, char **argv)
 			cmd_stop, &app);
 	gw_ctl_register(app.ctl, "sip", "SIP listeners and counters", cmd_sip,
 			&app);
+	gw_ctl_register(app.ctl, "trunks", "SIP trunks and keepalive state",
+			cmd_trunks, &app);
+	gw_ctl_register(app.ctl, "route",
+			"route sip2pstn|pstn2sip CALLED [CALLING] [trunk:N|span:N]: "
+			"show which rule and targets a call would get",
+			cmd_routes, &app);
 
 	if (sip_start(&app)) {
 		if (app.ua)
 			sip_ua_free(app.ua);
+		gw_trunks_free(app.set.trunks);
+		gw_route_table_free(app.set.routes);
 		gw_ctl_free(app.ctl);
 		uv_run(app.loop, UV_RUN_NOWAIT);
 		gw_conf_free(app.conf);
@@ -530,6 +640,7 @@ int main(int argc, char **argv)
 
 	if (app.set.pidfile[0])
 		unlink(app.set.pidfile);
+	gw_route_table_free(app.set.routes);
 	gw_conf_free(app.conf);
 	ret = uv_loop_close(app.loop);
 	if (ret)

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SIP trunks: configuration, inbound ACLs and the OPTIONS keepalive
+ * (see trunk.h). Each trunk owns one libuv timer; a probe is one
+ * non-INVITE client transaction (RFC 3261 §17.1.2) whose outcome moves
+ * the trunk between up and down.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "base/log.h"
+#include "gw/conf.h"
+#include "gw/trunk.h"
+#include "sip/msg.h"
+#include "sip/tsx.h"
+#include "sip/ua.h"
+
+struct trunk {
+	struct gw_trunk_cfg cfg;
+	struct gw_trunks *set;
+	uv_timer_t timer;
+	bool timer_init;
+	struct sip_tsx *probe;
+	enum gw_trunk_state state;
+	uint32_t fails;        /* consecutive */
+	uint32_t cseq;
+	char call_id[40];
+	char from_tag[20];
+	struct gw_trunk_stats st;
+};
+
+struct gw_trunks {
+	struct trunk *t;
+	size_t n;
+	uv_loop_t *loop;
+	struct sip_ua *ua;
+	unsigned closing;      /* timers still closing */
+	bool freed;
+};
+
+static const char *const state_names[] = { "unknown", "up", "down" };
+
+const char *gw_trunk_state_name(enum gw_trunk_state st)
+{
+	return (unsigned)st < 3 ? state_names[st] : "?";
+}
+
+int gw_acl_parse(const char *s, struct gw_acl_entry *e)
+{
+	char addr[64];
+	const char *slash = strchr(s, '/');
+	size_t l = slash ? (size_t)(slash - s) : strlen(s);
+	long bits;
+
+	memset(e, 0, sizeof(*e));
+	if (l == 0 || l >= sizeof(addr))
+		return EINVAL;
+	memcpy(addr, s, l);
+	addr[l] = '\0';
+	if (inet_pton(AF_INET, addr, e->addr) == 1) {
+		e->af = AF_INET;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, addr, e->addr) == 1) {
+		e->af = AF_INET6;
+		bits = 128;
+	} else {
+		return EINVAL;
+	}
+	if (slash) {
+		char *end;
+		long b = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || b < 0 || b > bits)
+			return EINVAL;
+		bits = b;
+	}
+	e->bits = (unsigned)bits;
+	return 0;
+}
+
+bool gw_acl_match(const struct gw_acl_entry *e,
+		  const struct sockaddr_storage *sa)
+{
+	const uint8_t *a;
+	uint8_t mapped[16];
+	unsigned full, rem;
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+		if (e->af != AF_INET)
+			return false;
+		a = (const uint8_t *)&s4->sin_addr;
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		a = (const uint8_t *)&s6->sin6_addr;
+		if (e->af == AF_INET) {
+			/* an IPv4-mapped IPv6 source matches IPv4 entries */
+			static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0,
+							 0, 0, 0, 0, 0xff, 0xff };
+			if (memcmp(a, pfx, 12))
+				return false;
+			memcpy(mapped, a + 12, 4);
+			a = mapped;
+		}
+	} else {
+		return false;
+	}
+	full = e->bits / 8;
+	rem = e->bits % 8;
+	if (memcmp(a, e->addr, full))
+		return false;
+	if (rem) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rem));
+		if ((a[full] & mask) != (e->addr[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+static int parse_address(const char *s, struct gw_trunk_cfg *c)
+{
+	const char *host = s, *portp = NULL;
+	size_t hl;
+	char *end;
+
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb)
+			return EINVAL;
+		host = s + 1;
+		hl = (size_t)(rb - host);
+		if (rb[1] == ':')
+			portp = rb + 2;
+		else if (rb[1])
+			return EINVAL;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			return EINVAL; /* bare IPv6: needs brackets */
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+		portp = colon ? colon + 1 : NULL;
+	}
+	if (hl == 0 || hl >= sizeof(c->host))
+		return EINVAL;
+	memcpy(c->host, host, hl);
+	c->host[hl] = '\0';
+	c->port = 5060;
+	if (portp) {
+		long p = strtol(portp, &end, 10);
+		if (end == portp || *end || p < 1 || p > 65535)
+			return EINVAL;
+		c->port = (uint16_t)p;
+	}
+	return sip_sa_set(&c->sa, c->host, c->port) ? EINVAL : 0;
+}
+
+static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
+		      struct gw_trunk_cfg *c, struct gw_conf_err *err)
+{
+	static const char *const tps[] = { "udp", "tcp", NULL };
+	static const char *const known[] = { "address", "transport", "acl",
+					     "keepalive", "keepalive_failures",
+					     "causes", NULL };
+	const char *v, *key;
+	char buf[1024], *save = NULL, *tok;
+	long n;
+	int tp, ret;
+
+	memset(c, 0, sizeof(*c));
+	if (!*name || strlen(name) >= sizeof(c->name))
+		return gw_conf_fail(conf, sec, NULL, err,
+				    "a trunk needs a name of 1..%zu characters "
+				    "([trunk NAME])", sizeof(c->name) - 1);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	for (size_t i = 0; gw_conf_entry(conf, sec, i, &key, NULL, NULL); i++) {
+		bool ok = false;
+		for (size_t k = 0; known[k]; k++)
+			ok |= !strcasecmp(key, known[k]);
+		if (!ok)
+			return gw_conf_fail(conf, sec, key, err,
+					    "unknown trunk key (known: address, "
+					    "transport, acl, keepalive, "
+					    "keepalive_failures, causes)");
+	}
+	gw_conf_str(conf, sec, "address", NULL, &v, err);
+	if (!v)
+		return gw_conf_fail(conf, sec, NULL, err,
+				    "missing key 'address' (e.g. address = "
+				    "192.0.2.10:5060)");
+	if (parse_address(v, c))
+		return gw_conf_fail(conf, sec, "address", err,
+				    "'%s' is not a numeric IPv4 or [IPv6] "
+				    "address with an optional :port", v);
+	if ((ret = gw_conf_enum(conf, sec, "transport", tps, 0, &tp, err)))
+		return ret;
+	c->tp = tp ? SIP_TP_TCP : SIP_TP_UDP;
+	gw_conf_str(conf, sec, "acl", NULL, &v, err);
+	if (v) {
+		if (strlen(v) >= sizeof(buf))
+			return gw_conf_fail(conf, sec, "acl", err, "too long");
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (tok = strtok_r(buf, ", \t", &save); tok;
+		     tok = strtok_r(NULL, ", \t", &save)) {
+			if (c->nacl == GW_TRUNK_MAX_ACL)
+				return gw_conf_fail(conf, sec, "acl", err,
+						    "at most %d entries",
+						    GW_TRUNK_MAX_ACL);
+			if (gw_acl_parse(tok, &c->acl[c->nacl]))
+				return gw_conf_fail(conf, sec, "acl", err,
+						    "'%s' is not ADDRESS[/BITS]",
+						    tok);
+			c->nacl++;
+		}
+	} else {
+		/* default: exactly the trunk's own address */
+		gw_acl_parse(c->host, &c->acl[0]);
+		c->nacl = 1;
+	}
+	if ((ret = gw_conf_msec(conf, sec, "keepalive", 0, 3600000, 30000, &n,
+				err)))
+		return ret;
+	if (n && n < 1000)
+		return gw_conf_fail(conf, sec, "keepalive", err,
+				    "at least 1s (or 0 to switch it off)");
+	c->keepalive_ms = (uint32_t)n;
+	if ((ret = gw_conf_int(conf, sec, "keepalive_failures", 1, 100, 3, &n,
+			       err)))
+		return ret;
+	c->keepalive_failures = (uint32_t)n;
+	gw_conf_str(conf, sec, "causes", "", &v, err);
+	if (strlen(v) >= sizeof(c->causes))
+		return gw_conf_fail(conf, sec, "causes", err, "too long");
+	snprintf(c->causes, sizeof(c->causes), "%s", v);
+	if (v[0]) {
+		char cs[GW_TRUNK_NAME + 8];
+		snprintf(cs, sizeof(cs), "causes %s", v);
+		if (!gw_conf_has_section(conf, cs))
+			return gw_conf_fail(conf, sec, "causes", err,
+					    "no section [%s]", cs);
+	}
+	return 0;
+}
+
+int gw_trunks_conf(struct gw_trunks **setp, struct gw_conf *conf,
+		   struct gw_conf_err *err)
+{
+	struct gw_trunks *set;
+	const char *sec, *name;
+	size_t cap = 0;
+	int ret = 0;
+
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return ENOMEM;
+	for (size_t i = 0; (sec = gw_conf_section(conf, i)); i++) {
+		if (!gw_conf_section_kind(sec, "trunk", &name))
+			continue;
+		gw_conf_section_seen(conf, sec);
+		if (gw_conf_section_headers(conf, sec) > 1) {
+			ret = gw_conf_fail(conf, sec, NULL, err,
+					   "trunk '%s' defined twice", name);
+			goto out;
+		}
+		if (set->n == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct trunk *nt = realloc(set->t, ncap * sizeof(*nt));
+			if (!nt) {
+				ret = ENOMEM;
+				goto out;
+			}
+			set->t = nt;
+			cap = ncap;
+		}
+		memset(&set->t[set->n], 0, sizeof(set->t[0]));
+		ret = trunk_conf(conf, sec, name, &set->t[set->n].cfg, err);
+		if (ret)
+			goto out;
+		set->t[set->n].set = set;
+		set->n++;
+	}
+out:
+	if (ret) {
+		free(set->t);
+		free(set);
+		return ret;
+	}
+	*setp = set;
+	return 0;
+}
+
+static void random_token(char *buf, size_t sz)
+{
+	static const char alpha[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	uint8_t rnd[64];
+	size_t n = sz - 1 < sizeof(rnd) ? sz - 1 : sizeof(rnd);
+
+	if (getrandom(rnd, n, 0) != (ssize_t)n) {
+		for (size_t i = 0; i < n; i++)
+			rnd[i] = (uint8_t)rand();
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = alpha[rnd[i] % (sizeof(alpha) - 1)];
+	buf[n] = '\0';
+}
+
+static void trunk_set_state(struct trunk *t, enum gw_trunk_state st)
+{
+	if (t->state == st)
+		return;
+	if (t->state != GW_TRUNK_UNKNOWN || st == GW_TRUNK_DOWN) {
+		t->st.transitions++;
+		LOGN("trunk", "trunk %s is %s (%s)", t->cfg.name,
+		     gw_trunk_state_name(st),
+		     st == GW_TRUNK_DOWN ? "keepalive failed" : "keepalive answered");
+	}
+	t->state = st;
+}
+
+static void probe_result(struct trunk *t, bool ok)
+{
+	if (ok) {
+		t->st.successes++;
+		t->fails = 0;
+		trunk_set_state(t, GW_TRUNK_UP);
+		return;
+	}
+	t->st.failures++;
+	t->fails++;
+	if (t->fails >= t->cfg.keepalive_failures)
+		trunk_set_state(t, GW_TRUNK_DOWN);
+}
+
+static void probe_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp,
+			 int err, void *arg)
+{
+	struct trunk *t = arg;
+	(void)tsx;
+
+	if (resp && resp->scode < 200)
+		return; /* provisional: wait for the final one */
+	t->probe = NULL;
+	if (resp) {
+		t->st.last_status = resp->scode;
+		t->st.last_err = 0;
+		probe_result(t, resp->scode != 503);
+	} else {
+		t->st.last_err = err ? err : ETIMEDOUT;
+		LOGD("trunk", "trunk %s: OPTIONS failed: %s", t->cfg.name,
+		     strerror(t->st.last_err));
+		probe_result(t, false);
+	}
+}
+
+static void probe_send(struct trunk *t)
+{
+	struct gw_trunks *set = t->set;
+	struct sip_tp_addr dst;
+	char ruri[128], hdrs[512], sentby[96], hostref[72];
+	int ret;
+
+	if (t->probe)
+		return; /* the previous one is still running (Timer F) */
+	memset(&dst, 0, sizeof(dst));
+	dst.tp = t->cfg.tp;
+	dst.peer = t->cfg.sa;
+	snprintf(hostref, sizeof(hostref), strchr(t->cfg.host, ':') ? "[%s]" : "%s",
+		 t->cfg.host);
+	snprintf(ruri, sizeof(ruri), "sip:%s:%u%s", hostref, t->cfg.port,
+		 t->cfg.tp == SIP_TP_TCP ? ";transport=tcp" : "");
+	if (sip_ua_sentby(set->ua, &dst, sentby, sizeof(sentby)))
+		snprintf(sentby, sizeof(sentby), "invalid");
+	if (!t->call_id[0]) {
+		random_token(t->call_id, 25);
+		random_token(t->from_tag, 11);
+	}
+	snprintf(hdrs, sizeof(hdrs),
+		 "From: <sip:pstngw@%s>;tag=%s\r\n"
+		 "To: <%s>\r\n"
+		 "Call-ID: %s@pstngw\r\n"
+		 "CSeq: %u OPTIONS\r\n"
+		 "Accept: application/sdp\r\n",
+		 sentby, t->from_tag, ruri, t->call_id, ++t->cseq);
+	t->st.probes++;
+	ret = sip_ua_request(set->ua, &t->probe, &dst, "OPTIONS", ruri, hdrs,
+			     NULL, NULL, 0, probe_resp_h, t);
+	if (ret) {
+		t->probe = NULL;
+		t->st.last_err = ret;
+		LOGD("trunk", "trunk %s: cannot send OPTIONS: %s", t->cfg.name,
+		     strerror(ret));
+		probe_result(t, false);
+	}
+}
+
+static void timer_cb(uv_timer_t *h)
+{
+	probe_send(h->data);
+}
+
+static void timer_close_cb(uv_handle_t *h)
+{
+	struct trunk *t = h->data;
+	struct gw_trunks *set = t->set;
+
+	if (--set->closing == 0 && set->freed) {
+		free(set->t);
+		free(set);
+	}
+}
+
+int gw_trunks_start(struct gw_trunks *set, uv_loop_t *loop, struct sip_ua *ua,
+		    struct gw_trunks *old)
+{
+	set->loop = loop;
+	set->ua = ua;
+	for (size_t i = 0; i < set->n; i++) {
+		struct trunk *t = &set->t[i];
+		if (old) {
+			int j = gw_trunks_find(old, t->cfg.name);
+			if (j >= 0 && sip_sa_eq(&old->t[j].cfg.sa, &t->cfg.sa) &&
+			    old->t[j].cfg.tp == t->cfg.tp) {
+				t->state = old->t[j].state;
+				t->fails = old->t[j].fails;
+				t->st = old->t[j].st;
+				t->cseq = old->t[j].cseq;
+				memcpy(t->call_id, old->t[j].call_id,
+				       sizeof(t->call_id));
+				memcpy(t->from_tag, old->t[j].from_tag,
+				       sizeof(t->from_tag));
+			}
+		}
+		if (!t->cfg.keepalive_ms) {
+			t->state = GW_TRUNK_UP;
+			continue;
+		}
+		uv_timer_init(loop, &t->timer);
+		t->timer.data = t;
+		t->timer_init = true;
+		/* first probe soon, then at the interval */
+		uv_timer_start(&t->timer, timer_cb, 10, t->cfg.keepalive_ms);
+	}
+	gw_trunks_free(old);
+	return 0;
+}
+
+void gw_trunks_free(struct gw_trunks *set)
+{
+	if (!set)
+		return;
+	set->freed = true;
+	for (size_t i = 0; i < set->n; i++) {
+		struct trunk *t = &set->t[i];
+		if (t->probe) {
+			sip_tsx_detach(t->probe);
+			t->probe = NULL;
+		}
+		if (t->timer_init) {
+			set->closing++;
+			uv_timer_stop(&t->timer);
+			uv_close((uv_handle_t *)&t->timer, timer_close_cb);
+		}
+	}
+	if (!set->closing) {
+		free(set->t);
+		free(set);
+	}
+}
+
+size_t gw_trunks_count(const struct gw_trunks *set)
+{
+	return set ? set->n : 0;
+}
+
+const struct gw_trunk_cfg *gw_trunks_cfg(const struct gw_trunks *set,
+					 size_t idx)
+{
+	return idx < set->n ? &set->t[idx].cfg : NULL;
+}
+
+int gw_trunks_find(const struct gw_trunks *set, const char *name)
+{
+	for (size_t i = 0; set && i < set->n; i++) {
+		if (!strcmp(set->t[i].cfg.name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+int gw_trunks_match_source(const struct gw_trunks *set,
+			   const struct sockaddr_storage *sa)
+{
+	for (size_t i = 0; set && i < set->n; i++) {
+		for (size_t k = 0; k < set->t[i].cfg.nacl; k++) {
+			if (gw_acl_match(&set->t[i].cfg.acl[k], sa))
+				return (int)i;
+		}
+	}
+	return -1;
+}
+
+enum gw_trunk_state gw_trunks_state(const struct gw_trunks *set, size_t idx)
+{
+	return idx < set->n ? set->t[idx].state : GW_TRUNK_DOWN;
+}
+
+void gw_trunks_stats(const struct gw_trunks *set, size_t idx,
+		     struct gw_trunk_stats *st)
+{
+	if (idx < set->n)
+		*st = set->t[idx].st;
+	else
+		memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SIP trunks: the SIP peers the gateway talks to (carrier trunks, PBXs),
+ * one per [trunk NAME] section. A trunk has an address, a transport, an
+ * inbound access list (which source addresses count as this trunk), an
+ * OPTIONS keepalive (RFC 3261 §11) that marks it up or down, and the name
+ * of its cause map ([causes NAME], see gw/cause.h).
+ *
+ *   [trunk carrier]
+ *   address     = 192.0.2.10:5060     ; numeric IPv4 or [IPv6]; port default 5060
+ *   transport   = udp                 ; or tcp
+ *   acl         = 192.0.2.0/24, 2001:db8::/32   ; default: the address only
+ *   keepalive   = 30s                 ; OPTIONS interval; 0 = off (always up)
+ *   keepalive_failures = 3            ; consecutive failures before "down"
+ *   causes      = carrier             ; [causes carrier]; default [causes]
+ *
+ * A keepalive succeeds on any final response except 503 (the peer says
+ * it cannot take calls) and fails on 503, a timeout (Timer F) or a
+ * transport error. A down trunk is probed at the same interval and comes
+ * back up on the first success. Everything runs on the control loop.
+ */
+#ifndef GW_TRUNK_H
+#define GW_TRUNK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "sip/transport.h"
+
+struct gw_conf;
+struct gw_conf_err;
+struct sip_ua;
+struct gw_trunks;
+
+#define GW_TRUNK_NAME 48
+#define GW_TRUNK_MAX_ACL 16
+
+enum gw_trunk_state {
+	GW_TRUNK_UNKNOWN = 0, /* not probed yet (calls allowed) */
+	GW_TRUNK_UP,
+	GW_TRUNK_DOWN,
+};
+
+struct gw_acl_entry {
+	int af;                /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned bits;
+};
+
+struct gw_trunk_cfg {
+	char name[GW_TRUNK_NAME];
+	enum sip_tp tp;
+	char host[64];          /* numeric address, no brackets */
+	uint16_t port;
+	struct sockaddr_storage sa;
+	size_t nacl;
+	struct gw_acl_entry acl[GW_TRUNK_MAX_ACL];
+	uint32_t keepalive_ms;
+	uint32_t keepalive_failures;
+	char causes[GW_TRUNK_NAME]; /* cause map section name, "" = [causes] */
+};
+
+/*
+ * Read every [trunk NAME] section. 0, EINVAL (err names file:line:key),
+ * ENOMEM. *setp owns the configurations; start them with
+ * gw_trunks_start().
+ */
+int gw_trunks_conf(struct gw_trunks **setp, struct gw_conf *conf,
+		   struct gw_conf_err *err);
+
+/*
+ * Start keepalives on loop through ua. When old is given (a reload),
+ * trunks whose name and address are unchanged keep their state and
+ * counters; old is freed. Returns 0 or ENOMEM.
+ */
+int gw_trunks_start(struct gw_trunks *set, uv_loop_t *loop, struct sip_ua *ua,
+		    struct gw_trunks *old);
+/* Stop timers, detach pending probes, free. */
+void gw_trunks_free(struct gw_trunks *set);
+
+size_t gw_trunks_count(const struct gw_trunks *set);
+const struct gw_trunk_cfg *gw_trunks_cfg(const struct gw_trunks *set,
+					 size_t idx);
+/* Index of the trunk called name, or -1. */
+int gw_trunks_find(const struct gw_trunks *set, const char *name);
+/* First trunk (file order) whose ACL admits sa, or -1. */
+int gw_trunks_match_source(const struct gw_trunks *set,
+			   const struct sockaddr_storage *sa);
+
+enum gw_trunk_state gw_trunks_state(const struct gw_trunks *set, size_t idx);
+const char *gw_trunk_state_name(enum gw_trunk_state st);
+
+struct gw_trunk_stats {
+	uint64_t probes, successes, failures;
+	uint64_t transitions;      /* up <-> down changes */
+	uint16_t last_status;      /* last final status, 0 = none */
+	int last_err;              /* last transport error / ETIMEDOUT */
+};
+void gw_trunks_stats(const struct gw_trunks *set, size_t idx,
+		     struct gw_trunk_stats *st);
+
+/* ACL helpers (also used by tests): parse "addr[/bits]"; 0 or EINVAL. */
+int gw_acl_parse(const char *s, struct gw_acl_entry *e);
+bool gw_acl_match(const struct gw_acl_entry *e,
+		  const struct sockaddr_storage *sa);
+
+#endif
