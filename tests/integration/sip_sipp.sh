@@ -3,7 +3,8 @@
 # SIP transports, transactions and UA core against a real peer: sipp.
 # sipua (tests/tools/sipua.c) runs as UAS for sipp UAC scenarios (basic
 # call, OPTIONS, CANCEL after 180, rejections, merged request, garbage,
-# 10% packet loss) over UDP, TCP and IPv6, and as UAC against sipp's
+# 10% packet loss, SDP offer not acceptable, 2xx never ACKed) over UDP,
+# TCP and IPv6, and as UAC against sipp's
 # built-in UAS (also with 10% loss). Prints PASS/FAIL/SKIP lines; every
 # process started here is killed on exit. Ports: 127.0.0.1 / ::1,
 # 15070-15199.
@@ -117,6 +118,7 @@ uas_suite() {
 	run_sipp "${tag}_options" -sf "$SC/core_options_uac.xml" $common -m 10 -r 50
 	run_sipp "${tag}_cancel" -sf "$SC/core_cancel_uac.xml" $common -m 5 -r 10
 	run_sipp "${tag}_reject" -sf "$SC/core_reject_uac.xml" $common -m 3 -r 10
+	run_sipp "${tag}_488" -sf "$SC/core_488_uac.xml" $common -m 3 -r 10
 	if [ "$tp" = udp ]; then
 		run_sipp "${tag}_merged" -sf "$SC/core_merged_uac.xml" $common -m 3 -r 10
 		run_sipp "${tag}_garbage" -sf "$SC/core_garbage_uac.xml" $common -m 3 -r 10
@@ -139,6 +141,14 @@ start_ua loss_uas -l 127.0.0.1:15080 && {
 	run_sipp loss_uac_to_sipua -sn uac 127.0.0.1:15080 -i 127.0.0.1 \
 		-p 15081 -m 50 -r 20 -lost 10
 	stop_ua loss_uas
+}
+
+# 2xx never ACKed: retransmitted, then BYE after 64*T1 (T1 = 50 ms here
+# to keep the test short)
+start_ua noack -l 127.0.0.1:15082 -T 50 && {
+	run_sipp noack_bye -sf "$SC/core_noack_uac.xml" 127.0.0.1:15082 \
+		-i 127.0.0.1 -p 15083 -m 3 -r 10
+	stop_ua noack
 }
 
 # sipua as UAC against sipp's UAS, UDP and TCP, then UDP with 10% loss
@@ -172,8 +182,7 @@ sipp_uas_run sipua_to_sipp_udp u1 15090 15091
 sipp_uas_run sipua_to_sipp_tcp t1 15092 15093
 sipp_uas_run sipua_to_sipp_loss u1 15094 15095 -lost 10
 
-# non-INVITE with sipua as UAC (OPTIONS answered by sipp's UAS? no:
-# sipua against sipua, both on our stack, MESSAGE at 200/s)
+# non-INVITE client transactions: sipua UAC -> sipua UAS, MESSAGE at 200/s
 start_ua msg_uas -l 127.0.0.1:15096 && {
 	if timeout 60 "$UA" -l 127.0.0.1:15097 -c sip:m@127.0.0.1:15096 \
 		-M MESSAGE -n 400 -r 200 >"$W/ua_msg_uac.log" 2>&1; then

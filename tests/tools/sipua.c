@@ -5,7 +5,10 @@
  *
  * UAS (always, on -l ADDR:PORT): INVITE answered by Request-URI user:
  * "486..." -> 486, "503..." -> 503, "ring..." -> 180 then 200 after -R ms,
- * anything else -> 200 with an SDP answer; ACK and BYE for known calls;
+ * anything else -> 200 with an SDP answer (RFC 3264 via sip/sdp: PCMA,
+ * PCMU, telephone-event; 488 when nothing in the offer is usable; an
+ * offer of our own when the INVITE had none); ACK and BYE for known calls;
+ * a 2xx never ACKed is followed by a BYE (RFC 3261 §13.3.1.4);
  * BYE for unknown dialogs gets 481 from the UA core; OPTIONS is answered
  * by the UA core (200 with Allow/Accept/Supported); MESSAGE, INFO,
  * NOTIFY -> 200. CANCEL is handled by the transaction layer (200 +
@@ -27,6 +30,7 @@
 
 #include "base/log.h"
 #include "sip/msg.h"
+#include "sip/sdp.h"
 #include "sip/ua.h"
 
 #define MOD "sipua"
@@ -42,9 +46,11 @@ struct call {
 	bool tmr_on;
 	bool uac;
 	bool confirmed;
-	/* UAC */
-	char *ruri;
-	char *hdrs_dlg;      /* From/To(with tag)/Call-ID for in-dialog */
+	char *sdp;           /* UAS: our answer (or offer) */
+	size_t sdp_len;
+	/* in-dialog requests (UAC: after the 2xx; UAS: from the INVITE) */
+	char *ruri;          /* remote target */
+	char *hdrs_dlg;      /* From/To(with tags)/Call-ID for in-dialog */
 	uint32_t cseq;
 	struct sip_tp_addr dst;
 };
@@ -120,6 +126,7 @@ static void call_free_cb(uv_handle_t *h)
 {
 	struct call *c = h->data;
 	free(c->call_id);
+	free(c->sdp);
 	free(c->ruri);
 	free(c->hdrs_dlg);
 	free(c);
@@ -177,16 +184,104 @@ static void contact_hdr(struct app *app, char *buf, size_t sz)
 static int answer_200(struct app *app, struct call *c, const struct sip_msg *req)
 {
 	char sdp[512], hdrs[200];
-	size_t n = make_sdp(app, sdp, sizeof(sdp));
+	const char *body = c->sdp;
+	size_t n = c->sdp_len;
+	if (!body) {
+		n = make_sdp(app, sdp, sizeof(sdp));
+		body = sdp;
+	}
 	contact_hdr(app, hdrs, sizeof(hdrs));
 	struct sip_reply_opt o = { .to_tag = c->tag, .record_route = true,
 				   .hdrs = hdrs, .ctype = "application/sdp",
-				   .body = sdp, .body_len = n };
+				   .body = body, .body_len = n };
 	int err = sip_ua_reply(app->ua, c->tsx, req, 200, NULL, &o);
 	c->tsx = NULL;
 	if (!err)
 		app->uas_ok++;
 	return err;
+}
+
+/*
+ * RFC 3264 answer to the INVITE's offer into c->sdp. Returns 0, or the
+ * status to reject with (488 not acceptable, 400 unparseable offer).
+ */
+static int sdp_answer_for(struct app *app, struct call *c,
+			  const struct sip_msg *req)
+{
+	static const struct sdp_codec codecs[] = {
+		{ .name = "PCMA", .clock = 8000, .pt = 8 },
+		{ .name = "PCMU", .clock = 8000, .pt = 0 },
+	};
+	static const struct sdp_caps caps = {
+		.codecv = codecs, .ncodec = 2, .dtmf = true, .dtmf_pt = 101,
+		.ptime = 20, .srtp = SDP_SRTP_OFF,
+	};
+	struct sdp_session *offer = NULL, *ans = NULL;
+	struct sdp_neg *neg = NULL;
+	struct sdp_local loc = { .caps = &caps, .audio_port = 40000,
+				 .dir = SDP_DIR_SENDRECV };
+	struct sdp_origin org;
+	char *buf = NULL;
+	size_t len = 0;
+	int status = 0;
+
+	if (!req->body.l)
+		return 0; /* late offer: ours goes in the 200 */
+	offer = malloc(sizeof(*offer));
+	ans = malloc(sizeof(*ans));
+	neg = malloc(sizeof(*neg));
+	buf = malloc(8192);
+	if (!offer || !ans || !neg || !buf || sdp_conn_set(&loc.addr, app->laddr) ||
+	    sdp_origin_init(&org, "sipua", &loc.addr)) {
+		status = 500;
+		goto out;
+	}
+	if (sdp_decode(offer, &req->body)) {
+		/* be liberal with what peers send: answer with the fixed
+		   description rather than fail the call */
+		LOGW(MOD, "call %s: offer not parsed by sip/sdp, fixed answer",
+		     c->call_id);
+		goto out;
+	}
+	if (sdp_answer(ans, neg, &loc, offer)) {
+		status = 488;
+		goto out;
+	}
+	if (sdp_origin_stamp(&org, ans) || sdp_encode(ans, buf, 8192, &len)) {
+		status = 500;
+		goto out;
+	}
+	c->sdp = buf;
+	c->sdp_len = len;
+	buf = NULL;
+out:
+	free(offer);
+	free(ans);
+	free(neg);
+	free(buf);
+	return status;
+}
+
+/*
+ * Remember what a BYE from our side needs (§12.1.1): remote target from
+ * the Contact, From/To swapped, where the INVITE came from.
+ */
+static void uas_dialog(struct call *c, const struct sip_msg *req,
+		       const struct sip_tp_addr *src)
+{
+	struct sip_contact ct;
+	char h[1024];
+	const struct sip_hdr *from = sip_msg_hdr(req, SIP_HDR_FROM);
+	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO);
+	if (!sip_msg_contact(req, &ct) && ct.addr.auri.p)
+		c->ruri = pl_strdup(&ct.addr.auri);
+	snprintf(h, sizeof(h), "From: %.*s;tag=%s\r\nTo: %.*s\r\nCall-ID: %s\r\n",
+		 to ? (int)to->val.l : 0, to ? to->val.p : "", c->tag,
+		 from ? (int)from->val.l : 0, from ? from->val.p : "",
+		 c->call_id);
+	c->hdrs_dlg = strdup(h);
+	c->cseq = 1;
+	c->dst = *src;
 }
 
 static void ring_cb(uv_timer_t *t)
@@ -225,7 +320,7 @@ static void uas_term(struct sip_tsx *tsx, int err, void *arg)
 }
 
 static bool uas_invite(struct app *app, struct sip_tsx *tsx,
-		       const struct sip_msg *req)
+		       const struct sip_msg *req, const struct sip_tp_addr *src)
 {
 	const struct pl *user = &req->ruri.user;
 	app->uas_invite++;
@@ -255,6 +350,15 @@ static bool uas_invite(struct app *app, struct sip_tsx *tsx,
 	}
 	c->tsx = tsx;
 	sip_tsx_set_handlers(tsx, uas_cancel, uas_term, c);
+	int st = sdp_answer_for(app, c, req);
+	if (st) {
+		LOGI(MOD, "call %s: offer not acceptable -> %d", c->call_id, st);
+		sip_ua_reply(app->ua, tsx, req, (uint16_t)st, NULL, NULL);
+		c->tsx = NULL;
+		call_del(c);
+		return true;
+	}
+	uas_dialog(c, req, src);
 	if (user->l >= 4 && !memcmp(user->p, "ring", 4)) {
 		struct sip_reply_opt o = { .to_tag = c->tag };
 		char hdrs[200];
@@ -278,10 +382,9 @@ static bool uas_request(struct sip_ua *ua, struct sip_tsx *tsx,
 			void *arg)
 {
 	struct app *app = arg;
-	(void)src;
 	switch (req->meth) {
 	case SIP_METHOD_INVITE:
-		return uas_invite(app, tsx, req);
+		return uas_invite(app, tsx, req, src);
 	case SIP_METHOD_ACK: {
 		struct call *c = call_find(app, &req->call_id);
 		if (c && !c->uac) {
@@ -318,6 +421,34 @@ static bool uas_request(struct sip_ua *ua, struct sip_tsx *tsx,
 	default:
 		return false;
 	}
+}
+
+static void uas_bye_resp(struct sip_tsx *tsx, const struct sip_msg *resp,
+			 int err, void *arg)
+{
+	struct call *c = arg;
+	(void)tsx;
+	if (resp && resp->scode < 200)
+		return;
+	LOGI(MOD, "call %s: our BYE -> %u %s", c->call_id,
+	     resp ? resp->scode : 0, resp ? "" : strerror(err));
+	call_del(c);
+}
+
+/* No ACK for our 2xx within 64*T1: end the call with BYE (§13.3.1.4). */
+static void uas_ack_timeout(const struct sip_msg *resp, void *arg)
+{
+	struct app *app = arg;
+	struct call *c = call_find(app, &resp->call_id);
+	char hdrs[1200];
+	if (!c || c->uac || c->confirmed || !c->hdrs_dlg || !c->ruri)
+		return;
+	LOGN(MOD, "call %s: no ACK for 200, sending BYE", c->call_id);
+	snprintf(hdrs, sizeof(hdrs), "%sCSeq: %u BYE\r\n", c->hdrs_dlg,
+		 ++c->cseq);
+	if (sip_ua_request(app->ua, NULL, &c->dst, "BYE", c->ruri, hdrs, NULL,
+			   NULL, 0, uas_bye_resp, c))
+		call_del(c);
 }
 
 /* ---- UAC ---- */
@@ -664,6 +795,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sip_ua_add_handler(app.ua, 100, uas_request, &app);
+	sip_tsxl_set_ack_timeout_h(sip_ua_tsxl(app.ua), uas_ack_timeout, &app);
 
 	uv_signal_init(app.loop, &app.sigterm);
 	uv_signal_init(app.loop, &app.sigint);
