@@ -182,7 +182,11 @@ int gw_span_start(struct gw_span *span, uv_loop_t *ctl_loop);
 void gw_span_stop(struct gw_span *span);
 
 /*
- * Send one HDLC frame (no FCS) on the signalling channel. Returns 0,
+ * Send one HDLC frame (no FCS) on the signalling channel. Note for libpri
+ * glue: pri_new_cb's write callback hands over the frame plus 2 FCS
+ * placeholder bytes (send len - 2), and libpri's read callback must
+ * return the frame plus 2 (any) trailing bytes, which libpri drops as the
+ * FCS, as it does with DAHDI. Returns 0,
  * EINVAL (len 0 or > GW_SPAN_HDLC_MAX, no D-channel), ENOTCONN (span
  * down), EAGAIN (backend queue full) or the backend's error.
  */

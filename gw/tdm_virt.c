@@ -537,6 +537,7 @@ struct virt_be {
 	unsigned retry_ms;
 	bool last_fail_logged;  /* connect failure logged */
 	bool err_logged;        /* protocol refusal logged */
+	bool rai_sent;          /* YELLOW reported to the master */
 	/* written only by the media thread between attach and detach */
 	struct virt_audio *audio;
 };
@@ -588,6 +589,24 @@ static void be_sig_down(struct vconn *c)
 	gw_span_backend_line(be->span, false, GW_ALARM_RED);
 }
 
+/*
+ * A receiver in RED (or AIS) answers with remote alarm indication, as an
+ * E1/T1 terminal does (G.704 / G.775): tell the master YELLOW while our
+ * side is down, clear it when the line is back. Only on changes.
+ */
+static void be_send_rai(struct virt_be *be, struct vconn *c, uint32_t alarms)
+{
+	bool rai = (alarms & (GW_ALARM_RED | GW_ALARM_BLUE)) != 0;
+	uint8_t buf[GW_TDM_VIRT_HDR + 4];
+	size_t n;
+
+	if (rai == be->rai_sent)
+		return;
+	be->rai_sent = rai;
+	gw_tdm_virt_enc_alarm(buf, sizeof(buf), &n, rai ? GW_ALARM_YELLOW : 0);
+	(void)vconn_send(c, buf, n);
+}
+
 static void be_sig_msg(struct vconn *c, const uint8_t *buf, size_t len)
 {
 	struct virt_be *be = c->owner;
@@ -615,6 +634,7 @@ static void be_sig_msg(struct vconn *c, const uint8_t *buf, size_t len)
 			return;
 		}
 		c->up = true;
+		be->rai_sent = false;
 		be->st.connects++;
 		be->last_fail_logged = false;
 		be->err_logged = false;
@@ -630,6 +650,7 @@ static void be_sig_msg(struct vconn *c, const uint8_t *buf, size_t len)
 		gw_span_backend_hdlc_err(be->span, m.u.hdlc_err);
 		break;
 	case GW_TDM_VIRT_ALARM:
+		be_send_rai(be, c, m.u.alarms);
 		gw_span_backend_line(be->span, true, m.u.alarms);
 		break;
 	default:

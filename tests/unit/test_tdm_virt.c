@@ -202,6 +202,8 @@ struct rig {
 	unsigned m_rx_blocks, m_rx_bad;
 	uint32_t m_rx_last_seq;
 	unsigned conn_calls;
+	unsigned m_alarm_calls;
+	uint32_t m_alarms;
 	/* audio, gateway side (media thread in the threaded test) */
 	atomic_uint gw_ticks, gw_bad;
 };
@@ -272,6 +274,13 @@ static void m_hdlc_h(const uint8_t *f, size_t len, void *arg)
 	r->m_hdlc_rx++;
 }
 
+static void m_alarm_h(uint32_t alarms, void *arg)
+{
+	struct rig *r = arg;
+	r->m_alarms = alarms;
+	r->m_alarm_calls++;
+}
+
 static void m_conn_h(bool sig, bool audio, void *arg)
 {
 	struct rig *r = arg;
@@ -303,6 +312,7 @@ static void gw_tick_h(struct gw_span *span, const struct gw_span_tick *t,
 static const struct gw_tdm_virt_master_handlers mh = {
 	.conn_h = m_conn_h,
 	.hdlc_h = m_hdlc_h,
+	.alarm_h = m_alarm_h,
 	.tick_h = m_tick_h,
 	.rx_h = m_rx_h,
 };
@@ -409,6 +419,19 @@ static bool c_yellow(struct rig *r)
 	return gw_span_alarms(r->span) == GW_ALARM_YELLOW;
 }
 
+static bool c_red_rai(struct rig *r)
+{
+	return gw_span_is_up(r->span) &&
+	       gw_span_alarms(r->span) == GW_ALARM_RED &&
+	       r->m_alarm_calls == 1 && r->m_alarms == GW_ALARM_YELLOW;
+}
+
+static bool c_rai_clear(struct rig *r)
+{
+	return gw_span_usable(r->span) && r->m_alarm_calls == 2 &&
+	       r->m_alarms == 0;
+}
+
 static bool c_hdlc_err(struct rig *r)
 {
 	return r->hdlc_err > 0;
@@ -449,6 +472,13 @@ static void test_virt_signalling(void **state)
 	assert_false(gw_span_usable(r.span));
 	assert_int_equal(gw_tdm_virt_master_alarm_send(r.m, 0), 0);
 	assert_true(run_until(&r, c_span_ok, 2000));
+	/* no RAI for YELLOW; RED from the master -> the gateway answers with
+	 * YELLOW (RAI), and clears it when the line is back */
+	assert_int_equal(r.m_alarm_calls, 0);
+	assert_int_equal(gw_tdm_virt_master_alarm_send(r.m, GW_ALARM_RED), 0);
+	assert_true(run_until(&r, c_red_rai, 2000));
+	assert_int_equal(gw_tdm_virt_master_alarm_send(r.m, 0), 0);
+	assert_true(run_until(&r, c_rai_clear, 2000));
 
 	gw_span_stats(r.span, &ss);
 	assert_int_equal(ss.hdlc_tx, 1);
