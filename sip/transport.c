@@ -911,6 +911,31 @@ int sip_transp_laddr(const struct sip_transp *tp, enum sip_tp type, int af,
 	return 0;
 }
 
+bool sip_transp_is_local(const struct sip_transp *tp, enum sip_tp type,
+			 const struct pl *host, uint16_t port)
+{
+	char h[64], ip[64];
+	struct sockaddr_storage sa;
+	if (!port)
+		port = 5060;
+	if (!host->p || host->l >= sizeof(h))
+		return false;
+	pl_strcpy(host, h, sizeof(h));
+	bool numeric = sip_sa_set(&sa, h, port) == 0;
+	for (unsigned i = 0; i < tp->nls; i++) {
+		const struct lsock *l = tp->ls[i];
+		if (!l || l->type != type || sip_sa_port(&l->addr) != port)
+			continue;
+		if (sa_ip(&l->addr, ip, sizeof(ip)))
+			continue;
+		if (!strcmp(ip, "0.0.0.0") || !strcmp(ip, "::"))
+			return true;
+		if (numeric && sip_sa_eq(&l->addr, &sa))
+			return true;
+	}
+	return false;
+}
+
 int sip_transp_send(struct sip_transp *tp, const struct sip_tp_addr *dst,
 		    const char *buf, size_t len, uint64_t *conn)
 {

@@ -151,6 +151,14 @@ bool sip_transp_need_received(const struct sip_msg *req,
 			      const struct sip_tp_addr *src, char *ip,
 			      size_t sz);
 
+/*
+ * RFC 3261 §18.1.2: is host:port (a response's top Via sent-by; port 0 =
+ * 5060) one of our listeners of type? A listener on a wildcard address
+ * matches any host with its port. host is a numeric address.
+ */
+bool sip_transp_is_local(const struct sip_transp *tp, enum sip_tp type,
+			 const struct pl *host, uint16_t port);
+
 /* Close stream connection conn now (no-op if gone). */
 void sip_transp_conn_close(struct sip_transp *tp, uint64_t conn);
 /* True if stream connection conn is open. */

@@ -7,7 +7,8 @@
  * unsupported INVITE bodies (415, §8.2.3); 100 Trying for INVITE
  * (§8.2.6.1); 481 for in-dialog requests nobody claims (§12.2.2); OPTIONS
  * answered by the core (§11.2). Requests sent by the TU get our Via with
- * a fresh branch and rport (RFC 3581).
+ * a fresh branch and rport (RFC 3581); responses whose top Via is not
+ * ours are dropped (§18.1.2).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -420,7 +421,15 @@ void sip_ua_input(struct sip_ua *ua, const struct sip_tp_addr *src, char *buf,
 		ua->st.rx_req++;
 		handle_request(ua, m, src);
 	} else {
+		enum sip_tp vt;
 		ua->st.rx_resp++;
+		if (sip_tp_parse(&m->via.transport, &vt) ||
+		    !sip_transp_is_local(ua->tp, vt, &m->via.host,
+					 m->via.port)) {
+			ua->st.resp_foreign++;
+			LOGD(MOD, "response with a foreign Via dropped");
+			goto out;
+		}
 		sip_tsxl_recv(ua->tl, m, src);
 	}
 out:

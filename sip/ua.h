@@ -60,6 +60,8 @@ struct sip_ua_stats {
 	uint64_t parse_reject;   /* 400/505/416/513 sent */
 	uint64_t rej_483, rej_420, rej_415, rej_481, rej_501, rej_503;
 	uint64_t opt_200;        /* OPTIONS answered by the core */
+	uint64_t resp_foreign;   /* responses whose top Via is not ours
+				    (§18.1.2): dropped */
 };
 
 /*
