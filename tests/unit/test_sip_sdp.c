@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sip/sdp.h"
@@ -842,6 +843,213 @@ static void test_origin(void **state)
 	free(s);
 }
 
+
+/* ---- cross-check with a real SDP parser: tshark ---------------------------- */
+
+static void put32(FILE *f, uint32_t v)
+{
+	fwrite(&v, 4, 1, f);
+}
+
+static void put16(FILE *f, uint16_t v)
+{
+	fwrite(&v, 2, 1, f);
+}
+
+/* One IPv4/UDP packet carrying an INVITE with body, pcap LINKTYPE_RAW. */
+static void pcap_invite(FILE *f, int i, const char *body)
+{
+	char sip[70000];
+	uint8_t ip[28];
+	int n = snprintf(sip, sizeof(sip),
+			 "INVITE sip:1000@127.0.0.1 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-%d\r\n"
+			 "From: <sip:a@127.0.0.1>;tag=%d\r\n"
+			 "To: <sip:1000@127.0.0.1>\r\n"
+			 "Call-ID: %d@sdp.test\r\nCSeq: 1 INVITE\r\n"
+			 "Contact: <sip:a@127.0.0.1:5062>\r\nMax-Forwards: 70\r\n"
+			 "Content-Type: application/sdp\r\n"
+			 "Content-Length: %zu\r\n\r\n%s",
+			 i, i, i, strlen(body), body);
+	uint16_t tot = (uint16_t)(28 + n), ulen = (uint16_t)(8 + n);
+	uint32_t sum = 0;
+
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 127, ip[15] = 1, ip[16] = 127, ip[19] = 1;
+	for (int k = 0; k < 20; k += 2)
+		sum += (uint32_t)(ip[k] << 8 | ip[k + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	ip[20] = 5062 >> 8, ip[21] = 5062 & 0xff;
+	ip[22] = 5060 >> 8, ip[23] = 5060 & 0xff;
+	ip[24] = (uint8_t)(ulen >> 8), ip[25] = (uint8_t)ulen;
+	put32(f, (uint32_t)(1700000000 + i));
+	put32(f, 0);
+	put32(f, tot);
+	put32(f, tot);
+	fwrite(ip, 1, sizeof(ip), f);
+	fwrite(sip, 1, (size_t)n, f);
+}
+
+static void join(char *dst, size_t sz, const char *item)
+{
+	if (dst[0])
+		strncat(dst, "~", sz - strlen(dst) - 1);
+	strncat(dst, item, sz - strlen(dst) - 1);
+}
+
+/* The fields tshark should show for s, computed from our structure. */
+static void expect_fields(const struct sdp_session *s, const char *printed,
+			  char *out, size_t sz)
+{
+	char ver[32], addr[512] = "", port[256] = "", proto[256] = "",
+	     mime[512] = "", rate[256] = "", suite[512] = "", tag[64] = "",
+	     attrs[1024] = "", tmp[64];
+
+	snprintf(ver, sizeof(ver), "%llu", (unsigned long long)s->o_ver);
+	if (s->conn.set)
+		join(addr, sizeof(addr), s->conn.addr);
+	for (size_t i = 0; i < s->nmedia; i++) {
+		const struct sdp_media *m = &s->mediav[i];
+		snprintf(tmp, sizeof(tmp), "%u", m->port);
+		join(port, sizeof(port), tmp);
+		join(proto, sizeof(proto), m->proto_name);
+		if (!m->port)
+			continue;
+		if (m->conn.set)
+			join(addr, sizeof(addr), m->conn.addr);
+		for (size_t k = 0; k < m->nfmt; k++) {
+			if (!m->fmtv[k].name[0])
+				continue;
+			join(mime, sizeof(mime), m->fmtv[k].name);
+			snprintf(tmp, sizeof(tmp), "%u", m->fmtv[k].clock);
+			join(rate, sizeof(rate), tmp);
+		}
+		for (size_t k = 0; k < m->ncrypto; k++) {
+			join(suite, sizeof(suite), m->cryptov[k].suite_name);
+			snprintf(tmp, sizeof(tmp), "%u", m->cryptov[k].tag);
+			join(tag, sizeof(tag), tmp);
+		}
+	}
+	/* media-level attribute lines, as printed: tshark must see each */
+	const char *p = strstr(printed, "\r\nm=");
+	while (p && (p = strstr(p, "\r\na=")) != NULL) {
+		p += 4;
+		size_t l = strcspn(p, "\r");
+		char a[256];
+		snprintf(a, sizeof(a), "%.*s", (int)l, p);
+		join(attrs, sizeof(attrs), a);
+	}
+	snprintf(out, sz, "%s|%s|%s|%s|%s|%s|%s|%s|%s|", ver, addr, port, proto,
+		 mime, rate, suite, tag, attrs);
+}
+
+static void test_tshark_peer(void **state)
+{
+	struct sdp_session *sv[5], *offer = new_sess();
+	struct sdp_neg *neg = calloc(1, sizeof(*neg));
+	struct sdp_caps caps = caps_make(1);
+	struct sdp_local loc = { .caps = &caps, .audio_port = 7000,
+				 .image_port = 7100, .dir = SDP_DIR_SENDRECV };
+	struct sdp_origin o;
+	char path[] = "/tmp/pstngw-sdp-XXXXXX";
+	char *bodies[5], cmd[1024], line[8192], expect[8192];
+	size_t nb = 0;
+	(void)state;
+
+	if (access("/usr/bin/tshark", X_OK))
+		skip();
+	for (size_t i = 0; i < 5; i++) {
+		sv[i] = new_sess();
+		bodies[i] = malloc(65536);
+	}
+	sdp_conn_set(&loc.addr, "10.0.0.1");
+	assert_int_equal(sdp_origin_init(&o, "pstngw", &loc.addr), 0);
+
+	/* our offer: SRTP optional (RTP/AVP + a=crypto), rtcp-mux */
+	caps.srtp = SDP_SRTP_OPTIONAL;
+	caps.rtcp_mux = true;
+	assert_int_equal(sdp_offer(sv[nb], &loc, SDP_OFFER_AUDIO, NULL), 0);
+	assert_int_equal(sdp_origin_stamp(&o, sv[nb]), 0);
+	nb++;
+	/* the same put on hold: version 2 */
+	loc.dir = SDP_DIR_SENDONLY;
+	assert_int_equal(sdp_offer(sv[nb], &loc, SDP_OFFER_AUDIO, NULL), 0);
+	assert_int_equal(sdp_origin_stamp(&o, sv[nb]), 0);
+	assert_int_equal(sv[nb]->o_ver, 2);
+	nb++;
+	loc.dir = SDP_DIR_SENDRECV;
+	caps.srtp = SDP_SRTP_OFF;
+	caps.rtcp_mux = false;
+	/* answers: G.711 with DTMF, audio + T.38, a 4-line offer over IPv6 */
+	assert_int_equal(decode_file(offer, "offer_g711.sdp"), 0);
+	assert_int_equal(sdp_answer(sv[nb], neg, &loc, offer), 0);
+	assert_int_equal(sdp_origin_stamp(&o, sv[nb++]), 0);
+	assert_int_equal(decode_file(offer, "offer_audio_t38.sdp"), 0);
+	assert_int_equal(sdp_answer(sv[nb], neg, &loc, offer), 0);
+	assert_int_equal(sdp_origin_stamp(&o, sv[nb++]), 0);
+	sdp_conn_set(&loc.addr, "2001:db8::5");
+	assert_int_equal(decode_file(offer, "offer_multi.sdp"), 0);
+	caps = caps_make(0);
+	assert_int_equal(sdp_answer(sv[nb], neg, &loc, offer), 0);
+	assert_int_equal(sdp_origin_stamp(&o, sv[nb++]), 0);
+
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "wb");
+	assert_non_null(f);
+	put32(f, 0xa1b2c3d4);
+	put16(f, 2);
+	put16(f, 4);
+	put32(f, 0);
+	put32(f, 0);
+	put32(f, 65535);
+	put32(f, 101); /* LINKTYPE_RAW */
+	for (size_t i = 0; i < nb; i++) {
+		assert_int_equal(sdp_encode(sv[i], bodies[i], 65536, NULL), 0);
+		pcap_invite(f, (int)i, bodies[i]);
+	}
+	fclose(f);
+
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 120 tshark -n -r %s -Y sdp -T fields -E separator='|' "
+		 "-E occurrence=a -E aggregator='~' -e sdp.owner.version "
+		 "-e sdp.connection_info.address -e sdp.media.port "
+		 "-e sdp.media.proto -e sdp.mime.type -e sdp.sample_rate "
+		 "-e sdp.crypto.crypto_suite -e sdp.crypto.tag "
+		 "-e sdp.media_attr -e _ws.malformed 2>/dev/null",
+		 path);
+	FILE *pp = popen(cmd, "r");
+	assert_non_null(pp);
+	size_t got = 0;
+	while (fgets(line, sizeof(line), pp)) {
+		line[strcspn(line, "\n")] = '\0';
+		assert_true(got < nb);
+		expect_fields(sv[got], bodies[got], expect, sizeof(expect));
+		if (strcmp(line, expect))
+			fail_msg("packet %zu:\n tshark: %s\n ours:   %s\n%s", got,
+				 line, expect, bodies[got]);
+		got++;
+	}
+	pclose(pp);
+	unlink(path);
+	assert_int_equal(got, nb);
+
+	for (size_t i = 0; i < 5; i++) {
+		free(sv[i]);
+		free(bodies[i]);
+	}
+	free(offer);
+	free(neg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -853,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_answer_details),
 		cmocka_unit_test(test_offer_apply),
 		cmocka_unit_test(test_origin),
+		cmocka_unit_test(test_tshark_peer),
 	};
 	return cmocka_run_group_tests_name("sip_sdp", tests, NULL, NULL);
 }
