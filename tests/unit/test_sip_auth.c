@@ -13,6 +13,17 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sip/auth.h"
@@ -502,6 +513,336 @@ static void test_client_loop(void **state)
 					       out, sizeof(out)), ENOENT);
 }
 
+
+/* ---- interop with a real peer: sipp (MD5, qop auth / auth-int / none) ---- */
+
+static const char uac_xml[] =
+	"<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n"
+	"<scenario name=\"register with digest\">\n"
+	"<send retrans=\"500\"><![CDATA[\n"
+	"REGISTER sip:[remote_ip]:[remote_port] SIP/2.0\n"
+	"Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+	"From: <sip:alice@[remote_ip]>;tag=[call_number]\n"
+	"To: <sip:alice@[remote_ip]>\n"
+	"Call-ID: [call_id]\n"
+	"CSeq: 1 REGISTER\n"
+	"Contact: <sip:alice@[local_ip]:[local_port]>\n"
+	"Max-Forwards: 70\n"
+	"Expires: 60\n"
+	"Content-Length: 0\n"
+	"\n"
+	"]]></send>\n"
+	"<recv response=\"401\" auth=\"true\"/>\n"
+	"<send retrans=\"500\"><![CDATA[\n"
+	"REGISTER sip:[remote_ip]:[remote_port] SIP/2.0\n"
+	"Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+	"From: <sip:alice@[remote_ip]>;tag=[call_number]\n"
+	"To: <sip:alice@[remote_ip]>\n"
+	"Call-ID: [call_id]\n"
+	"CSeq: 2 REGISTER\n"
+	"Contact: <sip:alice@[local_ip]:[local_port]>\n"
+	"[authentication username=alice password=wonderland]\n"
+	"Max-Forwards: 70\n"
+	"Expires: 60\n"
+	"Content-Length: 0\n"
+	"\n"
+	"]]></send>\n"
+	"<recv response=\"200\"/>\n"
+	"</scenario>\n";
+
+static const char uas_xml[] =
+	"<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n"
+	"<scenario name=\"challenge and verify\">\n"
+	"<recv request=\"REGISTER\"/>\n"
+	"<send><![CDATA[\n"
+	"SIP/2.0 401 Unauthorized\n"
+	"[last_Via:]\n"
+	"[last_From:]\n"
+	"[last_To:];tag=[call_number]\n"
+	"[last_Call-ID:]\n"
+	"[last_CSeq:]\n"
+	"WWW-Authenticate: Digest realm=\"sipp.example\", nonce=\"a1b2c3[call_number]\", "
+	"opaque=\"op\\\\aque\", qop=\"auth\", algorithm=MD5\n"
+	"Content-Length: 0\n"
+	"\n"
+	"]]></send>\n"
+	"<recv request=\"REGISTER\">\n"
+	"<action><verifyauth assign_to=\"ok\" username=\"alice\" password=\"wonderland\"/></action>\n"
+	"</recv>\n"
+	"<nop hide=\"true\" test=\"ok\" next=\"good\"/>\n"
+	"<send next=\"end\"><![CDATA[\n"
+	"SIP/2.0 403 Forbidden\n"
+	"[last_Via:]\n[last_From:]\n[last_To:];tag=[call_number]\n[last_Call-ID:]\n[last_CSeq:]\n"
+	"Content-Length: 0\n\n"
+	"]]></send>\n"
+	"<label id=\"good\"/>\n"
+	"<send><![CDATA[\n"
+	"SIP/2.0 200 OK\n"
+	"[last_Via:]\n[last_From:]\n[last_To:];tag=[call_number]\n[last_Call-ID:]\n[last_CSeq:]\n"
+	"Content-Length: 0\n\n"
+	"]]></send>\n"
+	"<label id=\"end\"/>\n"
+	"</scenario>\n";
+
+static int udp_open(uint16_t *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static uint16_t free_udp_port(void)
+{
+	uint16_t p;
+	close(udp_open(&p));
+	return p;
+}
+
+static pid_t spawn_sipp(const char *xml_path, const char *remote,
+			uint16_t lport)
+{
+	char lp[16];
+	pid_t pid;
+
+	snprintf(lp, sizeof(lp), "%u", lport);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (remote)
+			execlp("sipp", "sipp", remote, "-sf", xml_path, "-m", "1",
+			       "-i", "127.0.0.1", "-p", lp, "-timeout", "15",
+			       "-timeout_error", (char *)NULL);
+		else
+			execlp("sipp", "sipp", "-sf", xml_path, "-m", "1", "-i",
+			       "127.0.0.1", "-p", lp, "-timeout", "15",
+			       "-timeout_error", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Exit status of pid, waiting at most ms; kills it when it overstays. */
+static int reap(pid_t pid, int ms)
+{
+	int st;
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+static ssize_t recv_wait(int fd, char *buf, size_t sz, struct sockaddr_in *from,
+			 int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	socklen_t sl = sizeof(*from);
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return -1;
+	n = recvfrom(fd, buf, sz - 1, 0, (struct sockaddr *)from, &sl);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/* The whole line of header name (full form) in msg, without CRLF. */
+static bool hdr_line(const char *msg, const char *name, char *out, size_t sz)
+{
+	size_t nl = strlen(name);
+	for (const char *p = strstr(msg, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
+		if (!strncasecmp(p + 2, name, nl) && p[2 + nl] == ':') {
+			size_t l = strcspn(p + 2, "\r\n");
+			snprintf(out, sz, "%.*s", (int)l, p + 2);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* sipp answers our challenges; we verify. */
+static void test_sipp_uac(void **state)
+{
+	static const unsigned qopv[] = { SIP_AUTH_QOP_AUTH, SIP_AUTH_QOP_AUTH_INT, 0 };
+	static struct sip_auth_server srv;
+	char dir[] = "/tmp/pstngw-auth-XXXXXX", xml[64];
+	(void)state;
+
+	if (system("command -v sipp >/dev/null 2>&1"))
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(xml, sizeof(xml), "%s/uac.xml", dir);
+	write_file(xml, uac_xml);
+
+	for (size_t i = 0; i < N(qopv); i++) {
+		uint16_t port;
+		int fd = udp_open(&port);
+		char remote[32], buf[4096], out[4096], via[512], from[256],
+		     to[256], cid[256], cseq[64], auth[1024], chall[600];
+		int verified = -1, challenges = 0;
+		struct sockaddr_in peer;
+
+		assert_int_equal(sip_auth_server_init(&srv, "gw.example", 30,
+						      1u << SIP_AUTH_MD5, qopv[i],
+						      NULL), 0);
+		snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
+		pid_t pid = spawn_sipp(xml, remote, free_udp_port());
+		for (int k = 0; k < 100 && verified != 0; k++) {
+			if (recv_wait(fd, buf, sizeof(buf), &peer, 150) <= 0)
+				continue;
+			if (strncmp(buf, "REGISTER ", 9))
+				continue;
+			char uri[256];
+			sscanf(buf + 9, "%255s", uri);
+			assert_true(hdr_line(buf, "Via", via, sizeof(via)));
+			assert_true(hdr_line(buf, "From", from, sizeof(from)));
+			assert_true(hdr_line(buf, "To", to, sizeof(to)));
+			assert_true(hdr_line(buf, "Call-ID", cid, sizeof(cid)));
+			assert_true(hdr_line(buf, "CSeq", cseq, sizeof(cseq)));
+			int code = 401;
+			chall[0] = '\0';
+			if (hdr_line(buf, "Authorization", auth, sizeof(auth))) {
+				struct sip_auth_cred c;
+				struct pl v = pl_from_str(auth + 14);
+				struct pl m = PL("REGISTER"), u = pl_from_str(uri);
+				pl_trim(&v);
+				assert_int_equal(sip_auth_cred_parse(&v, &c), 0);
+				assert_int_equal(c.qop, qopv[i]);
+				verified = sip_auth_server_verify(&srv, &c, &m, &u,
+								  NULL, "wonderland",
+								  NULL, 1001);
+				code = verified ? 403 : 200;
+			} else {
+				char ch[512];
+				assert_int_equal(sip_auth_server_challenge(
+							 &srv, 1000, SIP_AUTH_MD5,
+							 false, ch, sizeof(ch)), 0);
+				snprintf(chall, sizeof(chall),
+					 "WWW-Authenticate: %s\r\n", ch);
+				challenges++;
+			}
+			int n = snprintf(out, sizeof(out),
+					 "SIP/2.0 %d %s\r\n%s\r\n%s\r\n%s;tag=gw1\r\n"
+					 "%s\r\n%s\r\n%sContent-Length: 0\r\n\r\n",
+					 code, code == 200 ? "OK" :
+					       code == 401 ? "Unauthorized" : "Forbidden",
+					 via, from, to, cid, cseq, chall);
+			sendto(fd, out, (size_t)n, 0, (struct sockaddr *)&peer,
+			       sizeof(peer));
+		}
+		int rc = reap(pid, 5000);
+		close(fd);
+		if (verified != 0 || rc != 0)
+			fail_msg("qop mask %u: verify %d, sipp exit %d, %d challenges",
+				 qopv[i], verified, rc, challenges);
+	}
+	unlink(xml);
+	rmdir(dir);
+}
+
+/* sipp challenges us and checks our answer (verifyauth). */
+static void test_sipp_uas(void **state)
+{
+	char dir[] = "/tmp/pstngw-auth-XXXXXX", xml[64];
+	(void)state;
+
+	if (system("command -v sipp >/dev/null 2>&1"))
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(xml, sizeof(xml), "%s/uas.xml", dir);
+	write_file(xml, uas_xml);
+
+	static const struct {
+		const char *password;
+		int expect;
+	} testv[] = { { "wonderland", 200 }, { "wrong", 403 } };
+	for (size_t i = 0; i < N(testv); i++) {
+		uint16_t me, sp = free_udp_port();
+		int fd = udp_open(&me);
+		pid_t pid = spawn_sipp(xml, NULL, sp);
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		struct sockaddr_in from;
+		struct sip_auth_client cli;
+		char req[2048], buf[4096], auth[1024] = "", www[1024];
+		int final = 0;
+
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		to.sin_port = htons(sp);
+		assert_int_equal(sip_auth_client_init(&cli, "alice",
+						      testv[i].password, NULL), 0);
+		for (int cseq = 1; cseq <= 2 && !final; cseq++) {
+			int n = snprintf(req, sizeof(req),
+				"REGISTER sip:127.0.0.1:%u SIP/2.0\r\n"
+				"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK%zu%d\r\n"
+				"From: <sip:alice@127.0.0.1>;tag=%zu\r\n"
+				"To: <sip:alice@127.0.0.1>\r\n"
+				"Call-ID: auth-%zu@127.0.0.1\r\n"
+				"CSeq: %d REGISTER\r\n"
+				"Contact: <sip:alice@127.0.0.1:%u>\r\n"
+				"Max-Forwards: 70\r\n%s%s%s"
+				"Content-Length: 0\r\n\r\n",
+				sp, me, i, cseq, i, i, cseq, me,
+				auth[0] ? "Authorization: " : "", auth,
+				auth[0] ? "\r\n" : "");
+			int code = 0;
+			/* retransmit until sipp is up and answers (bounded) */
+			for (int k = 0; k < 40 && !code; k++) {
+				sendto(fd, req, (size_t)n, 0, (struct sockaddr *)&to,
+				       sizeof(to));
+				if (recv_wait(fd, buf, sizeof(buf), &from, 250) > 0 &&
+				    !strncmp(buf, "SIP/2.0 ", 8))
+					code = atoi(buf + 8);
+			}
+			assert_int_not_equal(code, 0);
+			if (code != 401) {
+				final = code;
+				break;
+			}
+			assert_true(hdr_line(buf, "WWW-Authenticate", www, sizeof(www)));
+			struct pl hv = pl_from_str(www + 17);
+			struct pl m = PL("REGISTER");
+			char uri[64];
+			snprintf(uri, sizeof(uri), "sip:127.0.0.1:%u", sp);
+			struct pl u = pl_from_str(uri);
+			pl_trim(&hv);
+			assert_int_equal(sip_auth_client_respond(&cli, &hv, 1, &m, &u,
+								 NULL, auth,
+								 sizeof(auth)), 0);
+		}
+		reap(pid, 5000);
+		close(fd);
+		if (final != testv[i].expect)
+			fail_msg("password %s: final %d, expected %d",
+				 testv[i].password, final, testv[i].expect);
+	}
+	unlink(xml);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +853,8 @@ int main(void)
 		cmocka_unit_test(test_client_server),
 		cmocka_unit_test(test_server_policy),
 		cmocka_unit_test(test_client_loop),
+		cmocka_unit_test(test_sipp_uac),
+		cmocka_unit_test(test_sipp_uas),
 	};
 	return cmocka_run_group_tests_name("sip_auth", tests, NULL, NULL);
 }
