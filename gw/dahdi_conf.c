@@ -856,6 +856,10 @@ int gw_dahdi_conf_span_cfg(const struct gw_dahdi_conf *c, unsigned num,
 	cfg->bmask = s->bmask;
 	cfg->dchan = s->dchan;
 	cfg->chan_base = s->base;
+	for (unsigned ts = 1; ts <= GW_SPAN_MAX_TS; ts++) {
+		if (s->ec[ts] >= 0 && (s->bmask & (1u << ts)))
+			cfg->ecmask |= 1u << ts;
+	}
 #ifdef GW_TDM_DAHDI_H
 	cfg->ops = &gw_tdm_dahdi_ops;
 #endif

@@ -415,6 +415,9 @@ void gw_span_stop(struct gw_span *span)
 {
 	if (!span || !span->started)
 		return;
+	if (span->audio.attached)
+		LOGE(MOD, "%s: stopped with audio still attached: detach it on "
+		     "its media thread first", span->cfg.name);
 	if (span->cfg.ops->close)
 		span->cfg.ops->close(span->be);
 	span->be = NULL;

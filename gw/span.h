@@ -123,6 +123,9 @@ struct gw_span_cfg {
 	char dev[108];
 	unsigned chan_base;             /* DAHDI channel number of TS1 */
 	unsigned retry_ms;              /* virt: reconnect period, 0=1000 */
+	/* Timeslots whose echo is already cancelled below us (DAHDI
+	 * echocanceller= lines): the media layer can skip its own. */
+	uint32_t ecmask;
 };
 
 /*

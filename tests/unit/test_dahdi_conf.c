@@ -35,6 +35,7 @@ struct want_span {
 	unsigned timing;
 	const char *ec_ts1;     /* echo canceller on TS1, NULL none */
 	int cfg_err;            /* gw_dahdi_conf_span_cfg() result */
+	uint32_t ecmask;        /* 0: every B-channel if ec_ts1, else none */
 };
 
 static const struct {
@@ -45,48 +46,49 @@ static const struct {
 } filev[] = {
 	{ "e1_pri_2span.conf", 2, "nl", "nl", {
 		{ 1, GW_SPAN_E1, false, 1, E1_B, 16, GW_DAHDI_D_FCS,
-		  GW_LAW_ALAW, 1, "oslec", 0 },
+		  GW_LAW_ALAW, 1, "oslec", 0, 0 },
 		{ 2, GW_SPAN_E1, false, 32, E1_B, 16, GW_DAHDI_D_FCS,
-		  GW_LAW_ALAW, 2, "oslec", 0 },
+		  GW_LAW_ALAW, 2, "oslec", 0, 0 },
 	} },
 	{ "t1_pri_4span.conf", 4, "us", "us", {
 		{ 1, GW_SPAN_T1, false, 1, T1_B, 24, GW_DAHDI_D_FCS,
-		  GW_LAW_ULAW, 0, "mg2", 0 },
+		  GW_LAW_ULAW, 0, "mg2", 0, 0 },
 		{ 2, GW_SPAN_T1, false, 25, T1_B, 24, GW_DAHDI_D_FCS,
-		  GW_LAW_ULAW, 1, "mg2", 0 },
+		  GW_LAW_ULAW, 1, "mg2", 0, 0 },
 		{ 3, GW_SPAN_T1, false, 49, T1_B, 24, GW_DAHDI_D_FCS,
-		  GW_LAW_ULAW, 2, "mg2", 0 },
+		  GW_LAW_ULAW, 2, "mg2", 0, 0 },
 		{ 4, GW_SPAN_T1, false, 73, T1_B, 24, GW_DAHDI_D_FCS,
-		  GW_LAW_ULAW, 3, "mg2", 0 },
+		  GW_LAW_ULAW, 3, "mg2", 0, 0 },
 	} },
 	/* the empty analog ports are only comments: span 3 still starts at
 	 * channel 5 because its bchan= line says so */
 	{ "analog_e1.conf", 1, "us", "us", {
 		{ 3, GW_SPAN_E1, false, 5, E1_B, 16, GW_DAHDI_D_FCS,
-		  GW_LAW_ALAW, 1, NULL, 0 },
+		  GW_LAW_ALAW, 1, NULL, 0, 0 },
 	} },
 	{ "bri_e1.conf", 3, "us", "us", {
 		{ 1, GW_SPAN_E1, true, 1, 0x6, 3, GW_DAHDI_D_HARD,
-		  GW_LAW_ALAW, 1, "oslec", ENOTSUP },
+		  GW_LAW_ALAW, 1, "oslec", ENOTSUP, 0 },
 		{ 2, GW_SPAN_E1, true, 4, 0x6, 3, GW_DAHDI_D_HARD,
-		  GW_LAW_ALAW, 0, "oslec", ENOTSUP },
+		  GW_LAW_ALAW, 0, "oslec", ENOTSUP, 0 },
 		{ 3, GW_SPAN_E1, false, 7, E1_B, 16, GW_DAHDI_D_FCS,
-		  GW_LAW_ALAW, 2, "oslec", 0 },
+		  GW_LAW_ALAW, 2, "oslec", 0, 0 },
 	} },
 	/* MFC/R2: the channels are cas=, none is a B-channel for us */
 	{ "e1_r2.conf", 1, "us", "us", {
 		{ 1, GW_SPAN_E1, false, 1, 0, 16, GW_DAHDI_D_FCS,
-		  GW_LAW_ALAW, 1, "oslec", EINVAL },
+		  GW_LAW_ALAW, 1, "oslec", EINVAL, 0 },
 	} },
 	{ "handwritten_ss7.conf", 2, "uk", "uk", {
 		{ 1, GW_SPAN_E1, false, 1, E1_B, 16, GW_DAHDI_D_MTP2,
-		  GW_LAW_ALAW, 1, "hwec", 0 },
+		  GW_LAW_ALAW, 1, "hwec", 0, 0 },
+		/* mg2 on TS1-15 but "none" on TS2 */
 		{ 2, GW_SPAN_E1, false, 32, 0xfffffffeu, 0, GW_DAHDI_D_NONE,
-		  GW_LAW_ALAW, 2, "mg2", 0 },
+		  GW_LAW_ALAW, 2, "mg2", 0, 0xfffa },
 	} },
 	{ "fractional_t1.conf", 1, NULL, "", {
 		{ 1, GW_SPAN_T1, false, 1, 0x1ffe, 24, GW_DAHDI_D_HARD,
-		  GW_LAW_ALAW, 1, NULL, 0 },
+		  GW_LAW_ALAW, 1, NULL, 0, 0 },
 	} },
 };
 
@@ -143,6 +145,11 @@ static void test_files(void **state)
 				assert_int_equal(cfg.dchan, w->dchan);
 				assert_int_equal(cfg.law, w->law);
 				assert_int_equal(gw_span_cfg_check(&cfg), 0);
+				/* echo cancelled by DAHDI on every B-channel
+				 * when the file names a canceller for TS1 */
+				assert_int_equal(cfg.ecmask, w->ecmask ?
+						 w->ecmask :
+						 w->ec_ts1 ? w->bmask : 0);
 #ifdef HAVE_DAHDI
 				assert_ptr_equal(cfg.ops,
 						 gw_tdm_ops_find("dahdi"));
