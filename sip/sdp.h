@@ -151,7 +151,7 @@ struct sdp_media {
 };
 
 /*
- * A session description. It owns copies of everything (about 40 KiB: keep
+ * A session description. It owns copies of everything (about 32 KiB: keep
  * it on the heap or in a call object, not on small stacks).
  */
 struct sdp_session {
