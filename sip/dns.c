@@ -405,7 +405,7 @@ static int host_lookup(struct sip_dns_query *q, const char *name)
 	strcpy(hp->name, name);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = q->dns->conf.family;
-	hints.ai_flags = ARES_AI_NOSORT;
+	/* with both families, c-ares orders them by RFC 6724 */
 	q->pending++;
 	ares_getaddrinfo(q->dns->ch, name, NULL, &hints, addr_cb, hp);
 	return (int)q->nhost++;

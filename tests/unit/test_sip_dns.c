@@ -509,6 +509,20 @@ static void test_args_reentry(void **state)
 		assert_int_equal(sip_dns_resolve(dns, NULL, &bad[i], 0,
 						 SIP_DNS_TP_ANY, false, result_h,
 						 &x.r), EINVAL);
+	/* /etc/hosts only when asked for */
+	struct result r;
+	struct sip_dns_conf hconf = { .servers = "127.0.0.1:9",
+				      .timeout_ms = 300, .family = AF_INET,
+				      .use_hosts = true };
+	assert_int_equal(resolve_one(&hconf, "localhost", 5070, SIP_DNS_TP_TCP,
+				     false, &r), 0);
+	assert_int_equal(r.err, 0);
+	assert_string_equal(r.text, "TCP 127.0.0.1:5070");
+	hconf.use_hosts = false;
+	assert_int_equal(resolve_one(&hconf, "localhost", 5070, SIP_DNS_TP_TCP,
+				     false, &r), 0);
+	assert_int_not_equal(r.err, 0);
+
 	struct pl h = PL("192.0.2.7");
 	x.dns = dns;
 	assert_int_equal(sip_dns_resolve(dns, NULL, &h, 0, SIP_DNS_TP_ANY,
