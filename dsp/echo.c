@@ -72,26 +72,33 @@
 #define SETTLE_CHUNKS 100       /* 0.5 s */
 #define SETTLE_DB 20.0f
 
-typedef float (*dot_fn)(const float *w, const float *x, size_t n);
+/*
+ * Kernels. The IPNLMS step is normalised by x'Gx = A*|x|^2 + B*q with
+ * q = sum |w[k]| x[k]^2: with speech (onsets after pauses) the energy of
+ * the window is not spread evenly over the taps, and the usual shortcut
+ * x'Gx ~ |x|^2 overshoots by the ratio of the energy at the active taps
+ * to the average, which diverges. So every pass that produces a filter
+ * output y = w.x also produces q for the same window.
+ *
+ * dot: y (and q) for the current w. upd: coefficient update only,
+ * returns sum |w|. upd_dot: update for sample n fused with y for sample
+ * n+1, and on request q for n+1 (only when n+1 will adapt) and sum |w|
+ * (refreshed every 4th update once converged).
+ *
+ * The vector variants keep four independent accumulators per sum: one
+ * chain would be bound by the FMA latency. n is a multiple of 64.
+ */
+typedef float (*dot_fn)(const float *w, const float *x, size_t n, float *q);
 typedef float (*upd_fn)(float *w, const float *z, size_t n, float ca,
 			float cb);
 typedef float (*upd_dot_fn)(float *w, const float *z, const float *xn,
-			    size_t n, float ca, float cb, float *l1);
+			    size_t n, float ca, float cb, float *l1,
+			    float *q);
 
-typedef float (*upd_dot_fast_fn)(float *w, const float *z, const float *xn,
-				 size_t n, float ca, float cb);
-
-/*
- * dot: filter output. upd: coefficient update, returns sum |w|.
- * upd_dot: update for sample n fused with the output for n+1, also
- * returns sum |w|; upd_dot_fast: the same without sum |w| (used on most
- * samples: the IPNLMS gain tolerates a norm a few samples old).
- */
 struct kernels {
-	dot_fn dot;
+	dot_fn dot;             /* q may be NULL */
 	upd_fn upd;
-	upd_dot_fn upd_dot;
-	upd_dot_fast_fn upd_dot_fast;
+	upd_dot_fn upd_dot;     /* l1 and q may be NULL */
 };
 
 struct dsp_echo {
@@ -117,6 +124,8 @@ struct dsp_echo {
 	float erle_ck;
 	unsigned ck_cnt;
 	float y;                /* precomputed output for the next sample */
+	float q;                /* sum |w| x^2 over the same window */
+	bool q_ok;              /* q was computed for this window */
 	bool have_y;
 
 	/* robust step */
@@ -162,75 +171,193 @@ struct dsp_echo {
 
 /* ---- kernels ---------------------------------------------------------- */
 
-static float dot_c(const float *restrict w, const float *restrict x, size_t n)
+static float dot_c(const float *restrict w, const float *restrict x,
+		   size_t n, float *q)
 {
-	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	float s[4] = { 0 }, t[4] = { 0 };
 
 	for (size_t i = 0; i < n; i += 4) {
-		s0 += w[i] * x[i];
-		s1 += w[i + 1] * x[i + 1];
-		s2 += w[i + 2] * x[i + 2];
-		s3 += w[i + 3] * x[i + 3];
+		for (int j = 0; j < 4; j++) {
+			float xv = x[i + j];
+
+			s[j] += w[i + j] * xv;
+			t[j] += fabsf(w[i + j]) * xv * xv;
+		}
 	}
-	return (s0 + s1) + (s2 + s3);
+	if (q)
+		*q = (t[0] + t[1]) + (t[2] + t[3]);
+	return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 static float upd_c(float *restrict w, const float *restrict z, size_t n,
-                   float ca, float cb)
+		   float ca, float cb)
 {
-	float l1 = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		float v = w[i] + (ca + cb * fabsf(w[i])) * z[i];
-
-		w[i] = v;
-		l1 += fabsf(v);
-	}
-	return l1;
-}
-
-static float upd_dot_fast_c(float *restrict w, const float *restrict z,
-                            const float *restrict xn,
-			    size_t n, float ca, float cb)
-{
-	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	float l[4] = { 0 };
 
 	for (size_t i = 0; i < n; i += 4) {
-		float v0 = w[i] + (ca + cb * fabsf(w[i])) * z[i];
-		float v1 = w[i + 1] + (ca + cb * fabsf(w[i + 1])) * z[i + 1];
-		float v2 = w[i + 2] + (ca + cb * fabsf(w[i + 2])) * z[i + 2];
-		float v3 = w[i + 3] + (ca + cb * fabsf(w[i + 3])) * z[i + 3];
+		for (int j = 0; j < 4; j++) {
+			float v = w[i + j] +
+				  (ca + cb * fabsf(w[i + j])) * z[i + j];
 
-		w[i] = v0;
-		w[i + 1] = v1;
-		w[i + 2] = v2;
-		w[i + 3] = v3;
-		s0 += v0 * xn[i];
-		s1 += v1 * xn[i + 1];
-		s2 += v2 * xn[i + 2];
-		s3 += v3 * xn[i + 3];
+			w[i + j] = v;
+			l[j] += fabsf(v);
+		}
 	}
-	return (s0 + s1) + (s2 + s3);
+	return (l[0] + l[1]) + (l[2] + l[3]);
 }
 
 static float upd_dot_c(float *restrict w, const float *restrict z,
-                       const float *restrict xn, size_t n,
-		       float ca, float cb, float *l1)
+		       const float *restrict xn, size_t n, float ca, float cb,
+		       float *l1, float *q)
 {
-	float s = 0, a = 0;
+	float s[4] = { 0 }, t[4] = { 0 }, l[4] = { 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		float v = w[i] + (ca + cb * fabsf(w[i])) * z[i];
+	for (size_t i = 0; i < n; i += 4) {
+		for (int j = 0; j < 4; j++) {
+			float v = w[i + j] +
+				  (ca + cb * fabsf(w[i + j])) * z[i + j];
+			float a = fabsf(v), xv = xn[i + j];
 
-		w[i] = v;
-		a += fabsf(v);
-		s += v * xn[i];
+			w[i + j] = v;
+			l[j] += a;
+			s[j] += v * xv;
+			t[j] += a * xv * xv;
+		}
 	}
-	*l1 = a;
-	return s;
+	if (l1)
+		*l1 = (l[0] + l[1]) + (l[2] + l[3]);
+	if (q)
+		*q = (t[0] + t[1]) + (t[2] + t[3]);
+	return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+
 #ifdef ECHO_X86
+/*
+ * One macro body per instruction set, instantiated for the vector type:
+ * V vector, LD aligned load, LU unaligned load, ST store, AB abs, FM fma
+ * (a*b+c), MU mul, AD add.
+ */
+#define KERN_BODIES(SFX, ATTR, V, W, LD, LU, ST, AB, FM, MU, AD, SET1,  \
+		    ZERO, HSUM)                                          \
+ATTR static inline __attribute__((always_inline)) float                 \
+dot_body_##SFX(const float *restrict w, const float *restrict x,        \
+	       size_t n, float *q)                                       \
+{                                                                        \
+	V s0 = ZERO(), s1 = ZERO(), s2 = ZERO(), s3 = ZERO();            \
+	V t0 = ZERO(), t1 = ZERO(), t2 = ZERO(), t3 = ZERO();            \
+	for (size_t i = 0; i < n; i += 4 * W) {                          \
+		V x0 = LU(x + i), x1 = LU(x + i + W);                    \
+		V x2 = LU(x + i + 2 * W), x3 = LU(x + i + 3 * W);        \
+		V w0 = LD(w + i), w1 = LD(w + i + W);                    \
+		V w2 = LD(w + i + 2 * W), w3 = LD(w + i + 3 * W);        \
+		s0 = FM(w0, x0, s0);                                     \
+		s1 = FM(w1, x1, s1);                                     \
+		s2 = FM(w2, x2, s2);                                     \
+		s3 = FM(w3, x3, s3);                                     \
+		if (q) {                                                 \
+			t0 = FM(MU(AB(w0), x0), x0, t0);                 \
+			t1 = FM(MU(AB(w1), x1), x1, t1);                 \
+			t2 = FM(MU(AB(w2), x2), x2, t2);                 \
+			t3 = FM(MU(AB(w3), x3), x3, t3);                 \
+		}                                                        \
+	}                                                                \
+	if (q)                                                           \
+		*q = HSUM(AD(AD(t0, t1), AD(t2, t3)));                   \
+	return HSUM(AD(AD(s0, s1), AD(s2, s3)));                         \
+}                                                                        \
+ATTR static float dot_##SFX(const float *restrict w,                    \
+			    const float *restrict x, size_t n, float *q) \
+{                                                                        \
+	return q ? dot_body_##SFX(w, x, n, q)                            \
+		 : dot_body_##SFX(w, x, n, NULL);                        \
+}                                                                        \
+ATTR static float upd_##SFX(float *restrict w, const float *restrict z, \
+			    size_t n, float ca, float cb)                \
+{                                                                        \
+	V va = SET1(ca), vb = SET1(cb);                                  \
+	V l0 = ZERO(), l1 = ZERO(), l2 = ZERO(), l3 = ZERO();            \
+	for (size_t i = 0; i < n; i += 4 * W) {                          \
+		V w0 = LD(w + i), w1 = LD(w + i + W);                    \
+		V w2 = LD(w + i + 2 * W), w3 = LD(w + i + 3 * W);        \
+		w0 = FM(FM(vb, AB(w0), va), LU(z + i), w0);              \
+		w1 = FM(FM(vb, AB(w1), va), LU(z + i + W), w1);          \
+		w2 = FM(FM(vb, AB(w2), va), LU(z + i + 2 * W), w2);      \
+		w3 = FM(FM(vb, AB(w3), va), LU(z + i + 3 * W), w3);      \
+		ST(w + i, w0);                                           \
+		ST(w + i + W, w1);                                       \
+		ST(w + i + 2 * W, w2);                                   \
+		ST(w + i + 3 * W, w3);                                   \
+		l0 = AD(l0, AB(w0));                                     \
+		l1 = AD(l1, AB(w1));                                     \
+		l2 = AD(l2, AB(w2));                                     \
+		l3 = AD(l3, AB(w3));                                     \
+	}                                                                \
+	return HSUM(AD(AD(l0, l1), AD(l2, l3)));                         \
+}                                                                        \
+ATTR static inline __attribute__((always_inline)) float                 \
+upd_dot_body_##SFX(float *restrict w, const float *restrict z,          \
+		   const float *restrict xn, size_t n, float ca,         \
+		   float cb, float *l1, float *q)                        \
+{                                                                        \
+	V va = SET1(ca), vb = SET1(cb);                                  \
+	V s0 = ZERO(), s1 = ZERO(), s2 = ZERO(), s3 = ZERO();            \
+	V t0 = ZERO(), t1 = ZERO(), t2 = ZERO(), t3 = ZERO();            \
+	V a0 = ZERO(), a1 = ZERO(), a2 = ZERO(), a3 = ZERO();            \
+	for (size_t i = 0; i < n; i += 4 * W) {                          \
+		V w0 = LD(w + i), w1 = LD(w + i + W);                    \
+		V w2 = LD(w + i + 2 * W), w3 = LD(w + i + 3 * W);        \
+		V x0 = LU(xn + i), x1 = LU(xn + i + W);                  \
+		V x2 = LU(xn + i + 2 * W), x3 = LU(xn + i + 3 * W);      \
+		w0 = FM(FM(vb, AB(w0), va), LU(z + i), w0);              \
+		w1 = FM(FM(vb, AB(w1), va), LU(z + i + W), w1);          \
+		w2 = FM(FM(vb, AB(w2), va), LU(z + i + 2 * W), w2);      \
+		w3 = FM(FM(vb, AB(w3), va), LU(z + i + 3 * W), w3);      \
+		ST(w + i, w0);                                           \
+		ST(w + i + W, w1);                                       \
+		ST(w + i + 2 * W, w2);                                   \
+		ST(w + i + 3 * W, w3);                                   \
+		s0 = FM(w0, x0, s0);                                     \
+		s1 = FM(w1, x1, s1);                                     \
+		s2 = FM(w2, x2, s2);                                     \
+		s3 = FM(w3, x3, s3);                                     \
+		if (q || l1) {                                           \
+			V b0 = AB(w0), b1 = AB(w1);                      \
+			V b2 = AB(w2), b3 = AB(w3);                      \
+			if (q) {                                         \
+				t0 = FM(MU(b0, x0), x0, t0);             \
+				t1 = FM(MU(b1, x1), x1, t1);             \
+				t2 = FM(MU(b2, x2), x2, t2);             \
+				t3 = FM(MU(b3, x3), x3, t3);             \
+			}                                                \
+			if (l1) {                                        \
+				a0 = AD(a0, b0);                         \
+				a1 = AD(a1, b1);                         \
+				a2 = AD(a2, b2);                         \
+				a3 = AD(a3, b3);                         \
+			}                                                \
+		}                                                        \
+	}                                                                \
+	if (l1)                                                          \
+		*l1 = HSUM(AD(AD(a0, a1), AD(a2, a3)));                  \
+	if (q)                                                           \
+		*q = HSUM(AD(AD(t0, t1), AD(t2, t3)));                   \
+	return HSUM(AD(AD(s0, s1), AD(s2, s3)));                         \
+}                                                                        \
+ATTR static float upd_dot_##SFX(float *restrict w,                      \
+				const float *restrict z,                 \
+				const float *restrict xn, size_t n,      \
+				float ca, float cb, float *l1, float *q) \
+{                                                                        \
+	if (l1 && q)                                                     \
+		return upd_dot_body_##SFX(w, z, xn, n, ca, cb, l1, q);   \
+	if (q)                                                           \
+		return upd_dot_body_##SFX(w, z, xn, n, ca, cb, NULL, q); \
+	if (l1)                                                          \
+		return upd_dot_body_##SFX(w, z, xn, n, ca, cb, l1, NULL); \
+	return upd_dot_body_##SFX(w, z, xn, n, ca, cb, NULL, NULL);      \
+}
+
 static inline __m128 abs_sse(__m128 v)
 {
 	return _mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)));
@@ -244,118 +371,9 @@ static inline float hsum_sse(__m128 v)
 	return _mm_cvtss_f32(t);
 }
 
-/*
- * The vector kernels keep four independent accumulators per sum: a single
- * chain is bound by the add/FMA latency, not by the loads. n is a
- * multiple of TAP_ALIGN (64).
- */
-__attribute__((target("sse2")))
-static float dot_sse2(const float *restrict w, const float *restrict x,
-                      size_t n)
+static inline __m128 fma_sse(__m128 a, __m128 b, __m128 c)
 {
-	__m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
-	__m128 s2 = _mm_setzero_ps(), s3 = _mm_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 16) {
-		s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_load_ps(w + i),
-					       _mm_loadu_ps(x + i)));
-		s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_load_ps(w + i + 4),
-					       _mm_loadu_ps(x + i + 4)));
-		s2 = _mm_add_ps(s2, _mm_mul_ps(_mm_load_ps(w + i + 8),
-					       _mm_loadu_ps(x + i + 8)));
-		s3 = _mm_add_ps(s3, _mm_mul_ps(_mm_load_ps(w + i + 12),
-					       _mm_loadu_ps(x + i + 12)));
-	}
-	return hsum_sse(_mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
-}
-
-#define UPD_SSE(o, acc)                                                   \
-	do {                                                              \
-		__m128 w0 = _mm_load_ps(w + i + (o));                     \
-		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));  \
-		w0 = _mm_add_ps(w0, _mm_mul_ps(g0,                        \
-					       _mm_loadu_ps(z + i + (o)))); \
-		_mm_store_ps(w + i + (o), w0);                            \
-		acc = _mm_add_ps(acc, abs_sse(w0));                       \
-	} while (0)
-
-__attribute__((target("sse2")))
-static float upd_sse2(float *restrict w, const float *restrict z, size_t n,
-                      float ca, float cb)
-{
-	__m128 va = _mm_set1_ps(ca), vb = _mm_set1_ps(cb);
-	__m128 l0 = _mm_setzero_ps(), l1 = _mm_setzero_ps();
-	__m128 l2 = _mm_setzero_ps(), l3 = _mm_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 16) {
-		UPD_SSE(0, l0);
-		UPD_SSE(4, l1);
-		UPD_SSE(8, l2);
-		UPD_SSE(12, l3);
-	}
-	return hsum_sse(_mm_add_ps(_mm_add_ps(l0, l1), _mm_add_ps(l2, l3)));
-}
-
-#define UPD_DOT_SSE(o, acc, sum)                                          \
-	do {                                                              \
-		__m128 w0 = _mm_load_ps(w + i + (o));                     \
-		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));  \
-		w0 = _mm_add_ps(w0, _mm_mul_ps(g0,                        \
-					       _mm_loadu_ps(z + i + (o)))); \
-		_mm_store_ps(w + i + (o), w0);                            \
-		acc = _mm_add_ps(acc, abs_sse(w0));                       \
-		sum = _mm_add_ps(sum, _mm_mul_ps(w0,                      \
-					_mm_loadu_ps(xn + i + (o))));     \
-	} while (0)
-
-__attribute__((target("sse2")))
-static float upd_dot_sse2(float *restrict w, const float *restrict z,
-                          const float *restrict xn,
-			  size_t n, float ca, float cb, float *l1)
-{
-	__m128 va = _mm_set1_ps(ca), vb = _mm_set1_ps(cb);
-	__m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
-	__m128 a2 = _mm_setzero_ps(), a3 = _mm_setzero_ps();
-	__m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
-	__m128 s2 = _mm_setzero_ps(), s3 = _mm_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 16) {
-		UPD_DOT_SSE(0, a0, s0);
-		UPD_DOT_SSE(4, a1, s1);
-		UPD_DOT_SSE(8, a2, s2);
-		UPD_DOT_SSE(12, a3, s3);
-	}
-	*l1 = hsum_sse(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
-	return hsum_sse(_mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
-}
-
-#define UPD_DOT_FAST_SSE(o, sum)                                          \
-	do {                                                              \
-		__m128 w0 = _mm_load_ps(w + i + (o));                     \
-		__m128 g0 = _mm_add_ps(va, _mm_mul_ps(vb, abs_sse(w0)));  \
-		w0 = _mm_add_ps(w0, _mm_mul_ps(g0,                        \
-					       _mm_loadu_ps(z + i + (o)))); \
-		_mm_store_ps(w + i + (o), w0);                            \
-		sum = _mm_add_ps(sum, _mm_mul_ps(w0,                      \
-					_mm_loadu_ps(xn + i + (o))));     \
-	} while (0)
-
-__attribute__((target("sse2")))
-static float upd_dot_fast_sse2(float *restrict w, const float *restrict z,
-                               const float *restrict xn,
-			       size_t n, float ca, float cb)
-{
-	__m128 va = _mm_set1_ps(ca), vb = _mm_set1_ps(cb);
-	__m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
-	__m128 s2 = _mm_setzero_ps(), s3 = _mm_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 16) {
-		UPD_DOT_FAST_SSE(0, s0);
-		UPD_DOT_FAST_SSE(4, s1);
-		UPD_DOT_FAST_SSE(8, s2);
-		UPD_DOT_FAST_SSE(12, s3);
-	}
-	return hsum_sse(_mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
+	return _mm_add_ps(_mm_mul_ps(a, b), c);
 }
 
 __attribute__((target("avx2,fma")))
@@ -376,115 +394,6 @@ static inline __m256 abs_avx(__m256 v)
 					_mm256_set1_epi32(0x7fffffff)));
 }
 
-__attribute__((target("avx2,fma")))
-static float dot_avx2(const float *restrict w, const float *restrict x,
-                      size_t n)
-{
-	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-	__m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 32) {
-		s0 = _mm256_fmadd_ps(_mm256_load_ps(w + i),
-				     _mm256_loadu_ps(x + i), s0);
-		s1 = _mm256_fmadd_ps(_mm256_load_ps(w + i + 8),
-				     _mm256_loadu_ps(x + i + 8), s1);
-		s2 = _mm256_fmadd_ps(_mm256_load_ps(w + i + 16),
-				     _mm256_loadu_ps(x + i + 16), s2);
-		s3 = _mm256_fmadd_ps(_mm256_load_ps(w + i + 24),
-				     _mm256_loadu_ps(x + i + 24), s3);
-	}
-	return hsum_avx(_mm256_add_ps(_mm256_add_ps(s0, s1),
-				      _mm256_add_ps(s2, s3)));
-}
-
-#define UPD_AVX(o, acc)                                                   \
-	do {                                                              \
-		__m256 w0 = _mm256_load_ps(w + i + (o));                  \
-		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);         \
-		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i + (o)), w0); \
-		_mm256_store_ps(w + i + (o), w0);                         \
-		acc = _mm256_add_ps(acc, abs_avx(w0));                    \
-	} while (0)
-
-__attribute__((target("avx2,fma")))
-static float upd_avx2(float *restrict w, const float *restrict z, size_t n,
-                      float ca, float cb)
-{
-	__m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb);
-	__m256 l0 = _mm256_setzero_ps(), l1 = _mm256_setzero_ps();
-	__m256 l2 = _mm256_setzero_ps(), l3 = _mm256_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 32) {
-		UPD_AVX(0, l0);
-		UPD_AVX(8, l1);
-		UPD_AVX(16, l2);
-		UPD_AVX(24, l3);
-	}
-	return hsum_avx(_mm256_add_ps(_mm256_add_ps(l0, l1),
-				      _mm256_add_ps(l2, l3)));
-}
-
-#define UPD_DOT_AVX(o, acc, sum)                                          \
-	do {                                                              \
-		__m256 w0 = _mm256_load_ps(w + i + (o));                  \
-		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);         \
-		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i + (o)), w0); \
-		_mm256_store_ps(w + i + (o), w0);                         \
-		acc = _mm256_add_ps(acc, abs_avx(w0));                    \
-		sum = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xn + i + (o)), sum); \
-	} while (0)
-
-__attribute__((target("avx2,fma")))
-static float upd_dot_avx2(float *restrict w, const float *restrict z,
-                          const float *restrict xn,
-			  size_t n, float ca, float cb, float *l1)
-{
-	__m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb);
-	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-	__m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-	__m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 32) {
-		UPD_DOT_AVX(0, a0, s0);
-		UPD_DOT_AVX(8, a1, s1);
-		UPD_DOT_AVX(16, a2, s2);
-		UPD_DOT_AVX(24, a3, s3);
-	}
-	*l1 = hsum_avx(_mm256_add_ps(_mm256_add_ps(a0, a1),
-				     _mm256_add_ps(a2, a3)));
-	return hsum_avx(_mm256_add_ps(_mm256_add_ps(s0, s1),
-				      _mm256_add_ps(s2, s3)));
-}
-
-#define UPD_DOT_FAST_AVX(o, sum)                                          \
-	do {                                                              \
-		__m256 w0 = _mm256_load_ps(w + i + (o));                  \
-		__m256 g0 = _mm256_fmadd_ps(vb, abs_avx(w0), va);         \
-		w0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(z + i + (o)), w0); \
-		_mm256_store_ps(w + i + (o), w0);                         \
-		sum = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xn + i + (o)), sum); \
-	} while (0)
-
-__attribute__((target("avx2,fma")))
-static float upd_dot_fast_avx2(float *restrict w, const float *restrict z,
-                               const float *restrict xn,
-			       size_t n, float ca, float cb)
-{
-	__m256 va = _mm256_set1_ps(ca), vb = _mm256_set1_ps(cb);
-	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-	__m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 32) {
-		UPD_DOT_FAST_AVX(0, s0);
-		UPD_DOT_FAST_AVX(8, s1);
-		UPD_DOT_FAST_AVX(16, s2);
-		UPD_DOT_FAST_AVX(24, s3);
-	}
-	return hsum_avx(_mm256_add_ps(_mm256_add_ps(s0, s1),
-				      _mm256_add_ps(s2, s3)));
-}
-
 __attribute__((target("avx512f")))
 static inline __m512 abs_avx512(__m512 v)
 {
@@ -493,124 +402,30 @@ static inline __m512 abs_avx512(__m512 v)
 }
 
 __attribute__((target("avx512f")))
-static float dot_avx512(const float *restrict w, const float *restrict x,
-                        size_t n)
+static inline float hsum_avx512(__m512 v)
 {
-	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-	__m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 64) {
-		s0 = _mm512_fmadd_ps(_mm512_load_ps(w + i),
-				     _mm512_loadu_ps(x + i), s0);
-		s1 = _mm512_fmadd_ps(_mm512_load_ps(w + i + 16),
-				     _mm512_loadu_ps(x + i + 16), s1);
-		s2 = _mm512_fmadd_ps(_mm512_load_ps(w + i + 32),
-				     _mm512_loadu_ps(x + i + 32), s2);
-		s3 = _mm512_fmadd_ps(_mm512_load_ps(w + i + 48),
-				     _mm512_loadu_ps(x + i + 48), s3);
-	}
-	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1),
-						  _mm512_add_ps(s2, s3)));
+	return _mm512_reduce_add_ps(v);
 }
 
-#define UPD_AVX512(o, acc)                                                \
-	do {                                                              \
-		__m512 w0 = _mm512_load_ps(w + i + (o));                  \
-		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);      \
-		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i + (o)), w0); \
-		_mm512_store_ps(w + i + (o), w0);                         \
-		acc = _mm512_add_ps(acc, abs_avx512(w0));                 \
-	} while (0)
-
-__attribute__((target("avx512f")))
-static float upd_avx512(float *restrict w, const float *restrict z, size_t n,
-                        float ca,
-			float cb)
-{
-	__m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
-	__m512 l0 = _mm512_setzero_ps(), l1 = _mm512_setzero_ps();
-	__m512 l2 = _mm512_setzero_ps(), l3 = _mm512_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 64) {
-		UPD_AVX512(0, l0);
-		UPD_AVX512(16, l1);
-		UPD_AVX512(32, l2);
-		UPD_AVX512(48, l3);
-	}
-	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(l0, l1),
-						  _mm512_add_ps(l2, l3)));
-}
-
-#define UPD_DOT_AVX512(o, acc, sum)                                       \
-	do {                                                              \
-		__m512 w0 = _mm512_load_ps(w + i + (o));                  \
-		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);      \
-		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i + (o)), w0); \
-		_mm512_store_ps(w + i + (o), w0);                         \
-		acc = _mm512_add_ps(acc, abs_avx512(w0));                 \
-		sum = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xn + i + (o)), sum); \
-	} while (0)
-
-__attribute__((target("avx512f")))
-static float upd_dot_avx512(float *restrict w, const float *restrict z,
-                            const float *restrict xn,
-			    size_t n, float ca, float cb, float *l1)
-{
-	__m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
-	__m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-	__m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-	__m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 64) {
-		UPD_DOT_AVX512(0, a0, s0);
-		UPD_DOT_AVX512(16, a1, s1);
-		UPD_DOT_AVX512(32, a2, s2);
-		UPD_DOT_AVX512(48, a3, s3);
-	}
-	*l1 = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1),
-						 _mm512_add_ps(a2, a3)));
-	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1),
-						  _mm512_add_ps(s2, s3)));
-}
-#define UPD_DOT_FAST_AVX512(o, sum)                                       \
-	do {                                                              \
-		__m512 w0 = _mm512_load_ps(w + i + (o));                  \
-		__m512 g0 = _mm512_fmadd_ps(vb, abs_avx512(w0), va);      \
-		w0 = _mm512_fmadd_ps(g0, _mm512_loadu_ps(z + i + (o)), w0); \
-		_mm512_store_ps(w + i + (o), w0);                         \
-		sum = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xn + i + (o)), sum); \
-	} while (0)
-
-__attribute__((target("avx512f")))
-static float upd_dot_fast_avx512(float *restrict w, const float *restrict z,
-                                 const float *restrict xn,
-				 size_t n, float ca, float cb)
-{
-	__m512 va = _mm512_set1_ps(ca), vb = _mm512_set1_ps(cb);
-	__m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-	__m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-
-	for (size_t i = 0; i < n; i += 64) {
-		UPD_DOT_FAST_AVX512(0, s0);
-		UPD_DOT_FAST_AVX512(16, s1);
-		UPD_DOT_FAST_AVX512(32, s2);
-		UPD_DOT_FAST_AVX512(48, s3);
-	}
-	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1),
-						  _mm512_add_ps(s2, s3)));
-}
+KERN_BODIES(sse2, __attribute__((target("sse2"))), __m128, 4,
+	    _mm_load_ps, _mm_loadu_ps, _mm_store_ps, abs_sse, fma_sse,
+	    _mm_mul_ps, _mm_add_ps, _mm_set1_ps, _mm_setzero_ps, hsum_sse)
+KERN_BODIES(avx2, __attribute__((target("avx2,fma"))), __m256, 8,
+	    _mm256_load_ps, _mm256_loadu_ps, _mm256_store_ps, abs_avx,
+	    _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_set1_ps,
+	    _mm256_setzero_ps, hsum_avx)
+KERN_BODIES(avx512, __attribute__((target("avx512f"))), __m512, 16,
+	    _mm512_load_ps, _mm512_loadu_ps, _mm512_store_ps, abs_avx512,
+	    _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps, _mm512_set1_ps,
+	    _mm512_setzero_ps, hsum_avx512)
 #endif /* ECHO_X86 */
 
 static const struct kernels kernel_tab[DSP_ECHO_SIMD_COUNT] = {
-	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, upd_dot_fast_c },
+	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c },
 #ifdef ECHO_X86
-	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2,
-				 upd_dot_fast_sse2 },
-	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2,
-				 upd_dot_fast_avx2 },
-	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512,
-				   upd_dot_fast_avx512 },
+	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2 },
+	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2 },
+	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512 },
 #endif
 };
 
@@ -664,13 +479,15 @@ static enum dsp_echo_simd simd_best(void)
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* Round to nearest and saturate, without data-dependent branches. */
 static inline int16_t sat16(float v)
 {
-	if (v > 32767.0f)
-		return 32767;
-	if (v < -32768.0f)
-		return -32768;
-	return (int16_t)(int)(v + (v >= 0 ? 0.5f : -0.5f));
+	v = fminf(fmaxf(v, -32768.0f), 32767.0f);
+#ifdef ECHO_X86
+	return (int16_t)_mm_cvtss_si32(_mm_set_ss(v));
+#else
+	return (int16_t)lrintf(v);
+#endif
 }
 
 static inline float db10(double v)
@@ -723,20 +540,13 @@ static void hist_push(struct dsp_echo *ec, float x)
 	if (ec->p + 1 >= ec->hist) {
 		memmove(ec->hx, ec->hx + ec->hist - L, L * sizeof(float));
 		ec->p = L - 1;
-		/* re-sum to stop rounding drift of the running energies */
-		double sx = 0;
-
-		for (size_t i = 1; i < L; i++)
-			sx += (double)ec->hx[i] * ec->hx[i];
-		ec->ex = sx + (double)ec->hx[0] * ec->hx[0];
 	}
 	ec->p++;
 	size_t p = ec->p;
 
 	ec->hx[p] = x;
+	/* samples are integers: these double sums are exact, no drift */
 	ec->ex += (double)x * x - (double)ec->hx[p - L] * ec->hx[p - L];
-	if (ec->ex < 0)
-		ec->ex = 0;
 
 	/* Geigel: max |x| over the tail by 16-sample block maxima */
 	float ax = fabsf(x);
@@ -748,10 +558,8 @@ static void hist_push(struct dsp_echo *ec, float x)
 		ec->gidx = (ec->gidx + 1) % ec->gnblk;
 		float m = 0;
 
-		for (size_t i = 0; i < ec->gnblk; i++) {
-			if (ec->gblk[i] > m)
-				m = ec->gblk[i];
-		}
+		for (size_t i = 0; i < ec->gnblk; i++)
+			m = fmaxf(m, ec->gblk[i]);
 		ec->gtail = m;
 		ec->gcur = 0;
 		ec->gcnt = 0;
@@ -1080,6 +888,17 @@ static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 	float cn = (ec->flags & DSP_ECHO_F_CNG) ? sqrtf(ec->noise * 3.0f) : 0;
 	float g = ec->nlp_g;
 
+	if (g == target && g == 1.0f) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = sat16(e[i]);
+		return;
+	}
+	if (g == target && g == 0.0f) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = sat16(cn * rng_uni(&ec->rng));
+		return;
+	}
+	/* 5 ms power-complementary cross-fade between signal and noise */
 	for (size_t i = 0; i < n; i++) {
 		if (g < target)
 			g = fminf(target, g + 1.0f / CHUNK);
@@ -1113,7 +932,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 
 		if (!ec->have_y) {
 			hist_push(ec, x);
-			ec->y = ec->k.dot(ec->w, ec->hx + ec->p - L + 1, L);
+			ec->y = ec->k.dot(ec->w, ec->hx + ec->p - L + 1, L,
+					  &ec->q);
+			ec->q_ok = true;
 		}
 		float y = ec->y, err = d - y;
 
@@ -1148,6 +969,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		 */
 		if (adapt && half_rate && ec->settled && (ec->tick++ & 1))
 			adapt = false;
+		/* q was skipped for a sample predicted not to adapt */
+		if (adapt && !ec->q_ok)
+			adapt = false;
 		float ca = 0, cb = 0;
 
 		if (adapt) {
@@ -1168,11 +992,16 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			if (ec->s2 < 1.0f)
 				ec->s2 = 1.0f;
 
-			float c = MU * ew / (float)(ec->ex + (double)L * 100.0);
+			/* g[k] = A + B |w[k]|, normalised by x'Gx */
+			float ga = (1.0f - IPNLMS_ALPHA) * 0.5f;
+			float gb = (1.0f + IPNLMS_ALPHA) * (float)L /
+				   (2.0f * ec->l1 + 1e-3f);
+			float xgx = ga * (float)ec->ex + gb * ec->q +
+				    (float)L * 100.0f;
+			float c = MU * ew / xgx;
 
-			ca = c * (1.0f - IPNLMS_ALPHA) * 0.5f;
-			cb = c * (1.0f + IPNLMS_ALPHA) * (float)L /
-			     (2.0f * ec->l1 + 1e-3f);
+			ca = c * ga;
+			cb = c * gb;
 		}
 
 		if (i + 1 < n || more) {
@@ -1182,14 +1011,26 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			const float *zw = ec->hx + ec->p - L;
 			const float *xn = ec->hx + ec->p - L + 1;
 
-			if (adapt && (!ec->converged || (ec->adapt_n++ & 3) == 0))
+			/*
+			 * q costs a third of the pass: compute it only if the
+			 * next sample may adapt (not in a Geigel or energy
+			 * hangover, not the skipped half of half-rate).
+			 */
+			bool next = adapt_on && ec->ghang <= 1 &&
+				    ec->edt_hang == 0 &&
+				    !(half_rate && ec->settled &&
+				      (ec->tick & 1));
+			float *qp = next ? &ec->q : NULL;
+			bool l1 = !ec->converged || (ec->adapt_n & 3) == 0;
+
+			if (adapt) {
+				ec->adapt_n++;
 				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
-						      &ec->l1);
-			else if (adapt)
-				ec->y = ec->k.upd_dot_fast(ec->w, zw, xn, L,
-							   ca, cb);
-			else
-				ec->y = ec->k.dot(ec->w, xn, L);
+						      l1 ? &ec->l1 : NULL, qp);
+			} else {
+				ec->y = ec->k.dot(ec->w, xn, L, qp);
+			}
+			ec->q_ok = next;
 			ec->have_y = true;
 		} else {
 			if (adapt)
