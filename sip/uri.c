@@ -468,28 +468,18 @@ int sip_uri_param(const struct sip_uri *uri, const char *name, struct pl *val)
 	return sip_param_get(&uri->params, name, val);
 }
 
+static int header_find(const struct pl *headers, const struct pl *name, struct pl *hdr,
+		       struct pl *val);
+
 int sip_uri_header(const struct sip_uri *uri, const char *name, struct pl *val)
 {
-	const char *s = uri->headers.p, *e;
+	struct pl n = pl_from_str(name), h, v;
 
-	if (!s)
+	if (header_find(&uri->headers, &n, &h, &v))
 		return ENOENT;
-	e = s + uri->headers.l;
-	while (s < e) {
-		const char *amp = memchr(s, '&', (size_t)(e - s));
-		const char *he = amp ? amp : e;
-		const char *eq = memchr(s, '=', (size_t)(he - s));
-		struct pl n = { s, (size_t)((eq ? eq : he) - s) };
-		if (!pl_strcasecmp(&n, name)) {
-			if (val) {
-				val->p = eq ? eq + 1 : he;
-				val->l = eq ? (size_t)(he - eq - 1) : 0;
-			}
-			return 0;
-		}
-		s = he + 1;
-	}
-	return ENOENT;
+	if (val)
+		*val = v;
+	return 0;
 }
 
 /* Compare two escaped slices after unescaping; exact or case-insensitive. */
@@ -548,6 +538,9 @@ static bool params_match(const struct pl *a, const struct pl *b, bool all)
 	if (!a->p)
 		return true;
 	while (sip_param_next(&rest, &n, &v)) {
+		/* a repeated name counts once: by its first occurrence */
+		if (param_find(a, &n, &w) == 0 && w.p != v.p)
+			continue;
 		if (param_find(b, &n, &w)) {
 			if (all || param_is_strict(&n))
 				return false;
@@ -559,6 +552,35 @@ static bool params_match(const struct pl *a, const struct pl *b, bool all)
 	return true;
 }
 
+/* First URI header named name (case-insensitive): 0 with *hdr, *val. */
+static int header_find(const struct pl *headers, const struct pl *name, struct pl *hdr,
+		       struct pl *val)
+{
+	const char *s = headers->p, *e;
+
+	if (!s)
+		return ENOENT;
+	e = s + headers->l;
+	while (s <= e) {
+		const char *amp = memchr(s, '&', (size_t)(e - s));
+		const char *he = amp ? amp : e;
+		const char *eq = memchr(s, '=', (size_t)(he - s));
+		struct pl n = { s, (size_t)((eq ? eq : he) - s) };
+		if (!pl_casecmp(&n, name)) {
+			hdr->p = s;
+			hdr->l = (size_t)(he - s);
+			val->p = eq ? eq + 1 : he;
+			val->l = eq ? (size_t)(he - eq - 1) : 0;
+			return 0;
+		}
+		if (!amp)
+			break;
+		s = amp + 1;
+	}
+	return ENOENT;
+}
+
+/* Every header of a (first occurrence per name) is in b with equal value. */
 static bool headers_subset(const struct sip_uri *a, const struct sip_uri *b)
 {
 	const char *s = a->headers.p, *e;
@@ -566,17 +588,19 @@ static bool headers_subset(const struct sip_uri *a, const struct sip_uri *b)
 	if (!s)
 		return true;
 	e = s + a->headers.l;
-	while (s < e) {
+	while (s <= e) {
 		const char *amp = memchr(s, '&', (size_t)(e - s));
 		const char *he = amp ? amp : e;
 		const char *eq = memchr(s, '=', (size_t)(he - s));
-		char name[128];
 		struct pl n = { s, (size_t)((eq ? eq : he) - s) };
-		struct pl v = { eq ? eq + 1 : he, eq ? (size_t)(he - eq - 1) : 0 }, w;
-		if (pl_strcpy(&n, name, sizeof(name)) || sip_uri_header(b, name, &w) ||
-		    !esc_equal(&v, &w, false))
-			return false;
-		s = he + 1;
+		struct pl v = { eq ? eq + 1 : he, eq ? (size_t)(he - eq - 1) : 0 }, h, w;
+		if (header_find(&a->headers, &n, &h, &w) == 0 && h.p == s) {
+			if (header_find(&b->headers, &n, &h, &w) || !esc_equal(&v, &w, false))
+				return false;
+		}
+		if (!amp)
+			break;
+		s = amp + 1;
 	}
 	return true;
 }

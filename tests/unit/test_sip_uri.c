@@ -210,6 +210,15 @@ static void test_equal(void **state)
 		{ "tel:+7042", "tel:7042;phone-context=example.com", false },
 		{ "tel:+1;isub=1;x=2", "tel:+1;x=2;isub=1", true },
 		{ "tel:+1;isub=1", "tel:+1", false },
+		{ "sip:a@h;transport=tcp;x=1;transport=TCPx", "sip:a@h;transport=tcp;x=1;transport=TCPx",
+		  true },
+		{ "sip:a@h;user=phone;user=x", "sip:a@h;user=phone", true },
+		{ "sip:a@h?x=1&x=2&y", "sip:a@h?y&x=1", true },
+		{ "sip:a@h?x=1", "sip:a@h?x=2", false },
+		{ "sip:a@h?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "sip:a@h?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true },
 		{ "urn:a:b", "URN:a:b", true },
 		{ "urn:a:b", "urn:a:c", false },
 	};
