@@ -6,11 +6,18 @@
  * the same bytes), then all of them are sent over a real SOCK_SEQPACKET
  * socketpair to a master, which must survive any order of garbage,
  * HELLOs, frames and errors without crashing, leaking or hanging.
+ * When the first byte is odd the datagrams instead go from a master to a
+ * real gateway span (signalling or audio connection, by the length's top
+ * bit) that lives across inputs; after each input the gateway must be
+ * back up (it reconnects by itself after a protocol error) within a
+ * bounded time.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -56,6 +63,93 @@ static void roundtrip(const uint8_t *d, size_t n)
 		abort();
 }
 
+/* The gateway side, kept across inputs (set up once, never torn down). */
+static struct {
+	bool ready;
+	uv_loop_t loop;
+	char dir[32], path[64];
+	struct gw_tdm_virt_master *m;
+	struct gw_span *span;
+} gw;
+
+static void gw_tick(struct gw_span *span, const struct gw_span_tick *t,
+		    void *arg)
+{
+	(void)span;
+	(void)arg;
+	memcpy(t->tx, t->rx, (size_t)t->nchan * GW_SPAN_BLOCK);
+}
+
+static bool gw_settled(void)
+{
+	return gw_span_usable(gw.span) && gw_tdm_virt_master_sig_up(gw.m) &&
+	       gw_tdm_virt_master_audio_up(gw.m);
+}
+
+/* Run the gateway loop until it is fully up again; abort after 3 s. */
+static void gw_settle(void)
+{
+	struct timespec ts = { 0, 200000 };
+
+	for (int i = 0; i < 15000 && !gw_settled(); i++) {
+		uv_run(&gw.loop, UV_RUN_NOWAIT);
+		nanosleep(&ts, NULL);
+	}
+	if (!gw_settled())
+		abort();
+}
+
+static void gw_cleanup(void)
+{
+	unlink(gw.path);
+	rmdir(gw.dir);
+}
+
+static void gw_setup(void)
+{
+	struct gw_span_cfg cfg;
+
+	uv_loop_init(&gw.loop);
+	snprintf(gw.dir, sizeof(gw.dir), "/tmp/fzvXXXXXX");
+	if (!mkdtemp(gw.dir))
+		abort();
+	snprintf(gw.path, sizeof(gw.path), "%s/s", gw.dir);
+	atexit(gw_cleanup);
+	gw_span_cfg_default(&cfg, GW_SPAN_E1, 1);
+	if (gw_tdm_virt_master_alloc(&gw.m, &gw.loop, &cfg, NULL, NULL) ||
+	    gw_tdm_virt_master_listen(gw.m, gw.path))
+		abort();
+	cfg.ops = &gw_tdm_virt_ops;
+	snprintf(cfg.dev, sizeof(cfg.dev), "%s", gw.path);
+	cfg.retry_ms = 1;
+	if (gw_span_alloc(&gw.span, &cfg) || gw_span_start(gw.span, &gw.loop) ||
+	    gw_span_audio_attach(gw.span, &gw.loop, gw_tick, NULL))
+		abort();
+	gw_settle();
+	gw.ready = true;
+}
+
+static void to_gateway(const uint8_t *data, size_t size)
+{
+	size_t off = 1;
+
+	if (!gw.ready)
+		gw_setup();
+	for (int i = 0; i < 64 && off + 2 <= size; i++) {
+		bool audio = data[off] & 0x80;
+		size_t n = (size_t)(data[off] & 0x7f) << 8 | data[off + 1];
+		off += 2;
+		if (n > size - off)
+			n = size - off;
+		(void)gw_tdm_virt_master_send_raw(gw.m, audio, data + off, n);
+		off += n;
+		uv_run(&gw.loop, UV_RUN_NOWAIT);
+	}
+	/* put the line back in order for the next input */
+	(void)gw_tdm_virt_master_alarm_send(gw.m, 0);
+	gw_settle();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,6 +165,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		log_set_level(LOGL_ERR);
 		log_set_module_level("tdm_virt", LOGL_ERR);
 		init = true;
+	}
+	if (size && (data[0] & 1)) {
+		to_gateway(data, size);
+		return 0;
 	}
 	uv_loop_init(&loop);
 	gw_span_cfg_default(&cfg, GW_SPAN_E1, 1);
