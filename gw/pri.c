@@ -849,12 +849,22 @@ static void on_restart(struct gw_pri *p, int channel)
 			call_release(p, c,
 				     PRI_CAUSE_NORMAL_TEMPORARY_FAILURE, true);
 		}
+		/*
+		 * The peer restarted it: it is idle at both ends now, which
+		 * is what our own RESTART of it (if any, possibly crossing
+		 * this one on the link) was for.
+		 */
+		p->ch[i].restart_pending = false;
 		if (p->ch[i].st == GW_PRI_CH_BUSY ||
-		    p->ch[i].st == GW_PRI_CH_DOWN)
+		    p->ch[i].st == GW_PRI_CH_DOWN ||
+		    p->ch[i].st == GW_PRI_CH_RESTARTING)
 			chan_set(p, i, GW_PRI_CH_IDLE);
+		if (p->restarting == i)
+			p->restarting = 0;
 	}
 	ev.channel = ts;
 	emit(p, &ev);
+	restart_next(p);
 }
 
 static void on_service(struct gw_pri *p, int channel, int status, bool ack)

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <ini.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,10 @@ static int conf_line(void *user, const char *section, const char *key,
 
 static int pri_frame(const uint8_t *frame, size_t len, void *arg)
 {
-	struct sim_span *sp = arg;
+	/* gw/pri hands both handlers the same argument: the line, which
+	 * lives inside the span */
+	struct sim_span *sp = (struct sim_span *)((char *)arg -
+					offsetof(struct sim_span, line));
 
 	return gw_tdm_virt_master_hdlc_send(sp->master, frame, len);
 }
