@@ -808,8 +808,16 @@ static void au_msg(struct vconn *c, const uint8_t *buf, size_t len)
 		gw_span_backend_audio_err(au->span);
 		return;
 	}
-	if (au->have_seq)
-		gap = m.seq - au->last_seq - 1;
+	if (au->have_seq) {
+		int32_t d = (int32_t)(m.seq - au->last_seq);
+		if (d <= 0) {
+			/* a repeated or older block: the master restarted its
+			 * count or is confused; answer it, count no gap */
+			gw_span_backend_audio_err(au->span);
+		} else {
+			gap = (uint32_t)d - 1;
+		}
+	}
 	au->have_seq = true;
 	au->last_seq = m.seq;
 	gw_span_backend_tick(au->span, m.u.data.p, au->tx + GW_TDM_VIRT_HDR,
