@@ -1369,6 +1369,12 @@ static int build_audio(struct sdp_media *m, const struct sdp_local *loc)
 	}
 	if (!m->nfmt)
 		return EINVAL;
+	for (size_t i = 0; caps->dtmf && i < m->nfmt; i++) {
+		/* telephone-event needs a dynamic type of its own */
+		if (caps->dtmf_pt < 96 || caps->dtmf_pt > 127 ||
+		    m->fmtv[i].pt == caps->dtmf_pt)
+			return EINVAL;
+	}
 	if (caps->dtmf)
 		fmt_set(&m->fmtv[m->nfmt++], caps->dtmf_pt, "telephone-event",
 			8000, 1, caps->dtmf_events ? caps->dtmf_events : "0-15");

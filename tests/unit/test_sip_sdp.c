@@ -794,6 +794,12 @@ static void test_offer_apply(void **state)
 	assert_int_equal(peer_view->mediav[0].port, 6000);
 	assert_int_equal(peer_view->mediav[1].port, 0);
 	assert_int_equal(sdp_offer(offer, &loc, 0, NULL), EINVAL);
+	/* telephone-event on a static or taken payload type */
+	caps.dtmf_pt = 9;
+	assert_int_equal(sdp_offer(offer, &loc, SDP_OFFER_AUDIO, NULL), EINVAL);
+	caps.dtmf_pt = 128;
+	assert_int_equal(sdp_offer(offer, &loc, SDP_OFFER_AUDIO, NULL), EINVAL);
+	caps.dtmf_pt = 101;
 	free(buf);
 	free(neg);
 	free(pneg);
