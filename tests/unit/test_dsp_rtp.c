@@ -10,9 +10,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dsp/dtmf.h"
+#include "dsp/rtcp.h"
 #include "dsp/rtp.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -514,6 +517,172 @@ static void test_socket(void **state)
 	}
 }
 
+/* ---- interop: tshark's RTP / RTP-event / RTCP dissectors ------------- */
+
+struct pcap {
+	FILE *f;
+	unsigned n;
+};
+
+static void pcap_put32(FILE *f, uint32_t v)
+{
+	fwrite(&v, 4, 1, f); /* host order; the magic tells the reader */
+}
+
+static void pcap_packet(struct pcap *pc, uint16_t sport, uint16_t dport,
+			const uint8_t *data, size_t len)
+{
+	uint8_t ip[28];
+	uint16_t tot = (uint16_t)(28 + len);
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 127, ip[15] = 1;
+	ip[16] = 127, ip[19] = 1;
+	uint32_t sum = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	ip[20] = (uint8_t)(sport >> 8), ip[21] = (uint8_t)sport;
+	ip[22] = (uint8_t)(dport >> 8), ip[23] = (uint8_t)dport;
+	ip[24] = (uint8_t)((8 + len) >> 8), ip[25] = (uint8_t)(8 + len);
+	pcap_put32(pc->f, 1700000000u + pc->n / 50);
+	pcap_put32(pc->f, (pc->n % 50) * 20000u);
+	pcap_put32(pc->f, tot);
+	pcap_put32(pc->f, tot);
+	fwrite(ip, 1, sizeof(ip), pc->f);
+	fwrite(data, 1, len, pc->f);
+	pc->n++;
+}
+
+static void test_tshark_interop(void **state)
+{
+	char path[] = "/tmp/pstngw-rtp-XXXXXX";
+	struct dsp_rtp_tx tx;
+	struct dsp_rtp_rx_cfg cfg;
+	struct dsp_rtp_rx rx;
+	struct dsp_rtcp rtcp;
+	struct pcap pc;
+	uint8_t pkt[400], pl[160];
+	size_t len;
+	int fd;
+	(void)state;
+
+	if (system("command -v tshark >/dev/null 2>&1") != 0) {
+		skip();
+		return;
+	}
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	pc.f = fdopen(fd, "wb");
+	assert_non_null(pc.f);
+	pc.n = 0;
+	pcap_put32(pc.f, 0xa1b2c3d4);
+	uint16_t ver[2] = { 2, 4 };
+	fwrite(ver, 2, 2, pc.f);
+	pcap_put32(pc.f, 0);
+	pcap_put32(pc.f, 0);
+	pcap_put32(pc.f, 65535);
+	pcap_put32(pc.f, 101); /* LINKTYPE_RAW: IPv4 */
+
+	assert_int_equal(dsp_rtp_tx_init(&tx), 0);
+	tx.seq = 0xfffe; /* wrap inside the capture */
+	dsp_rtp_rx_cfg_default(&cfg);
+	dsp_rtp_rx_cfg_allow_pt(&cfg, 8);
+	cfg.probation = 0;
+	dsp_rtp_rx_init(&rx, &cfg);
+	dsp_rtcp_init(&rtcp, "pstngw@127.0.0.1");
+	memset(pl, 0xd5, sizeof(pl));
+
+	/* 4 audio packets (the first marked), then a '7' telephone-event:
+	 * start, update, 3 x end; then audio again after the event */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(dsp_rtp_tx_audio(&tx, pkt, sizeof(pkt), 8, 160, pl,
+						  160, &len), 0);
+		pcap_packet(&pc, 20000, 20002, pkt, len);
+		/* the peer's packets, for the report block */
+		struct dsp_rtp_hdr h = { .pt = 8, .seq = (uint16_t)(100 + i),
+					 .ts = 5000u + 160u * i, .ssrc = 0x12345678 };
+		uint8_t ppkt[200];
+		size_t plen2;
+		const uint8_t *pp;
+		struct dsp_rtp_hdr oh;
+		assert_int_equal(dsp_rtp_encode(ppkt, sizeof(ppkt), &h, pl, 160, &plen2), 0);
+		if (i != 2) /* one lost */
+			dsp_rtp_rx_input(&rx, ppkt, plen2, (uint64_t)i * 20000, NULL, 0,
+					 &oh, &pp, &len);
+	}
+	uint32_t ev_ts = tx.ts;
+	static const struct {
+		bool marker, end;
+		uint16_t dur;
+	} evs[] = { { 1, 0, 160 }, { 0, 0, 480 }, { 0, 1, 800 }, { 0, 1, 800 }, { 0, 1, 800 } };
+	for (size_t i = 0; i < ARRAY_SIZE(evs); i++) {
+		struct dsp_dtmf_event ev = { 7, evs[i].end, 10, evs[i].dur };
+		uint8_t p4[4];
+		dsp_dtmf_event_encode(&ev, p4);
+		assert_int_equal(dsp_rtp_tx_raw(&tx, pkt, sizeof(pkt), 101, ev_ts,
+						evs[i].marker, p4, 4, &len), 0);
+		pcap_packet(&pc, 20000, 20002, pkt, len);
+	}
+	dsp_rtp_tx_skip(&tx, 800);
+	assert_int_equal(dsp_rtp_tx_audio(&tx, pkt, sizeof(pkt), 8, 160, pl, 160, &len), 0);
+	pcap_packet(&pc, 20000, 20002, pkt, len);
+	/* RTCP: SR + RR block + SDES + BYE */
+	assert_int_equal(dsp_rtcp_build(&rtcp, &tx, &rx, 0xe5000000ull << 32, true,
+					"hangup", pkt, sizeof(pkt), &len), 0);
+	pcap_packet(&pc, 20001, 20003, pkt, len);
+	fclose(pc.f);
+
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 120 tshark -n -r %s -d udp.port==20002,rtp -d udp.port==20003,rtcp "
+		 "-T fields -E separator=, -E occurrence=f "
+		 "-e rtp.version -e rtp.marker -e rtp.p_type -e rtp.seq -e rtp.timestamp "
+		 "-e rtp.ssrc -e rtpevent.event_id -e rtpevent.end_of_event "
+		 "-e rtpevent.volume -e rtpevent.duration -e rtcp.pt -e rtcp.senderssrc "
+		 "-e rtcp.sender.packetcount -e rtcp.ssrc.cum_nr -e rtcp.ssrc.high_seq "
+		 "-e rtcp.sdes.text -e rtcp.length_check -e _ws.malformed 2>/dev/null",
+		 path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	char line[512];
+	unsigned n = 0;
+	char want[512];
+	while (fgets(line, sizeof(line), p) && n < 20) {
+		line[strcspn(line, "\n")] = 0;
+		if (n < 4 || n == 9) {
+			unsigned k = n < 4 ? n : 9;
+			snprintf(want, sizeof(want), "2,%d,8,%u,%u,0x%08x,,,,,,,,,,,,",
+				 n == 0 || n == 9, (unsigned)(uint16_t)(0xfffe + k),
+				 n < 4 ? (unsigned)(ev_ts - 640 + 160 * n) : ev_ts + 800,
+				 tx.ssrc);
+		} else if (n < 9) {
+			unsigned k = n - 4;
+			snprintf(want, sizeof(want), "2,%d,101,%u,%u,0x%08x,7,%d,10,%u,,,,,,,,",
+				 k == 0, (unsigned)(uint16_t)(0xfffe + n), ev_ts, tx.ssrc,
+				 evs[k].end, evs[k].dur);
+		} else {
+			/* SR with 10 packets sent, 1 of 4 peer packets lost */
+			snprintf(want, sizeof(want),
+				 ",,,,,,,,,,200,0x%08x,10,1,103,pstngw@127.0.0.1,1,", tx.ssrc);
+		}
+		if (strcmp(line, want))
+			fail_msg("frame %u:\n got  %s\n want %s", n + 1, line, want);
+		n++;
+	}
+	int rc = pclose(p);
+	unlink(path);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 11);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_rx_jitter),
 		cmocka_unit_test(test_rx_latch_timeout),
 		cmocka_unit_test(test_socket),
+		cmocka_unit_test(test_tshark_interop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
