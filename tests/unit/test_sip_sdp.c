@@ -15,6 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1056,6 +1062,82 @@ static void test_tshark_peer(void **state)
 	free(neg);
 }
 
+
+/* ---- a real peer's offer: the INVITE of sipp's built-in UAC ---------------- */
+
+static void test_sipp_offer(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET }, from;
+	socklen_t sl = sizeof(sin);
+	struct sdp_session *offer = new_sess(), *ans = new_sess();
+	struct sdp_neg *neg = calloc(1, sizeof(*neg));
+	struct sdp_caps caps = caps_make(0);
+	struct sdp_local loc = { .caps = &caps, .audio_port = 7000,
+				 .dir = SDP_DIR_SENDRECV };
+	char remote[32], lport[16], *buf = malloc(65536);
+	int fd, got = 0;
+	pid_t pid;
+	(void)state;
+
+	if (system("command -v sipp >/dev/null 2>&1"))
+		skip();
+	sdp_conn_set(&loc.addr, "127.0.0.1");
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(remote, sizeof(remote), "127.0.0.1:%u", ntohs(sin.sin_port));
+	snprintf(lport, sizeof(lport), "%u", ntohs(sin.sin_port) + 1);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execlp("sipp", "sipp", remote, "-sn", "uac", "-m", "1", "-i",
+		       "127.0.0.1", "-p", lport, "-timeout", "10", (char *)NULL);
+		_exit(127);
+	}
+	/* sipp retransmits; wait for its INVITE (bounded) */
+	for (int i = 0; i < 50 && !got; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 200) != 1)
+			continue;
+		sl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, 65535, 0, (struct sockaddr *)&from, &sl);
+		if (n <= 0 || strncmp(buf, "INVITE ", 7))
+			continue;
+		buf[n] = '\0';
+		char *body = strstr(buf, "\r\n\r\n");
+		assert_non_null(body);
+		assert_int_equal(decode_str(offer, body + 4), 0);
+		got = 1;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fd);
+	assert_true(got);
+
+	assert_int_equal(offer->nmedia, 1);
+	assert_int_equal(offer->mediav[0].type, SDP_MEDIA_AUDIO);
+	assert_true(offer->mediav[0].port > 0);
+	const struct sdp_conn *c = sdp_media_conn(offer, &offer->mediav[0]);
+	assert_non_null(c);
+	assert_string_equal(c->addr, "127.0.0.1");
+	assert_int_equal(sdp_answer(ans, neg, &loc, offer), 0);
+	assert_true(neg->streamv[0].active);
+	assert_string_equal(neg->streamv[0].codec, "PCMU");
+	assert_int_equal(neg->streamv[0].rport, offer->mediav[0].port);
+	free(buf);
+	free(offer);
+	free(ans);
+	free(neg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1068,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_offer_apply),
 		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_tshark_peer),
+		cmocka_unit_test(test_sipp_offer),
 	};
 	return cmocka_run_group_tests_name("sip_sdp", tests, NULL, NULL);
 }
