@@ -1071,9 +1071,11 @@ static const struct sdp_crypto *pick_crypto(const struct sdp_caps *caps,
 					    const struct sdp_media *om)
 {
 	for (size_t k = 0; k < caps->nsuite; k++) {
+		if ((unsigned)caps->suitev[k] >= SDP_SRTP_UNKNOWN)
+			continue; /* not something we can key */
 		for (size_t i = 0; i < om->ncrypto; i++) {
 			const struct sdp_crypto *c = &om->cryptov[i];
-			if (c->suite == caps->suitev[k] && !c->mki_len)
+			if (c->suite == caps->suitev[k])
 				return c;
 		}
 	}
@@ -1184,6 +1186,9 @@ static int answer_audio(struct sdp_media *am, struct sdp_neg_stream *ns,
 		ns->key_len = rc->key_len;
 		memcpy(ns->remote_key, rc->key, rc->key_len);
 		memcpy(ns->local_key, lc.key, lc.key_len);
+		ns->remote_mki = rc->mki;
+		ns->remote_mki_len = rc->mki_len;
+		ns->remote_lifetime = rc->lifetime;
 	}
 	return 0;
 }
@@ -1525,6 +1530,9 @@ static int apply_audio(struct sdp_neg_stream *ns, const struct sdp_local *loc,
 		ns->key_len = ac->key_len;
 		memcpy(ns->remote_key, ac->key, ac->key_len);
 		memcpy(ns->local_key, oc->key, oc->key_len);
+		ns->remote_mki = ac->mki;
+		ns->remote_mki_len = ac->mki_len;
+		ns->remote_lifetime = ac->lifetime;
 	} else if (om->proto == SDP_PROTO_RTP_SAVP ||
 		   caps->srtp == SDP_SRTP_MANDATORY) {
 		return EPROTO;

@@ -258,6 +258,9 @@ struct sdp_neg_stream {
 	uint8_t local_key[SDP_KEY_MAX];
 	uint8_t remote_key[SDP_KEY_MAX];
 	size_t key_len;
+	uint32_t remote_mki;    /* MKI in the peer's packets ... */
+	uint32_t remote_mki_len; /* ... and its length in bytes, 0 = none */
+	uint64_t remote_lifetime; /* packets, 0 = default */
 	/* T.38 */
 	struct sdp_t38 t38;
 };

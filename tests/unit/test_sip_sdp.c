@@ -564,11 +564,21 @@ static void test_answer_details(void **state)
 	assert_true(ans->mediav[0].rtcp_mux);
 	assert_true(neg->streamv[0].rtcp_mux);
 	assert_int_equal(neg->streamv[0].rtcp_port, 20000);
-	/* only suites with MKI on offer, and we exclude the others */
+	/* the SHA1_80 line carries an MKI and a lifetime: both reported */
 	static const enum sdp_srtp_suite only80[] = {
 		SDP_SRTP_AES_CM_128_HMAC_SHA1_80 };
 	caps.suitev = only80;
 	caps.nsuite = 1;
+	assert_int_equal(sdp_answer(ans, neg, &loc, offer), 0);
+	ns = &neg->streamv[0];
+	assert_int_equal(ns->crypto_tag, 1);
+	assert_int_equal(ns->remote_mki, 1);
+	assert_int_equal(ns->remote_mki_len, 4);
+	assert_int_equal(ns->remote_lifetime, 1u << 20);
+	assert_int_equal(ans->mediav[0].cryptov[0].mki_len, 0);
+	/* a suite nobody offered: 488 */
+	static const enum sdp_srtp_suite gcm256[] = { SDP_SRTP_UNKNOWN };
+	caps.suitev = gcm256;
 	assert_int_equal(sdp_answer(ans, neg, &loc, offer), ENOTSUP);
 	assert_int_equal(neg->warn, 305);
 	caps = caps_make(0);
