@@ -218,14 +218,36 @@ int dsp_jb_put(struct dsp_jb *jb, uint16_t seq, uint32_t ts,
 	return 0;
 }
 
+/*
+ * spandsp 0.0.6's plc_fillin first rotates its history ring with an
+ * overlapping memcpy (undefined behaviour, flagged by ASan) unless the
+ * ring is already in order. Put it in order here with memmove; the PLC
+ * then sees exactly the same history.
+ */
+static void plc_normalise(plc_state_t *plc)
+{
+	int16_t tmp[PLC_HISTORY_LEN];
+	size_t k = (size_t)plc->buf_ptr;
+
+	if (k == 0 || k >= PLC_HISTORY_LEN)
+		return;
+	memcpy(tmp, plc->history, k * sizeof(int16_t));
+	memmove(plc->history, plc->history + k,
+		(PLC_HISTORY_LEN - k) * sizeof(int16_t));
+	memcpy(plc->history + PLC_HISTORY_LEN - k, tmp, k * sizeof(int16_t));
+	plc->buf_ptr = 0;
+}
+
 /* Append `n` samples of concealment (PLC when there is history and the
  * mode allows it, else silence). */
 static void conceal(struct dsp_jb *jb, size_t n)
 {
 	int16_t *p = jb->fifo + jb->fifo_len;
 
-	if (jb->cfg.mode == DSP_JB_ADAPTIVE && jb->have_audio)
+	if (jb->cfg.mode == DSP_JB_ADAPTIVE && jb->have_audio) {
+		plc_normalise(&jb->plc);
 		plc_fillin(&jb->plc, p, (int)n);
+	}
 	else
 		memset(p, 0, n * sizeof(*p));
 	jb->fifo_len += n;

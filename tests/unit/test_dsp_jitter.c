@@ -385,6 +385,7 @@ static void test_jump_and_fixed(void **state)
 	assert_true(r.st.late <= 1);
 	/* nearly everything still played */
 	assert_true(r.st.played >= 195 * 160);
+	free(r.out);
 
 	c.jump_by = (uint32_t)-80000; /* 10 s back */
 	simulate(&c, &r);
