@@ -181,7 +181,11 @@ void gw_span_set_handlers(struct gw_span *span,
  * red alarm while it retries.
  */
 int gw_span_start(struct gw_span *span, uv_loop_t *ctl_loop);
-/* Close the backend (span goes DOWN + RED). Audio must be detached. */
+/*
+ * Close the backend (span goes DOWN + RED, no handler call). Audio must
+ * be detached. Backend handles close asynchronously: run the control loop
+ * (uv_run) once more before closing it.
+ */
 void gw_span_stop(struct gw_span *span);
 
 /*
