@@ -83,7 +83,8 @@
  * dot: y (and q) for the current w. upd: coefficient update only,
  * returns sum |w|. upd_dot: update for sample n fused with y for sample
  * n+1, and on request q for n+1 (only when n+1 will adapt) and sum |w|
- * (refreshed every 4th update once converged).
+ * (refreshed every 4th update once converged). nlms_dot: plain NLMS
+ * update (w += c z) fused with y, for tracking once settled.
  *
  * The vector variants keep four independent accumulators per sum: one
  * chain would be bound by the FMA latency. n is a multiple of 64.
@@ -95,10 +96,14 @@ typedef float (*upd_dot_fn)(float *w, const float *z, const float *xn,
 			    size_t n, float ca, float cb, float *l1,
 			    float *q);
 
+typedef float (*nlms_dot_fn)(float *w, const float *z, const float *xn,
+			     size_t n, float c);
+
 struct kernels {
 	dot_fn dot;             /* q may be NULL */
 	upd_fn upd;
 	upd_dot_fn upd_dot;     /* l1 and q may be NULL */
+	nlms_dot_fn nlms_dot;   /* plain NLMS update fused with y */
 };
 
 struct dsp_echo {
@@ -204,6 +209,22 @@ static float upd_c(float *restrict w, const float *restrict z, size_t n,
 		}
 	}
 	return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+static float nlms_dot_c(float *restrict w, const float *restrict z,
+			const float *restrict xn, size_t n, float c)
+{
+	float s[4] = { 0 };
+
+	for (size_t i = 0; i < n; i += 4) {
+		for (int j = 0; j < 4; j++) {
+			float v = w[i + j] + c * z[i + j];
+
+			w[i + j] = v;
+			s[j] += v * xn[i + j];
+		}
+	}
+	return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 static float upd_dot_c(float *restrict w, const float *restrict z,
@@ -344,6 +365,29 @@ upd_dot_body_##SFX(float *restrict w, const float *restrict z,          \
 		*q = HSUM(AD(AD(t0, t1), AD(t2, t3)));                   \
 	return HSUM(AD(AD(s0, s1), AD(s2, s3)));                         \
 }                                                                        \
+ATTR static float nlms_dot_##SFX(float *restrict w,                     \
+				 const float *restrict z,                \
+				 const float *restrict xn, size_t n,     \
+				 float c)                                \
+{                                                                        \
+	V vc = SET1(c);                                                  \
+	V s0 = ZERO(), s1 = ZERO(), s2 = ZERO(), s3 = ZERO();            \
+	for (size_t i = 0; i < n; i += 4 * W) {                          \
+		V w0 = FM(vc, LU(z + i), LD(w + i));                     \
+		V w1 = FM(vc, LU(z + i + W), LD(w + i + W));             \
+		V w2 = FM(vc, LU(z + i + 2 * W), LD(w + i + 2 * W));     \
+		V w3 = FM(vc, LU(z + i + 3 * W), LD(w + i + 3 * W));     \
+		ST(w + i, w0);                                           \
+		ST(w + i + W, w1);                                       \
+		ST(w + i + 2 * W, w2);                                   \
+		ST(w + i + 3 * W, w3);                                   \
+		s0 = FM(w0, LU(xn + i), s0);                             \
+		s1 = FM(w1, LU(xn + i + W), s1);                         \
+		s2 = FM(w2, LU(xn + i + 2 * W), s2);                     \
+		s3 = FM(w3, LU(xn + i + 3 * W), s3);                     \
+	}                                                                \
+	return HSUM(AD(AD(s0, s1), AD(s2, s3)));                         \
+}                                                                        \
 ATTR static float upd_dot_##SFX(float *restrict w,                      \
 				const float *restrict z,                 \
 				const float *restrict xn, size_t n,      \
@@ -421,11 +465,14 @@ KERN_BODIES(avx512, __attribute__((target("avx512f"))), __m512, 16,
 #endif /* ECHO_X86 */
 
 static const struct kernels kernel_tab[DSP_ECHO_SIMD_COUNT] = {
-	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c },
+	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, nlms_dot_c },
 #ifdef ECHO_X86
-	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2 },
-	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2 },
-	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512 },
+	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2,
+				 nlms_dot_sse2 },
+	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2,
+				 nlms_dot_avx2 },
+	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512,
+				   nlms_dot_avx512 },
 #endif
 };
 
@@ -706,6 +753,7 @@ void dsp_echo_get_stats(const struct dsp_echo *ec, struct dsp_echo_stats *st)
 	st->erle_db = ec->lt_set ? db10(ec->pd_lt / (ec->pe_lt + 1e-3f)) : 0;
 	st->erl_db = ec->lt_set ? db10(ec->px_lt / (ec->pd_lt + 1e-3f)) : 0;
 	st->converged = ec->converged;
+	st->settled = ec->settled;
 	st->dt_active = ec->ghang > 0 || ec->edt_hang > 0;
 	st->nlp_active = ec->nlp_active;
 	st->dt_count = ec->dt_count;
@@ -962,15 +1010,17 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		/*
 		 * Once settled (converged, ERLE no longer improving, not
 		 * re-converging after a path change) the filter only has to
-		 * track slow drift:
-		 * adapt on every other sample, which saves a quarter of the
-		 * memory traffic per sample pair. DSP_ECHO_F_FULL_RATE
-		 * keeps every-sample adaptation.
+		 * track slow drift: plain NLMS on every other sample, which
+		 * needs neither the proportionate gain nor x'Gx and halves
+		 * the work. DSP_ECHO_F_FULL_RATE keeps IPNLMS on every
+		 * sample.
 		 */
-		if (adapt && half_rate && ec->settled && (ec->tick++ & 1))
+		const bool track = half_rate && ec->settled;
+
+		if (adapt && track && (ec->tick++ & 1))
 			adapt = false;
 		/* q was skipped for a sample predicted not to adapt */
-		if (adapt && !ec->q_ok)
+		if (adapt && !track && !ec->q_ok)
 			adapt = false;
 		float ca = 0, cb = 0;
 
@@ -996,6 +1046,11 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			float ga = (1.0f - IPNLMS_ALPHA) * 0.5f;
 			float gb = (1.0f + IPNLMS_ALPHA) * (float)L /
 				   (2.0f * ec->l1 + 1e-3f);
+
+			if (track) {
+				ga = 1.0f;
+				gb = 0;
+			}
 			float xgx = ga * (float)ec->ex + gb * ec->q +
 				    (float)L * 100.0f;
 			float c = MU * ew / xgx;
@@ -1016,14 +1071,14 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 * next sample may adapt (not in a Geigel or energy
 			 * hangover, not the skipped half of half-rate).
 			 */
-			bool next = adapt_on && ec->ghang <= 1 &&
-				    ec->edt_hang == 0 &&
-				    !(half_rate && ec->settled &&
-				      (ec->tick & 1));
+			bool next = adapt_on && !track && ec->ghang <= 1 &&
+				    ec->edt_hang == 0;
 			float *qp = next ? &ec->q : NULL;
 			bool l1 = !ec->converged || (ec->adapt_n & 3) == 0;
 
-			if (adapt) {
+			if (adapt && track) {
+				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
+			} else if (adapt) {
 				ec->adapt_n++;
 				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
 						      l1 ? &ec->l1 : NULL, qp);

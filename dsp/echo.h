@@ -60,6 +60,7 @@ struct dsp_echo_stats {
 	float erle_db;          /* ERLE estimate of the linear filter, dB */
 	float erl_db;           /* echo return loss estimate, dB */
 	bool converged;         /* the filter models the echo path */
+	bool settled;           /* converged and stable: tracking mode */
 	bool dt_active;         /* double talk currently declared */
 	bool nlp_active;        /* the NLP is currently suppressing */
 	uint32_t dt_count;      /* double-talk onsets seen */
