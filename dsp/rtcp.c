@@ -347,6 +347,41 @@ int dsp_rtcp_input(struct dsp_rtcp *r, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+uint32_t dsp_rtcp_interval_ms(unsigned members, unsigned senders, bool we_sent,
+			      uint32_t session_bps, double avg_rtcp_size,
+			      bool initial, uint32_t rnd)
+{
+	/* A.7: senders share 25 % of the RTCP bandwidth when they are at
+	 * most a quarter of the members */
+	const double sender_fraction = 0.25, receiver_fraction = 0.75;
+	const double comp = 2.71828 - 1.5; /* e - 3/2, §6.3.1 */
+	double tmin = initial ? 2.5 : 5.0;
+	double bw = session_bps / 8.0 * 0.05; /* octets/s for RTCP */
+	double n = members ? members : 1, t;
+
+	if (senders > members)
+		senders = members;
+	if (bw <= 0)
+		bw = 1;
+	if (senders > 0 && senders <= members * sender_fraction) {
+		if (we_sent) {
+			bw *= sender_fraction;
+			n = senders;
+		} else {
+			bw *= receiver_fraction;
+			n = members - senders;
+		}
+	}
+	if (avg_rtcp_size < 1)
+		avg_rtcp_size = 1;
+	t = avg_rtcp_size * n / bw;
+	if (t < tmin)
+		t = tmin;
+	t *= 0.5 + (double)rnd / 4294967296.0;
+	t /= comp;
+	return (uint32_t)(t * 1000.0);
+}
+
 void dsp_rtp_stats_get(const struct dsp_rtcp *r, const struct dsp_rtp_tx *tx,
 		       const struct dsp_rtp_rx *rx, struct dsp_rtp_stats *st)
 {

@@ -134,6 +134,18 @@ int dsp_rtcp_input(struct dsp_rtcp *r, const uint8_t *buf, size_t len,
 		   uint32_t our_ssrc, uint64_t now_ntp,
 		   struct dsp_rtcp_info *info);
 
+/*
+ * RTCP transmission interval (RFC 3550 §6.3.1, A.7) in milliseconds:
+ * members and senders in the session (2 and 0..2 for a gateway leg),
+ * whether we sent RTP since the last report, the session bandwidth in
+ * bit/s (RTCP gets 5 %), the average compound size in octets (incl.
+ * UDP/IP), initial for the first report, and rnd, a uniform random
+ * 32-bit value (the caller's PRNG) for the [0.5, 1.5] randomisation.
+ */
+uint32_t dsp_rtcp_interval_ms(unsigned members, unsigned senders, bool we_sent,
+			      uint32_t session_bps, double avg_rtcp_size,
+			      bool initial, uint32_t rnd);
+
 /* Collect statistics of one stream (tx/rx may be NULL). */
 void dsp_rtp_stats_get(const struct dsp_rtcp *r, const struct dsp_rtp_tx *tx,
 		       const struct dsp_rtp_rx *rx, struct dsp_rtp_stats *st);

@@ -312,6 +312,40 @@ static void test_bye_roundtrip(void **state)
 	assert_int_equal(r.malformed, 1);
 }
 
+static void test_interval(void **state)
+{
+	static const struct {
+		unsigned members, senders;
+		bool we_sent, initial;
+		uint32_t bps;
+		double avg;
+		uint32_t rnd;
+		uint32_t lo, hi; /* ms */
+	} testv[] = {
+		/* a gateway leg: the 5 s minimum dominates, randomised
+		 * [0.5, 1.5] and divided by e - 3/2 */
+		{ 2, 2, true, false, 87200, 120, 0, 2050, 2055 },
+		{ 2, 2, true, false, 87200, 120, 0x80000000u, 4100, 4106 },
+		{ 2, 2, true, false, 87200, 120, 0xffffffffu, 6150, 6158 },
+		{ 2, 1, false, true, 87200, 120, 0x80000000u, 2050, 2053 },
+		/* a big conference: 120 * 999 / (545 * 0.75) = 293 s, / 1.218 */
+		{ 1000, 1, false, false, 87200, 120, 0x80000000u, 240000, 241500 },
+		{ 1000, 1, true, false, 87200, 120, 0x80000000u, 4100, 4106 },
+		/* nonsense inputs stay finite */
+		{ 0, 5, true, false, 0, 0, 0, 1, 1000000 },
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(testv); i++) {
+		uint32_t ms = dsp_rtcp_interval_ms(testv[i].members, testv[i].senders,
+						   testv[i].we_sent, testv[i].bps,
+						   testv[i].avg, testv[i].initial,
+						   testv[i].rnd);
+		if (ms < testv[i].lo || ms > testv[i].hi)
+			fail_msg("case %zu: %u ms not in [%u, %u]", i, ms, testv[i].lo,
+				 testv[i].hi);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_report_fraction),
 		cmocka_unit_test(test_rtt),
 		cmocka_unit_test(test_bye_roundtrip),
+		cmocka_unit_test(test_interval),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
