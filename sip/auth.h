@@ -155,8 +155,9 @@ int sip_auth_client_init(struct sip_auth_client *c, const char *user,
  * the same realm and the new challenge is not stale=true, the credentials
  * were refused: EACCES, nothing is written. stale=true is retried up to
  * SIP_AUTH_MAX_STALE times in a row (then EACCES). Other errors: EBADMSG
- * (no usable challenge, bad syntax), ENOENT (no challenge for our realm),
- * ENOSPC (out too small), EIO (random generator failed).
+ * (no usable challenge, bad syntax), ENOENT (no challenge for our realm
+ * or only unknown algorithms), ENOSPC (out too small), EMSGSIZE (uri
+ * longer than SIP_AUTH_VAL_MAX), EIO (random generator or hash failed).
  */
 int sip_auth_client_respond(struct sip_auth_client *c, const struct pl *hvals,
 			    size_t nhvals, const struct pl *method,
@@ -232,6 +233,8 @@ int sip_auth_server_challenge(struct sip_auth_server *s, uint64_t now,
  *              stale=true
  *   EALREADY   nonce-count replayed (nc not above the last one seen)
  *   EINVAL     bad arguments
+ *   EIO/ENOMEM the hash could not be computed
+ * Only a verified response updates the nonce-count record.
  */
 int sip_auth_server_verify(struct sip_auth_server *s,
 			   const struct sip_auth_cred *c,
