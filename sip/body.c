@@ -59,28 +59,30 @@ static const char *find_delim(const char *body, const char *from, const char *e,
 			      const char *needle, size_t nl, const char **cut,
 			      const char **next, bool *close)
 {
-	const char *p = from;
+	/* from - 1: a delimiter right at from still follows a line break */
+	const char *p = from > body ? from - 1 : from;
 
+	/* candidates: the body start, then every byte after a LF */
+	if (from == body && (size_t)(e - body) >= nl && !memcmp(body, needle, nl) &&
+	    delim_line(body, e, nl - 2, next, close)) {
+		*cut = body;
+		return body;
+	}
 	while (p < e) {
-		const char *m = memmem(p, (size_t)(e - p), needle, nl);
-		const char *c;
-		if (!m)
+		const char *lf = memchr(p, '\n', (size_t)(e - p)), *m, *c;
+		if (!lf)
 			return NULL;
-		if (m == body) {
-			c = m;
-		} else if (m[-1] == '\n') {
-			c = m - 1;
-			if (c > body && c[-1] == '\r')
-				c--;
-		} else {
-			p = m + 1;
+		m = lf + 1;
+		p = m;
+		if ((size_t)(e - m) < nl || m[0] != '-' || memcmp(m, needle, nl))
 			continue;
-		}
-		if (delim_line(m, e, nl - 2, next, close)) {
-			*cut = c < from ? from : c;
-			return m;
-		}
-		p = m + 1;
+		if (!delim_line(m, e, nl - 2, next, close))
+			continue;
+		c = lf;
+		if (c > body && c[-1] == '\r')
+			c--;
+		*cut = c < from ? from : c;
+		return m;
 	}
 	return NULL;
 }
@@ -141,30 +143,72 @@ static int part_decode(struct sip_body_part *pt, const char *s, const char *e)
 			p = lf ? lf + 1 : he;
 		}
 	}
-	if (!sip_body_part_hdr(pt, "Content-Type", &v)) {
-		pt->ctype_raw = v;
-		if (sip_ctype_decode(&pt->ctype, &v))
-			return EINVAL;
-	} else {
-		pt->ctype.type = PL("text");
-		pt->ctype.subtype = PL("plain");
-	}
-	pt->required = true;
-	if (!sip_body_part_hdr(pt, "Content-Disposition", &v)) {
-		const char *d = v.p, *de = v.p + v.l;
-		struct pl h;
-		pt->disp = v;
-		while (d < de && *d != ';' && !sip_is_lws(*d))
-			d++;
-		pt->disp_type.p = v.p;
-		pt->disp_type.l = (size_t)(d - v.p);
-		if (pt->disp_type.l == 0)
-			return EINVAL;
-		if (d < de) {
-			struct pl params = { d, (size_t)(de - d) };
-			if (!sip_param_get(&params, "handling", &h) &&
-			    !pl_strcasecmp(&h, "optional"))
-				pt->required = false;
+	/* one pass over the part headers for the two that matter */
+	{
+		struct pl ctv = PL_NULL, dv = PL_NULL;
+		const char *q = pt->hdrs.p, *qe = pt->hdrs.p + pt->hdrs.l;
+		while (q && q < qe) {
+			const char *ls = q, *le = memchr(q, '\n', (size_t)(qe - q)), *c, *ne;
+			le = le ? le : qe;
+			q = le < qe ? le + 1 : qe;
+			while (q < qe && is_wsp(*q)) {
+				const char *lf = memchr(q, '\n', (size_t)(qe - q));
+				le = lf ? lf : qe;
+				q = lf ? lf + 1 : qe;
+			}
+			c = memchr(ls, ':', (size_t)(le - ls));
+			if (!c)
+				continue;
+			ne = c;
+			while (ne > ls && is_wsp(ne[-1]))
+				ne--;
+			switch (sip_hdr_lookup(ls, (size_t)(ne - ls))) {
+			case SIP_HDR_CONTENT_TYPE:
+				if (!ctv.p) {
+					ctv.p = c + 1;
+					ctv.l = (size_t)(le - c - 1);
+				}
+				break;
+			case SIP_HDR_CONTENT_DISPOSITION:
+				if (!dv.p) {
+					dv.p = c + 1;
+					dv.l = (size_t)(le - c - 1);
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		if (ctv.p) {
+			sip_pl_trim(&ctv);
+			pt->ctype_raw = ctv;
+			if (sip_ctype_decode(&pt->ctype, &ctv))
+				return EINVAL;
+		} else {
+			pt->ctype.type = PL("text");
+			pt->ctype.subtype = PL("plain");
+		}
+		pt->required = true;
+		if (dv.p) {
+			const char *d, *de;
+			struct pl h;
+			sip_pl_trim(&dv);
+			v = dv;
+			d = v.p;
+			de = v.p + v.l;
+			pt->disp = v;
+			while (d < de && *d != ';' && !sip_is_lws(*d))
+				d++;
+			pt->disp_type.p = v.p;
+			pt->disp_type.l = (size_t)(d - v.p);
+			if (pt->disp_type.l == 0)
+				return EINVAL;
+			if (d < de) {
+				struct pl params = { d, (size_t)(de - d) };
+				if (!sip_param_get(&params, "handling", &h) &&
+				    !pl_strcasecmp(&h, "optional"))
+					pt->required = false;
+			}
 		}
 	}
 	return 0;

@@ -75,15 +75,36 @@ static inline char lc_tab(char c)
 }
 
 /*
- * s (any case) equals lower (lower-case letters and '-'), both n bytes.
- * OR-ing 0x20 folds only the two cases of a letter onto it, so letters
- * compare case-insensitively and anything else must match exactly.
+ * s equals lower (lower-case letters and '-'), both n bytes, ignoring
+ * ASCII case. s must hold token characters only: OR-ing 0x20 into every
+ * byte then folds exactly the upper-case letters (the only other token
+ * byte it changes is '_', which becomes DEL and matches nothing), so the
+ * comparison can run a word at a time.
  */
 static inline bool name_eq(const char *s, const char *lower, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		char l = lower[i];
-		if (l >= 'a' && l <= 'z' ? (char)(s[i] | 0x20) != l : s[i] != l)
+	while (n >= 8) {
+		uint64_t x, y;
+		memcpy(&x, s, 8);
+		memcpy(&y, lower, 8);
+		if ((x | 0x2020202020202020ull) != y)
+			return false;
+		s += 8;
+		lower += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, lower, 4);
+		if ((x | 0x20202020u) != y)
+			return false;
+		s += 4;
+		lower += 4;
+		n -= 4;
+	}
+	while (n--) {
+		if ((char)(*s++ | 0x20) != *lower++)
 			return false;
 	}
 	return true;
@@ -541,13 +562,22 @@ const char *sip_hdr_name(enum sip_hdr_id id)
 	return hdr_tab[id].name;
 }
 
+enum sip_hdr_id sip_hdr_lookup_token(const char *name, size_t len)
+{
+	if (len == 1)
+		return hdr_lookup_compact(name[0]);
+	return hdr_lookup_long(name, len);
+}
+
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
 {
 	if (!name || len == 0)
 		return SIP_HDR_OTHER;
-	if (len == 1)
-		return hdr_lookup_compact(name[0]);
-	return hdr_lookup_long(name, len);
+	for (size_t i = 0; i < len; i++) {
+		if (!sip_cc_is(name[i], SIP_CC_TOKEN))
+			return SIP_HDR_OTHER;
+	}
+	return sip_hdr_lookup_token(name, len);
 }
 
 bool sip_hdr_is_list(enum sip_hdr_id id)
@@ -555,18 +585,6 @@ bool sip_hdr_is_list(enum sip_hdr_id id)
 	if ((unsigned)id >= SIP_HDR_COUNT)
 		return false;
 	return hdr_tab[id].list != 0;
-}
-
-void sip_pl_trim(struct pl *pl)
-{
-	if (!pl->p)
-		return;
-	while (pl->l && sip_is_lws(pl->p[0])) {
-		pl->p++;
-		pl->l--;
-	}
-	while (pl->l && sip_is_lws(pl->p[pl->l - 1]))
-		pl->l--;
 }
 
 /*
@@ -703,12 +721,14 @@ bool sip_param_next(struct pl *rest, struct pl *name, struct pl *val)
 int sip_param_get(const struct pl *params, const char *name, struct pl *val)
 {
 	struct pl rest, n, v;
+	size_t nl;
 
 	if (!params || !params->p)
 		return ENOENT;
+	nl = strlen(name);
 	rest = *params;
 	while (sip_param_next(&rest, &n, &v)) {
-		if (!pl_strcasecmp(&n, name)) {
+		if (n.l == nl && !pl_strcasecmp(&n, name)) {
 			if (val)
 				*val = v;
 			return 0;

@@ -98,6 +98,12 @@ const char *sip_hdr_name(enum sip_hdr_id id);
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
 
 /*
+ * The same for a name already checked to be all token characters (as the
+ * message parser does while scanning it): skips that check.
+ */
+enum sip_hdr_id sip_hdr_lookup_token(const char *name, size_t len);
+
+/*
  * True if the header's grammar is a comma-separated list (Via, Contact,
  * Route, Require, ...), so one header line may carry several values.
  * Headers whose values contain bare commas (Date, WWW-Authenticate, ...)
@@ -136,7 +142,17 @@ static inline bool sip_is_lws(char c)
 }
 
 /* Trim LWS (including folding CRLFs) on both ends, in place. */
-void sip_pl_trim(struct pl *pl);
+static inline void sip_pl_trim(struct pl *pl)
+{
+	if (!pl->p)
+		return;
+	while (pl->l && sip_is_lws(pl->p[0])) {
+		pl->p++;
+		pl->l--;
+	}
+	while (pl->l && sip_is_lws(pl->p[pl->l - 1]))
+		pl->l--;
+}
 
 /*
  * Next value of a comma-separated list. *rest is the unparsed remainder

@@ -1258,7 +1258,7 @@ int sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len)
 			vs++;
 		while (ve > vs && sip_is_lws(ve[-1]))
 			ve--;
-		id = sip_hdr_lookup(ls, (size_t)(ne - ls));
+		id = sip_hdr_lookup_token(ls, (size_t)(ne - ls));
 		if (msg->hdrc >= SIP_MSG_MAX_HDRS) {
 			too_many = true;
 			continue;

@@ -113,6 +113,7 @@ static void test_split_vectors(void **state)
 		{ "multipart/mixed;boundary=b", "--b\r\n\r\n--bx not a delimiter\r\n--b--", 0, 1,
 		  "--bx not a delimiter", "text/plain" },
 		{ "multipart/mixed;boundary=b", "--b\r\n\r\n\r\n--b--", 0, 1, "", "text/plain" },
+		{ "multipart/mixed;boundary=b", "--b\r\n--b\r\n\r\nB\r\n--b--", 0, 2, "", "text/plain" },
 		{ "multipart/mixed;boundary=b", "--b\r\nContent-Type: a/b\r\n--b--", 0, 1, "", "a/b" },
 		{ "multipart/mixed;boundary=b", "no delimiter at all", EINVAL, 0, NULL, NULL },
 		{ "multipart/mixed;boundary=b", "--b\r\n\r\nA\r\n", EINVAL, 0, NULL, NULL },
