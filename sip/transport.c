@@ -843,6 +843,66 @@ static void ls_fail_closed(uv_handle_t *h)
 	tp_release(tp);
 }
 
+/* Bind and start a UDP socket on ls (already initialised). */
+static int udp_listen(struct lsock *ls, const struct sockaddr_storage *sa)
+{
+	uv_udp_init(ls->tp->loop, &ls->u.udp);
+	ls->u.h.data = ls->tp;
+	int r = uv_udp_bind(&ls->u.udp, (const struct sockaddr *)sa,
+			    UV_UDP_REUSEADDR);
+	if (r)
+		return r;
+	/* bursts of datagrams: ask for large kernel buffers */
+	int sz = 4 * 1024 * 1024;
+	uv_recv_buffer_size(&ls->u.h, &sz);
+	sz = 4 * 1024 * 1024;
+	uv_send_buffer_size(&ls->u.h, &sz);
+	r = uv_udp_recv_start(&ls->u.udp, udp_alloc, udp_recv);
+	if (!r) {
+		int alen = sizeof(ls->addr);
+		uv_udp_getsockname(&ls->u.udp, (struct sockaddr *)&ls->addr, &alen);
+	}
+	return r;
+}
+
+static int tcp_listen(struct lsock *ls, const struct sockaddr_storage *sa)
+{
+	uv_tcp_init(ls->tp->loop, &ls->u.tcp);
+	ls->u.h.data = ls->tp;
+	int r = uv_tcp_bind(&ls->u.tcp, (const struct sockaddr *)sa, 0);
+	if (!r)
+		r = uv_listen((uv_stream_t *)&ls->u.tcp, 128, tcp_accept);
+	if (!r) {
+		int alen = sizeof(ls->addr);
+		uv_tcp_getsockname(&ls->u.tcp, (struct sockaddr *)&ls->addr, &alen);
+	}
+	return r;
+}
+
+/*
+ * Per-type operations: the seam for TLS (and others). listen returns a
+ * libuv error (negative) after initialising the handle in ls; send returns
+ * 0 or a positive errno. A type without operations is ENOTSUP.
+ */
+struct tp_ops {
+	int (*listen)(struct lsock *ls, const struct sockaddr_storage *sa);
+	int (*send)(struct sip_transp *tp, const struct sip_tp_addr *dst,
+		    const char *buf, size_t len, uint64_t *conn);
+};
+
+static int udp_send_op(struct sip_transp *tp, const struct sip_tp_addr *dst,
+		       const char *buf, size_t len, uint64_t *conn)
+{
+	(void)conn;
+	return udp_send(tp, dst, buf, len);
+}
+
+static const struct tp_ops tp_ops[SIP_TP_COUNT] = {
+	[SIP_TP_UDP] = { udp_listen, udp_send_op },
+	[SIP_TP_TCP] = { tcp_listen, tcp_send },
+	[SIP_TP_TLS] = { NULL, NULL }, /* not implemented yet */
+};
+
 int sip_transp_listen(struct sip_transp *tp, enum sip_tp type,
 		      const char *addr, uint16_t port)
 {
@@ -850,10 +910,10 @@ int sip_transp_listen(struct sip_transp *tp, enum sip_tp type,
 	struct lsock *ls;
 	int r;
 
-	if (type == SIP_TP_TLS)
-		return ENOTSUP;
-	if (type >= SIP_TP_COUNT || !addr)
+	if ((unsigned)type >= SIP_TP_COUNT || !addr)
 		return EINVAL;
+	if (!tp_ops[type].listen)
+		return ENOTSUP;
 	if (sip_sa_set(&sa, addr, port))
 		return EINVAL;
 	if (tp->nls >= MAX_LSOCK)
@@ -864,25 +924,7 @@ int sip_transp_listen(struct sip_transp *tp, enum sip_tp type,
 	ls->type = type;
 	ls->tp = tp;
 	ls->idx = tp->nls;
-	if (type == SIP_TP_UDP) {
-		uv_udp_init(tp->loop, &ls->u.udp);
-		ls->u.h.data = tp;
-		r = uv_udp_bind(&ls->u.udp, (const struct sockaddr *)&sa,
-				UV_UDP_REUSEADDR);
-		if (!r) {
-			int sz = 4 * 1024 * 1024;
-			uv_recv_buffer_size(&ls->u.h, &sz);
-			sz = 4 * 1024 * 1024;
-			uv_send_buffer_size(&ls->u.h, &sz);
-			r = uv_udp_recv_start(&ls->u.udp, udp_alloc, udp_recv);
-		}
-	} else {
-		uv_tcp_init(tp->loop, &ls->u.tcp);
-		ls->u.h.data = tp;
-		r = uv_tcp_bind(&ls->u.tcp, (const struct sockaddr *)&sa, 0);
-		if (!r)
-			r = uv_listen((uv_stream_t *)&ls->u.tcp, 128, tcp_accept);
-	}
+	r = tp_ops[type].listen(ls, &sa);
 	tp->handles++;
 	if (r) {
 		LOGW(MOD, "listen %s %s:%u: %s", sip_tp_name(type), addr, port,
@@ -891,11 +933,6 @@ int sip_transp_listen(struct sip_transp *tp, enum sip_tp type,
 		return -r;
 	}
 	tp->ls[tp->nls++] = ls;
-	int alen = sizeof(ls->addr);
-	if (type == SIP_TP_UDP)
-		uv_udp_getsockname(&ls->u.udp, (struct sockaddr *)&ls->addr, &alen);
-	else
-		uv_tcp_getsockname(&ls->u.tcp, (struct sockaddr *)&ls->addr, &alen);
 	LOGI(MOD, "listening %s %s:%u", sip_tp_name(type), addr,
 	     sip_sa_port(&ls->addr));
 	return 0;
@@ -942,17 +979,10 @@ int sip_transp_send(struct sip_transp *tp, const struct sip_tp_addr *dst,
 	int err;
 	if (!tp || !dst || !buf || tp->freeing)
 		return EINVAL;
-	switch (dst->tp) {
-	case SIP_TP_UDP:
-		err = udp_send(tp, dst, buf, len);
-		break;
-	case SIP_TP_TCP:
-		err = tcp_send(tp, dst, buf, len, conn);
-		break;
-	default:
+	if ((unsigned)dst->tp >= SIP_TP_COUNT || !tp_ops[dst->tp].send)
 		err = ENOTSUP;
-		break;
-	}
+	else
+		err = tp_ops[dst->tp].send(tp, dst, buf, len, conn);
 	if (err) {
 		tp->st.tx_err++;
 		return err;
