@@ -714,6 +714,7 @@ struct sess_ctsx {
 	struct sip_tsx *tsx;
 	enum sip_method meth;
 	bool initial; /* the session's first INVITE (or its auth/422 retries) */
+	bool fork;    /* BYE to an extra forked 2xx: its answer is ignored */
 };
 
 struct sip_dialog_sess {
@@ -751,6 +752,7 @@ struct sip_dialog_sess {
 	struct sess_ctsx ctsx[SESS_MAX_CTSX];
 	uv_timer_t t_prack, t_sess, t_glare;
 	enum sip_method glare_meth;
+	bool sending_fork;     /* the next request ends an extra fork */
 	unsigned open_handles;
 	bool freeing;
 };
@@ -880,7 +882,7 @@ static void ctsx_add(struct sip_dialog_sess *s, struct sip_tsx *tsx, enum sip_me
 {
 	for (unsigned i = 0; i < SESS_MAX_CTSX; i++) {
 		if (!s->ctsx[i].tsx) {
-			s->ctsx[i] = (struct sess_ctsx){ tsx, m, initial };
+			s->ctsx[i] = (struct sess_ctsx){ tsx, m, initial, s->sending_fork };
 			return;
 		}
 	}
@@ -1811,7 +1813,9 @@ static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rs
 		dl->st.fork_extra_2xx++;
 		uac_ack(s, dlg);
 		s->dlg = dlg;
+		s->sending_fork = true;
 		sess_send(s, SIP_METHOD_BYE, false, NULL);
+		s->sending_fork = false;
 		s->dlg = keep;
 		sip_dialog_destroy(dlg);
 		return;
@@ -1981,6 +1985,8 @@ static void sess_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err
 	last = !resp || (resp->scode >= 200 && (cx.meth != SIP_METHOD_INVITE || resp->scode >= 300));
 	if (last)
 		c->tsx = NULL;
+	if (cx.fork)
+		return;
 	if (cx.initial) {
 		if (!resp) {
 			if (s->state == SIP_SESS_CALLING || s->state == SIP_SESS_EARLY)

@@ -188,12 +188,14 @@ uac_case dlg_prack_uas 15204 dlg_prack_uas "-b 300" \
 	prack_tx=1 established=1 bye_tx=1 calls_ok=1
 uas_case dlg_prack_420 15206 dlg_prack420_uac "-D prack=off" sess_uas=0
 
-# re-INVITE / UPDATE both ways, CSeq ordering, glare (RFC 3261 §12, §14; RFC 3311)
+# re-INVITE / UPDATE both ways, CSeq ordering, glare, forking (RFC 3261 §12-14; RFC 3311)
 uas_case dlg_reinvite_uac 15208 dlg_reinvite_uac "" \
 	reinvite_rx=1 update_rx=1 cseq_500=1 refresh_ok=2 bye_rx=1
 uac_case dlg_reinvite_glare 15210 dlg_reinvite_uas "-i 300 -u 4500 -b 300" \
 	reinvite_tx=2 update_tx=1 glare_491_tx=1 glare_491_rx=1 glare_retry=1 refresh_ok=2 \
 	calls_ok=1
+uac_case dlg_fork 15234 dlg_fork_uas "-b 800" \
+	fork_extra_2xx=1 bye_tx=1 calls_ok=1
 uas_case dlg_reinvite_tcp 15230 dlg_reinvite_uac "-t tcp" \
 	reinvite_rx=1 update_rx=1 cseq_500=1 bye_rx=1
 
