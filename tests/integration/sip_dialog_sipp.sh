@@ -186,6 +186,8 @@ uas_case dlg_prack_late 15202 dlg_prack_late_uac "-P 183s -A 0" \
 	rel1xx_tx=1 'rel1xx_retx>=2' prack_481=1 prack_rx=1 established=1
 uac_case dlg_prack_uas 15204 dlg_prack_uas "-b 300" \
 	prack_tx=1 established=1 bye_tx=1 calls_ok=1
+uas_case dlg_prack_sdp 15236 dlg_prack_sdp_uac "-P 183s -A 200" \
+	rel1xx_tx=1 prack_rx=1 established=1 bye_rx=1
 uas_case dlg_prack_420 15206 dlg_prack420_uac "-D prack=off" sess_uas=0
 
 # re-INVITE / UPDATE both ways, CSeq ordering, glare, forking (RFC 3261 §12-14; RFC 3311)
