@@ -28,6 +28,7 @@ struct gw_chan {
 	unsigned blocked;       /* enum gw_chan_block bits */
 	uint64_t since;         /* realtime ms of last state change */
 	uint64_t idle_ns;       /* CLOCK_MONOTONIC ns of last return to idle */
+	void *priv;             /* owner's pointer, see gw_span_chan_priv() */
 };
 
 /* A group member; groups keep an array of these. */
@@ -592,6 +593,19 @@ unsigned gw_span_chan_blocked(const struct gw_span *span, unsigned ts)
 	if (!is_bchan(span, ts))
 		return 0;
 	return span->ch[ts].blocked;
+}
+
+int gw_span_chan_set_priv(struct gw_span *span, unsigned ts, void *priv)
+{
+	if (!is_bchan(span, ts))
+		return ENOENT;
+	span->ch[ts].priv = priv;
+	return 0;
+}
+
+void *gw_span_chan_priv(const struct gw_span *span, unsigned ts)
+{
+	return is_bchan(span, ts) ? span->ch[ts].priv : NULL;
 }
 
 uint64_t gw_span_chan_since(const struct gw_span *span, unsigned ts)

@@ -242,6 +242,13 @@ enum gw_chan_state gw_span_chan_state(const struct gw_span *span,
 unsigned gw_span_chan_blocked(const struct gw_span *span, unsigned ts);
 /* CLOCK_REALTIME ms of the channel's last state change. */
 uint64_t gw_span_chan_since(const struct gw_span *span, unsigned ts);
+/*
+ * One opaque pointer per B-channel for the layer that owns the channel's
+ * call (e.g. the call object while RESERVED/INUSE). The span never looks
+ * at it; it is not cleared on state changes. 0 or ENOENT.
+ */
+int gw_span_chan_set_priv(struct gw_span *span, unsigned ts, void *priv);
+void *gw_span_chan_priv(const struct gw_span *span, unsigned ts);
 /* Pure lookup in the transition table: the state after ev, given the
  * current state and block bits; EPERM if not allowed. Used by tests and
  * by callers that want to ask before acting. */

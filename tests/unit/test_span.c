@@ -227,6 +227,13 @@ static void test_chan_sequences(void **state)
 	assert_int_equal(gw_span_chan_event(s, 0, GW_CHEV_SEIZE), ENOENT);
 	assert_int_equal(gw_span_chan_event(s, 32, GW_CHEV_SEIZE), ENOENT);
 	assert_true(gw_span_chan_since(s, 5) > 0);
+	/* owner pointer: per B-channel, kept across state changes */
+	assert_int_equal(gw_span_chan_set_priv(s, 5, &refused), 0);
+	assert_int_equal(gw_span_chan_set_priv(s, 16, &refused), ENOENT);
+	assert_int_equal(gw_span_chan_event(s, 5, GW_CHEV_SEIZE), 0);
+	assert_ptr_equal(gw_span_chan_priv(s, 5), &refused);
+	assert_null(gw_span_chan_priv(s, 6));
+	assert_null(gw_span_chan_priv(s, 16));
 	gw_span_free(s);
 }
 
