@@ -587,6 +587,9 @@ bool sip_hdr_is_list(enum sip_hdr_id id)
 	return hdr_tab[id].list != 0;
 }
 
+/* Bytes sip_list_next must look at. */
+static const uint8_t list_stop[256] = { ['"'] = 1, ['<'] = 1, [','] = 1 };
+
 /*
  * End of a quoted string starting at s[0] == '"' (index of the closing
  * quote), or n when unterminated. A backslash escapes the next byte.
@@ -629,7 +632,13 @@ bool sip_list_next(struct pl *rest, struct pl *val)
 		}
 		i = 0;
 		while (i < n) {
-			char c = s[i];
+			char c;
+			/* plain bytes first: only '"', '<' and ',' need a look */
+			while (i < n && !list_stop[(unsigned char)s[i]])
+				i++;
+			if (i == n)
+				break;
+			c = s[i];
 			if (c == '"') {
 				i = quoted_end(s + i, n - i) + i;
 				if (i < n)

@@ -710,10 +710,11 @@ int sip_contact_decode(struct sip_contact *c, const struct pl *val)
 	if (!t.p)
 		return EINVAL;
 	sip_pl_trim(&t);
-	memset(&x, 0, sizeof(x));
+	x.star = false;
 	x.q = -1;
 	x.expires = -1;
 	if (t.l == 1 && t.p[0] == '*') {
+		memset(&x.addr, 0, sizeof(x.addr));
 		x.star = true;
 		*c = x;
 		return 0;

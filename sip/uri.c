@@ -52,22 +52,22 @@ static bool chars_ok(const char *s, size_t n)
 
 static bool is_ipv4(const char *s, size_t n)
 {
-	unsigned parts = 0, val = 0, digits = 0;
+	const char *e = s + n;
 
-	for (size_t i = 0; i <= n; i++) {
-		if (i == n || s[i] == '.') {
-			if (digits == 0 || val > 255)
-				return false;
-			parts++;
-			val = 0;
-			digits = 0;
-			continue;
-		}
-		if (!is_digit(s[i]) || ++digits > 3)
+	for (int part = 0; part < 4; part++) {
+		const char *st = s;
+		unsigned v = 0;
+		while (s < e && is_digit(*s) && s - st < 3)
+			v = v * 10 + (unsigned)(*s++ - '0');
+		if (s == st || v > 255)
 			return false;
-		val = val * 10 + (unsigned)(s[i] - '0');
+		if (part < 3) {
+			if (s >= e || *s != '.')
+				return false;
+			s++;
+		}
 	}
-	return parts == 4;
+	return s == e;
 }
 
 /* IPv6 address (RFC 4291 §2.2 text forms, incl. embedded IPv4). */
