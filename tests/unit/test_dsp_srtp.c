@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for dsp/srtp: known-answer vectors (RFC 3711 B.3 master key
- * and salt with libsrtp's reference packets; AEAD_AES_128_GCM reference
- * packet), round trips between two contexts, auth failure and replay. */
+/* Unit tests for dsp/srtp: known-answer vectors (tests/data/rtp/srtp_kat.txt:
+ * RFC 3711 B.3 master key and salt with libsrtp's reference packets;
+ * AEAD_AES_128_GCM reference packet), round trips between two contexts,
+ * auth failure and replay. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -31,47 +33,37 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 	return n;
 }
 
-/* RFC 3711 Appendix B.3 master key || master salt */
-#define KEY_B3  "e1f97a0d3e018be0d64fa32c06de4139 0ec675ad498afeebb6960b3aabe6"
-#define KEY_GCM "000102030405060708090a0b0c0d0e0f a0a1a2a3a4a5a6a7a8a9aaab"
-#define RTP_PT  "800f1234 decafbad cafebabe abababababababababababababababab"
 #define RTCP_PT "81c8000b cafebabe abababababababababababababababab"
 
+/* Vectors live in tests/data/rtp/srtp_kat.txt (see its header). */
 static void test_known_answers(void **state)
 {
-	static const struct {
-		enum dsp_srtp_suite suite;
-		const char *key;
-		int rtcp;
-		const char *plain;
-		const char *protected;
-	} testv[] = {
-		{ DSP_SRTP_AES_CM_128_HMAC_SHA1_80, KEY_B3, 0, RTP_PT,
-		  "800f1234 decafbad cafebabe 4e55dc4ce79978d88ca4d215949d2402"
-		  " b78d6acc99ea179b8dbb" },
-		{ DSP_SRTP_AES_CM_128_HMAC_SHA1_32, KEY_B3, 0, RTP_PT,
-		  "800f1234 decafbad cafebabe 4e55dc4ce79978d88ca4d215949d2402"
-		  " b78d6acc" },
-		{ DSP_SRTP_AES_CM_128_HMAC_SHA1_80, KEY_B3, 1, RTCP_PT,
-		  "81c8000b cafebabe 7128035be487b9bdbef89041f977a5a8"
-		  " 80000001 993e08cd54d6c1230798" },
-		{ DSP_SRTP_AEAD_AES_128_GCM, KEY_GCM, 0, RTP_PT,
-		  "800f1234 decafbad cafebabe c5002ede04cfdd2eb91159e0880aa06e"
-		  " d2976826f796b201df3131a127e8a392" },
-	};
+	FILE *f = fopen("tests/data/rtp/srtp_kat.txt", "r");
+	char line[1024];
+	unsigned n = 0;
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(testv); i++) {
-		uint8_t key[DSP_SRTP_MAX_KEY], buf[256], want[128], plain[128];
-		size_t kl = unhex(testv[i].key, key, sizeof(key));
-		size_t pl = unhex(testv[i].plain, plain, sizeof(plain));
-		size_t wl = unhex(testv[i].protected, want, sizeof(want));
-		size_t len = pl;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char suite_s[64], kind[8], key_h[128], plain_h[256], prot_h[256];
+		uint8_t key[DSP_SRTP_MAX_KEY], buf[512], want[256], plain[256];
+		enum dsp_srtp_suite suite;
 		struct dsp_srtp *s;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_int_equal(sscanf(line, "%63s %7s %127s %255s %255s", suite_s, kind,
+					key_h, plain_h, prot_h), 5);
+		struct pl sp = pl_from_str(suite_s);
+		assert_int_equal(dsp_srtp_suite_parse(&sp, &suite), 0);
+		size_t kl = unhex(key_h, key, sizeof(key));
+		size_t pl = unhex(plain_h, plain, sizeof(plain));
+		size_t wl = unhex(prot_h, want, sizeof(want));
+		size_t len = pl;
+		bool rtcp = !strcmp(kind, "rtcp");
 
-		assert_int_equal(kl, dsp_srtp_key_len(testv[i].suite));
-		assert_int_equal(dsp_srtp_alloc(&s, testv[i].suite, key, kl, key, kl), 0);
+		assert_int_equal(kl, dsp_srtp_key_len(suite));
+		assert_int_equal(dsp_srtp_alloc(&s, suite, key, kl, key, kl), 0);
 		memcpy(buf, plain, pl);
-		if (testv[i].rtcp)
+		if (rtcp)
 			assert_int_equal(dsp_srtp_protect_rtcp(s, buf, &len, sizeof(buf)), 0);
 		else
 			assert_int_equal(dsp_srtp_protect_rtp(s, buf, &len, sizeof(buf)), 0);
@@ -79,7 +71,7 @@ static void test_known_answers(void **state)
 		assert_memory_equal(buf, want, wl);
 
 		/* and back, with a context keyed the same way */
-		if (testv[i].rtcp)
+		if (rtcp)
 			assert_int_equal(dsp_srtp_unprotect_rtcp(s, buf, &len), 0);
 		else
 			assert_int_equal(dsp_srtp_unprotect_rtp(s, buf, &len), 0);
@@ -88,7 +80,10 @@ static void test_known_answers(void **state)
 		assert_int_equal(dsp_srtp_counters(s)->protected, 1);
 		assert_int_equal(dsp_srtp_counters(s)->unprotected, 1);
 		dsp_srtp_free(s);
+		n++;
 	}
+	fclose(f);
+	assert_int_equal(n, 4);
 }
 
 static void test_roundtrip(void **state)
