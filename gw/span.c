@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/pl.h"
 #include "gw/span.h"
 #include "gw/tdm_virt.h"
 #ifdef HAVE_DAHDI
@@ -191,6 +192,79 @@ int gw_span_cfg_check(const struct gw_span_cfg *cfg)
 		return EINVAL;
 	}
 	return 0;
+}
+
+int gw_span_ts_parse(const char *s, enum gw_span_type type, uint32_t *mask)
+{
+	unsigned nts = gw_span_type_nts(type);
+	uint32_t m = 0;
+	struct pl rest, item;
+
+	if (!s || !mask || !nts)
+		return EINVAL;
+	rest = pl_from_str(s);
+	for (;;) {
+		const char *comma = pl_chr(&rest, ',');
+		const char *dash;
+		struct pl a, b;
+		uint32_t lo, hi;
+
+		item.p = rest.p;
+		item.l = comma ? (size_t)(comma - rest.p) : rest.l;
+		pl_trim(&item);
+		dash = pl_chr(&item, '-');
+		a = item;
+		b = item;
+		if (dash) {
+			a.l = (size_t)(dash - item.p);
+			b.p = dash + 1;
+			b.l = item.l - a.l - 1;
+			pl_trim(&a);
+			pl_trim(&b);
+		}
+		if (pl_u32(&a, &lo) || pl_u32(&b, &hi) || lo < 1 || hi > nts ||
+		    lo > hi)
+			return EINVAL;
+		for (uint32_t t = lo; t <= hi; t++)
+			m |= 1u << t;
+		if (!comma)
+			break;
+		rest.l -= (size_t)(comma - rest.p) + 1;
+		rest.p = comma + 1;
+	}
+	*mask = m;
+	return 0;
+}
+
+const char *gw_span_ts_str(uint32_t mask, char *buf, size_t sz)
+{
+	size_t off = 0;
+
+	if (!sz)
+		return buf;
+	buf[0] = '\0';
+	for (unsigned t = 1; t <= GW_SPAN_MAX_TS; t++) {
+		unsigned e = t;
+		int n;
+
+		if (!(mask & (1u << t)))
+			continue;
+		while (e < GW_SPAN_MAX_TS && (mask & (1u << (e + 1))))
+			e++;
+		if (e > t)
+			n = snprintf(buf + off, sz - off, "%s%u-%u",
+				     off ? "," : "", t, e);
+		else
+			n = snprintf(buf + off, sz - off, "%s%u",
+				     off ? "," : "", t);
+		if (n < 0 || (size_t)n >= sz - off) {
+			buf[off] = '\0';   /* whole items only */
+			break;
+		}
+		off += (size_t)n;
+		t = e;
+	}
+	return buf;
 }
 
 /* ---- B-channel state table ---- */

@@ -136,6 +136,14 @@ void gw_span_cfg_default(struct gw_span_cfg *cfg, enum gw_span_type type,
 			 unsigned id);
 /* Check a configuration; 0 or EINVAL (reason logged). */
 int gw_span_cfg_check(const struct gw_span_cfg *cfg);
+/*
+ * Timeslot lists as operators write them ("1-15,17-31", spaces allowed)
+ * to a mask (bit n = timeslot n), checked against the type's timeslots.
+ * Returns 0 or EINVAL (*mask set only on success).
+ */
+int gw_span_ts_parse(const char *s, enum gw_span_type type, uint32_t *mask);
+/* A mask back to the shortest list ("1-15,17-31"); "" for 0. Returns buf. */
+const char *gw_span_ts_str(uint32_t mask, char *buf, size_t sz);
 /* Number of timeslots of the type: 31 (E1) or 24 (T1). */
 unsigned gw_span_type_nts(enum gw_span_type type);
 const char *gw_span_type_name(enum gw_span_type type);

@@ -104,6 +104,53 @@ static void test_cfg_check(void **state)
 	}
 }
 
+static void test_ts_lists(void **state)
+{
+	static const struct {
+		const char *in;
+		enum gw_span_type type;
+		int err;
+		uint32_t mask;
+		const char *out;
+	} testv[] = {
+		{ "1-15,17-31", GW_SPAN_E1, 0, 0xfffefffe, "1-15,17-31" },
+		{ " 1 - 15 , 17-31 ", GW_SPAN_E1, 0, 0xfffefffe, "1-15,17-31" },
+		{ "1-23", GW_SPAN_T1, 0, 0x00fffffe, "1-23" },
+		{ "24", GW_SPAN_T1, 0, 0x01000000, "24" },
+		{ "3,1,2,5", GW_SPAN_E1, 0, 0x2e, "1-3,5" },
+		{ "31", GW_SPAN_E1, 0, 0x80000000u, "31" },
+		{ "25", GW_SPAN_T1, EINVAL, 0, NULL },
+		{ "32", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "0-3", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "5-3", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "1,", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "1-", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "x", GW_SPAN_E1, EINVAL, 0, NULL },
+		{ "1-2", 0, EINVAL, 0, NULL },
+	};
+	char buf[96];
+	(void)state;
+	for (size_t i = 0; i < N(testv); i++) {
+		uint32_t m = 7;
+		int err = gw_span_ts_parse(testv[i].in, testv[i].type, &m);
+		if (err != testv[i].err)
+			fail_msg("row %zu '%s': %d", i, testv[i].in, err);
+		if (err) {
+			assert_int_equal(m, 7);
+			continue;
+		}
+		assert_int_equal(m, testv[i].mask);
+		assert_string_equal(gw_span_ts_str(m, buf, sizeof(buf)),
+				    testv[i].out);
+	}
+	/* small buffers hold whole items only */
+	assert_string_equal(gw_span_ts_str(0xfffefffe, buf, 8), "1-15");
+	assert_string_equal(gw_span_ts_str(0, buf, sizeof(buf)), "");
+	assert_string_equal(gw_span_ts_str(0xaaaaaaaa, buf, sizeof(buf)),
+			    "1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31");
+}
+
 /* Every (state, blocked, event) combination against an independent
  * statement of the rules. */
 static void test_transition_table(void **state)
@@ -508,6 +555,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_cfg_check),
+		cmocka_unit_test(test_ts_lists),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_chan_sequences),
 		cmocka_unit_test(test_alarms),
