@@ -3,7 +3,8 @@
  * echo_report: run the dsp/echo canceller over the full G.168 grid (Annex
  * D models D.2-D.9, ERL 6/12/20 dB, bulk delays 0/20/60/100 ms, 1024-tap
  * tail, A-law line) and print one row per case: time to 20 and 30 dB
- * ERLE, steady-state ERLE from 1 s, best 100 ms ERLE.
+ * ERLE, ERLE from 1 s to the end, best 100 ms ERLE, and the rx/out power
+ * ratio from 1 s (which includes the line's A-law noise).
  *
  * usage: echo_report [-s hoth|css] [-l dBm0] [-t seconds] [-v simd]
  *                    [-m model-index] [-q]
@@ -70,8 +71,10 @@ int main(int argc, char **argv)
 	       "taps=1024 simd=%s, A-law both ways, NLP off\n",
 	       src == SIM_SRC_CSS ? "css" : "hoth", level, secs,
 	       dsp_echo_simd_name(simd));
-	printf("# %-4s %4s %6s %7s %7s %8s %8s\n", "mod", "ERL", "delay",
-	       "t20[s]", "t30[s]", "ERLE_ss", "ERLE_max");
+	printf("# ERLE = echo / (echo - estimate); rx/out includes the A-law "
+	       "noise of the line\n");
+	printf("# %-4s %4s %6s %7s %7s %8s %8s %8s\n", "mod", "ERL", "delay",
+	       "t20[s]", "t30[s]", "ERLE_1s+", "ERLE_max", "rx/out");
 	for (size_t m = 0; m < SIM_NMODELS; m++) {
 		if (only >= 0 && (size_t)only != m)
 			continue;
@@ -110,10 +113,11 @@ int main(int argc, char **argv)
 					bad++;
 				if (!quiet || r.erle_ss < 30)
 					printf("  %-4s %4.0f %4zums %7.2f %7.2f "
-					       "%8.1f %8.1f\n",
+					       "%8.1f %8.1f %8.1f\n",
 					       sim_models[m].name, erls[e],
 					       delay / 8, r.t20, r.t30,
-					       r.erle_ss, r.erle_max);
+					       r.erle_ss, r.erle_max,
+					       r.line_ss);
 			}
 		}
 	}
