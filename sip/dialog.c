@@ -1047,9 +1047,7 @@ static int sess_send(struct sip_dialog_sess *s, enum sip_method m, bool sdp, con
 		sip_buf_str(&hb, extra);
 	err = sip_buf_err(&hb);
 	if (!err)
-		err = uri_dst(rq.next_hop, s->uac ? s->dst.tp : SIP_TP_UDP, &dst);
-	if (!err && !s->uac && s->ist == NULL && dst.tp == SIP_TP_UDP)
-		dst.lsock = 0;
+		err = uri_dst(rq.next_hop, s->dst.tp, &dst);
 	if (err)
 		goto undo;
 	if (m == SIP_METHOD_ACK)
@@ -1313,7 +1311,6 @@ static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const s
 	struct sip_dialog_sess *s = NULL;
 	struct sip_reply_opt o = { .to_tag = NULL };
 	struct sip_sess_expires se;
-	struct sip_sesstimer probe;
 	char hdr[1024], tag[24], contact[160];
 	uint32_t minse = 0;
 	bool has_se, has_minse;
@@ -1355,11 +1352,6 @@ static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const s
 		reason = "Bad Min-SE";
 		goto reject;
 	}
-	if (sip_sesstimer_init(&probe, &dl->cfg.timer)) {
-		sc = 500;
-		goto reject;
-	}
-
 	s = sess_new(dl, false);
 	if (!s) {
 		sc = 500;
@@ -1383,6 +1375,7 @@ static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const s
 		goto reject;
 	}
 	s->dlg->user = s;
+	s->dst = *src; /* in-dialog requests default to this transport */
 	s->ist = tsx;
 	sip_tsx_set_handlers(tsx, ist_cancel_h, ist_term_h, s);
 	s->reliable = sip_prack_uas_decide(dl->cfg.prack,
@@ -1881,6 +1874,15 @@ static void t_glare_cb(uv_timer_t *t)
 		uv_timer_start(&s->t_glare, t_glare_cb, 1000, 0);
 }
 
+static void t_sess_bye_cb(uv_timer_t *t)
+{
+	struct sip_dialog_sess *s = t->data;
+
+	s->dl->st.st_expired++;
+	SLOG(LOGL_NOTICE, s, "session expired after a failed refresh: BYE");
+	sip_dialog_sess_bye(s);
+}
+
 static void t_sess_cb(uv_timer_t *t)
 {
 	struct sip_dialog_sess *s = t->data;
@@ -1967,6 +1969,14 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 		if (sip_sesstimer_uac_422(&s->st, has, has ? minse : 0) || sess_refresh(s, m))
 			ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
 	} else {
+		uint64_t ms;
+
+		/* the session still ends at the old deadline (RFC 4028 §10) */
+		if (s->st.we_refresh &&
+		    sip_sesstimer_after_failed_refresh(&s->st, &ms) == SIP_SESSTIMER_BYE) {
+			uv_timer_stop(&s->t_sess);
+			uv_timer_start(&s->t_sess, t_sess_bye_cb, ms, 0);
+		}
 		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
 	}
 }

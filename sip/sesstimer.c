@@ -233,3 +233,14 @@ enum sip_sesstimer_action sip_sesstimer_next(const struct sip_sesstimer *st, uin
 	*ms = iv_ms - (iv_ms / 3 < 32000 ? iv_ms / 3 : 32000);
 	return SIP_SESSTIMER_BYE;
 }
+
+enum sip_sesstimer_action sip_sesstimer_after_failed_refresh(const struct sip_sesstimer *st,
+							     uint64_t *ms)
+{
+	uint64_t iv_ms = (uint64_t)st->interval * 1000;
+
+	if (!iv_ms)
+		return SIP_SESSTIMER_NONE;
+	*ms = iv_ms / 2 - (iv_ms / 3 < 32000 ? iv_ms / 3 : 32000);
+	return SIP_SESSTIMER_BYE;
+}

@@ -149,6 +149,15 @@ enum sip_sesstimer_action {
  */
 enum sip_sesstimer_action sip_sesstimer_next(const struct sip_sesstimer *st, uint64_t *ms);
 
+/*
+ * Our refresh, sent at interval/2, failed with an error that does not end
+ * the dialog (§10): the session still expires at the old deadline, so
+ * BYE is due interval/2 - min(32, interval/3) after the failure. Returns
+ * SIP_SESSTIMER_BYE with *ms, or NONE when no timer runs.
+ */
+enum sip_sesstimer_action sip_sesstimer_after_failed_refresh(const struct sip_sesstimer *st,
+							     uint64_t *ms);
+
 /* "uac", "uas" or "" */
 const char *sip_refresher_name(enum sip_refresher r);
 

@@ -208,6 +208,8 @@ uas_case dlg_timer_expire 15214 dlg_timer_expire_uac "-D se=4,minse=2" \
 	st_expired=1 bye_tx=1
 uac_case dlg_timer_uas 15216 dlg_timer_uas "-D se=4,minse=2 -b 3000" \
 	reinvite_tx=1 st_refresh=1 calls_ok=1
+uac_case dlg_timer_fail 15238 dlg_timer_fail_uas "-D se=4,minse=2" \
+	reinvite_tx=1 refresh_ok=0 st_expired=1 bye_tx=1
 
 # digest authentication (RFC 3261 §22)
 uas_case dlg_auth_uac 15218 dlg_auth_uac "-D realm=pstngw,auth_user=alice,auth_pass=secret" \

@@ -214,6 +214,36 @@ static void test_next(void **state)
 	}
 }
 
+/* After a failed refresh at SE/2, BYE falls on the original deadline. */
+static void test_after_failed_refresh(void **state)
+{
+	static const struct {
+		uint32_t interval;
+		enum sip_sesstimer_action act;
+		uint64_t ms;
+	} testv[] = {
+		{ 90, SIP_SESSTIMER_BYE, 15000 },    /* 45 s - 30 s */
+		{ 1800, SIP_SESSTIMER_BYE, 868000 }, /* 900 s - 32 s */
+		{ 4, SIP_SESSTIMER_BYE, 667 },       /* 2 s - 1.333 s */
+		{ 1, SIP_SESSTIMER_BYE, 167 },
+		{ 0, SIP_SESSTIMER_NONE, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(testv); i++) {
+		struct sip_sesstimer st = { .interval = testv[i].interval, .we_refresh = true };
+		uint64_t ms = 0, at;
+
+		assert_int_equal(sip_sesstimer_after_failed_refresh(&st, &ms), testv[i].act);
+		assert_int_equal(ms, testv[i].ms);
+		if (testv[i].act == SIP_SESSTIMER_NONE)
+			continue;
+		/* refresh time + this = the non-refresher's BYE deadline */
+		st.we_refresh = false;
+		assert_int_equal(sip_sesstimer_next(&st, &at), SIP_SESSTIMER_BYE);
+		assert_int_equal((uint64_t)testv[i].interval * 1000 / 2 + ms, at);
+	}
+}
+
 /* Session-Expires from parsed messages (long and compact forms). */
 static void test_msg_se(void **state)
 {
@@ -267,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_uas_decide),
 		cmocka_unit_test(test_uac_flow),
 		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_after_failed_refresh),
 		cmocka_unit_test(test_msg_se),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
