@@ -74,6 +74,8 @@ struct dsp_dtmf_det {
 	unsigned end_left;
 	struct dsp_dtmf_pkt end_pkt;
 	uint32_t mute_left;	/* hangover samples */
+	int16_t hold[DSP_DTMF_MAX_BLOCK];	/* lookahead: previous block */
+	size_t hold_n;
 };
 
 void dsp_dtmf_det_cfg_default(struct dsp_dtmf_det_cfg *cfg)
@@ -85,6 +87,7 @@ void dsp_dtmf_det_cfg_default(struct dsp_dtmf_det_cfg *cfg)
 	cfg->twist_reverse_db = 5;
 	cfg->update_ms = 50;
 	cfg->hangover_ms = 20;
+	cfg->lookahead = true;
 }
 
 static void det_cb(void *arg, int code, int level, int delay)
@@ -179,12 +182,27 @@ void dsp_dtmf_det_process(struct dsp_dtmf_det *d, int16_t *pcm, size_t n,
 			  uint32_t ts, struct dsp_dtmf_out *out)
 {
 	bool was_active = d->active;
+	/* a block too large to hold back is passed straight through */
+	bool la = d->cfg.lookahead && n <= DSP_DTMF_MAX_BLOCK;
 
 	out->npkt = 0;
 	out->muted = false;
 	d->cb_hit = 0;
 	d->cb_end = false;
 	dtmf_rx(d->rx, pcm, (int)n);
+	if (!la) {
+		d->hold_n = 0;
+	} else {
+		/* send the previous block now, keep this one for next time */
+		int16_t tmp[DSP_DTMF_MAX_BLOCK];
+		memcpy(tmp, pcm, n * sizeof(*pcm));
+		if (d->hold_n == n)
+			memcpy(pcm, d->hold, n * sizeof(*pcm));
+		else
+			memset(pcm, 0, n * sizeof(*pcm));
+		memcpy(d->hold, tmp, n * sizeof(*pcm));
+		d->hold_n = n;
+	}
 
 	/* redundant end packets of the previous digit go first */
 	flush_end(d, out, d->cb_hit != 0);

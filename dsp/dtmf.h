@@ -51,6 +51,9 @@ struct dsp_dtmf_det_cfg {
 	int twist_reverse_db;	/* high group may exceed low by this */
 	unsigned update_ms;	/* interval of update packets */
 	unsigned hangover_ms;	/* audio stays muted this long after a digit */
+	bool lookahead;		/* delay the audio by one block so the onset
+				 * of a digit (before it is confirmed) is
+				 * muted too; costs one block of latency */
 };
 
 /* One packet to send with dsp_rtp_tx_raw() (telephone-event PT). */
@@ -77,7 +80,7 @@ struct dsp_dtmf_det;
 
 /* Q.24 defaults: threshold -30 dBm0, twist 10/5 dB (accepts the Q.24
  * +4/-8 dB with margin, rejects -11/+6 and beyond), updates every 50 ms,
- * 20 ms hangover. */
+ * 20 ms hangover, lookahead on. */
 void dsp_dtmf_det_cfg_default(struct dsp_dtmf_det_cfg *cfg);
 
 /* Returns 0, EINVAL, ENOMEM. digith may be NULL. */
@@ -87,10 +90,14 @@ int dsp_dtmf_det_alloc(struct dsp_dtmf_det **dp,
 void dsp_dtmf_det_free(struct dsp_dtmf_det *d);
 
 /*
- * Run detection on one block of n linear samples whose first sample has
- * RTP timestamp ts (the sender's media clock). Fills *out with the event
- * packets to send now and mutes pcm in place while a digit is active.
+ * Run detection on one block of n (<= DSP_DTMF_MAX_BLOCK) linear samples.
+ * ts is the RTP timestamp the block leaving here will be sent with (the
+ * sender's media clock). Fills *out with the event packets to send now
+ * and mutes pcm in place while a digit is active. With lookahead, pcm is
+ * replaced by the previous block (the first call yields silence); the
+ * block size must then stay the same from call to call.
  */
+#define DSP_DTMF_MAX_BLOCK 480
 void dsp_dtmf_det_process(struct dsp_dtmf_det *d, int16_t *pcm, size_t n,
 			  uint32_t ts, struct dsp_dtmf_out *out);
 
