@@ -1013,8 +1013,18 @@ static bool callid_ok(const struct pl *v)
 {
 	if (!v->p || v->l == 0)
 		return false;
-	for (size_t i = 0; i < v->l; i++) {
-		/* printable, no SP: 0x21..0x7e */
+	size_t i = 0;
+
+	/* printable, no SP: 0x21..0x7e; eight bytes at a time first */
+	for (; i + 8 <= v->l; i += 8) {
+		uint64_t x;
+		memcpy(&x, v->p + i, 8);
+		/* any byte < 0x21, or with the top bit set after adding 1 */
+		if (((x - 0x2121212121212121ull) & ~x & 0x8080808080808080ull) ||
+		    ((x + 0x0101010101010101ull) | x) & 0x8080808080808080ull)
+			return false;
+	}
+	for (; i < v->l; i++) {
 		if ((unsigned char)(v->p[i] - 0x21) > 0x7e - 0x21)
 			return false;
 	}

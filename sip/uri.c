@@ -201,7 +201,6 @@ static inline bool pct_ok(const char *p, const char *end)
 static int sip_decode(struct sip_uri *u, const char *s, size_t n)
 {
 	const char *end = s + n, *p = s, *colon = NULL, *h, *hs;
-	bool numeric = true;
 
 	for (;;) {
 		while (p < end && uri_scan[(unsigned char)*p] == US_PLAIN)
@@ -255,15 +254,14 @@ static int sip_decode(struct sip_uri *u, const char *s, size_t n)
 		u->host_type = SIP_HOST_IPV6;
 		s = h + 1;
 	} else {
-		for (h = s; h < end && sip_cc_is(*h, SIP_CC_HOST); h++) {
-			if (!is_digit(*h) && *h != '.')
-				numeric = false;
-		}
+		for (h = s; h < end && sip_cc_is(*h, SIP_CC_HOST); h++)
+			;
 		if (h == s)
 			return EINVAL;
 		u->host.p = s;
 		u->host.l = (size_t)(h - s);
-		if (numeric && is_ipv4(s, u->host.l))
+		/* only a host starting with a digit can be an IPv4 address */
+		if (is_digit(*s) && is_ipv4(s, u->host.l))
 			u->host_type = SIP_HOST_IPV4;
 		else if (u->host.l <= 255)
 			u->host_type = SIP_HOST_NAME;

@@ -1019,6 +1019,41 @@ static void test_unsupported(void **state)
 	free(buf);
 }
 
+static void test_callid(void **state)
+{
+	static const struct {
+		const char *cid;
+		bool ok;
+	} tv[] = {
+		{ "a", true },
+		{ "0123456789abcdef@host.example", true },
+		{ "~!%*_+`'()<>:\\\"/[]?{}.-@x", true },
+		{ "0123456789abcdef ghi", false },
+		{ "0123456789abcdef\x7fghi", false },
+		{ "0123456789abcde\x80", false },
+		{ "01234567\x01", false },
+		{ "012 4567890abc", false },
+		{ "0\x7f" "234567890abc", false },
+		{ "0123456789ab\x7e\x21", true },
+		{ "0123456\xff" "01234567", false },
+	};
+	struct sip_msg *msg = malloc(sizeof(*msg));
+	char buf[512];
+	(void)state;
+
+	for (size_t i = 0; i < N(tv); i++) {
+		int n = snprintf(buf, sizeof(buf),
+				 "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK\r\n"
+				 "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: %s\r\n"
+				 "CSeq: 1 OPTIONS\r\n\r\n",
+				 tv[i].cid);
+		int ret = sip_msg_decode(msg, buf, (size_t)n);
+		if ((ret == 0) != tv[i].ok)
+			fail_msg("Call-ID '%s': %d", tv[i].cid, ret);
+	}
+	free(msg);
+}
+
 static void test_bare_lf(void **state)
 {
 	/* lenient: bare LF line ends are accepted */
@@ -1050,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_callid),
 		cmocka_unit_test(test_bare_lf),
 	};
 	return cmocka_run_group_tests_name("sip_msg", tests, NULL, NULL);
