@@ -489,8 +489,20 @@ static int via_parse(struct sip_via *vp, const struct pl *val)
 
 	if (!s)
 		return EINVAL;
-	memset(&v, 0, sizeof(v));
+	/* every field set here: cheaper than clearing the whole struct */
 	v.val = *val;
+	v.proto = PL_NULL;
+	v.transport = PL_NULL;
+	v.sentby = PL_NULL;
+	v.host = PL_NULL;
+	v.host_type = SIP_HOST_NONE;
+	v.port = 0;
+	v.params = PL_NULL;
+	v.branch = PL_NULL;
+	v.received = PL_NULL;
+	v.maddr = PL_NULL;
+	v.rport = PL_NULL;
+	v.has_rport = false;
 	v.ttl = -1;
 	skip_lws(&s, e);
 	ps = s;
