@@ -59,7 +59,8 @@
 #define EDT_HANG 8              /* chunks: 40 ms */
 #define NLP_HANG 4              /* chunks: 20 ms */
 #define PC_CHUNKS 30            /* chunks: 150 ms to call a path change */
-#define MU 0.6f                 /* NLMS step */
+#define MU 0.6f                 /* IPNLMS step while converging */
+#define MU_TRACK 0.3f           /* NLMS step once settled: less misadjustment */
 #define IPNLMS_ALPHA 0.5f
 #define CLIP_K 2.5f             /* robust clip, multiples of error scale */
 #define SCALE_BETA (1.0f / 256) /* error scale tracking */
@@ -891,10 +892,20 @@ static void chunk_done(struct dsp_echo *ec)
 		else if (ec->converged && erle < CONV_OFF_DB)
 			ec->converged = false;
 
-		/* settled: converged and the ERLE no longer improving */
+		/*
+		 * Settled: converged and the ERLE no longer improving (by
+		 * 1 dB per 0.5 s). Left when the ERLE falls clearly (6 dB
+		 * per 0.5 s, or under SETTLE_DB - 3), on a path change or
+		 * when convergence is lost.
+		 */
 		if (++ec->ck_cnt >= SETTLE_CHUNKS) {
-			ec->settled = ec->converged && erle >= SETTLE_DB &&
-				      erle < ec->erle_ck + 1.0f;
+			if (!ec->settled)
+				ec->settled = ec->converged &&
+					      erle >= SETTLE_DB &&
+					      erle < ec->erle_ck + 1.0f;
+			else if (erle < SETTLE_DB - 3.0f ||
+				 erle < ec->erle_ck - 6.0f)
+				ec->settled = false;
 			ec->erle_ck = erle;
 			ec->ck_cnt = 0;
 		}
@@ -1053,7 +1064,7 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			}
 			float xgx = ga * (float)ec->ex + gb * ec->q +
 				    (float)L * 100.0f;
-			float c = MU * ew / xgx;
+			float c = (track ? MU_TRACK : MU) * ew / xgx;
 
 			ca = c * ga;
 			cb = c * gb;

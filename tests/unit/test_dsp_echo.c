@@ -353,6 +353,8 @@ static void test_double_talk(void **state)
 		assert_true(worst >= 20);
 		assert_true(after >= 30);
 		assert_true(st.dt_count >= 1);
+		assert_true(st.converged);
+		assert_true(st.erle_db >= 20);
 		trace_free(&tr);
 		dsp_echo_free(ec);
 	}
@@ -389,6 +391,8 @@ static void test_path_change(void **state)
 	assert_true(before >= 30);
 	assert_true(tconv > 0 && tconv <= 1.0);
 	assert_true(after >= 25);
+	assert_true(st.path_changes >= 1);
+	assert_true(st.converged);
 	trace_free(&tr);
 	dsp_echo_free(ec);
 }
@@ -493,6 +497,40 @@ static void test_quiet_near_end_passes(void **state)
 		trace_free(&tr);
 		dsp_echo_free(ec);
 	}
+}
+
+/*
+ * Fax/modem pass-through: with the NLP switched off at run time the near
+ * end comes through untouched even far below the residual-echo threshold
+ * the NLP would use, and no comfort noise is inserted.
+ */
+static void test_nlp_off_passthrough(void **state)
+{
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_DEFAULT, DSP_ECHO_SIMD_AUTO);
+	struct line_cfg lc = {
+		.model = 2, .delay = 320, .erl = 6, .near_dbm0 = -40,
+		.near_on = 0, .near_off = 4.0, .seconds = 4.0,
+	};
+	struct line_trace tr;
+	struct dsp_echo_stats st;
+
+	(void)state;
+	assert_non_null(ec);
+	dsp_echo_set_flags(ec, DSP_ECHO_F_ADAPT);
+	line_run(ec, &lc, &tr);
+	dsp_echo_get_stats(ec, &st);
+	double ratio = sim_db(tsum(&tr, tr.out, 2.0, 4.0),
+			      tsum(&tr, tr.nearp, 2.0, 4.0));
+	double erle = erle_between(&tr, 2.0, 4.0);
+
+	printf("# NLP off, near end -40 dBm0 under -16 dBm0 echo: output/near "
+	       "%+.2f dB, ERLE %.1f dB, NLP active %d\n", ratio, erle,
+	       st.nlp_active);
+	assert_false(st.nlp_active);
+	assert_true(ratio >= -1.0 && ratio <= 1.0);
+	assert_true(erle >= 25);
+	trace_free(&tr);
+	dsp_echo_free(ec);
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -630,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_path_change),
 		cmocka_unit_test(test_nlp_tail_cng),
 		cmocka_unit_test(test_quiet_near_end_passes),
+		cmocka_unit_test(test_nlp_off_passthrough),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
