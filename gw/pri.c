@@ -1257,8 +1257,29 @@ void gw_pri_l1_state(struct gw_pri *pri, bool up)
 	if (!pri)
 		return;
 	pri->l1_down = !up;
-	if (!up && pri->up)
+	if (!up) {
 		link_down(pri, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
+		/*
+		 * libpri cannot be told that layer 1 went away: its Q.921
+		 * would still be "established" when the line returns and a
+		 * peer that restarted would get no DL-ESTABLISH from it.
+		 * Start the data link afresh instead (Q.921 §5.5 from TEI
+		 * assigned), once the line is back.
+		 */
+		if (pri->started && pri->ctrl) {
+			drop_ctrl(pri);
+			uv_timer_stop(pri->sched);
+		}
+		return;
+	}
+	if (pri->started && !pri->ctrl) {
+		if (ctrl_create(pri)) {
+			LOGE(MOD, "span %u: cannot restart the data link",
+			     pri->conf.span);
+			return;
+		}
+		sched_arm(pri);
+	}
 }
 
 bool gw_pri_link_up(const struct gw_pri *pri)

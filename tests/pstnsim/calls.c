@@ -253,12 +253,15 @@ static void incoming(struct sim_line *l, const struct gw_pri_event *ev)
 	c->st = SIM_CS_PROCEEDING;
 	LOGI(MOD, "call %u: in on span %u ts %u from '%s' to '%s'", c->id,
 	     l->id, c->ts, c->calling, c->called);
+	/* Overlap receiving: subscribers decide at four digits, the driver
+	 * waits for an "alert" or "answer" command */
+	if (!ev->setup->complete &&
+	    (cs->policy != SIM_POLICY_SUBSCRIBERS || strlen(c->called) < 4)) {
+		c->st = SIM_CS_OVERLAP;
+		return;
+	}
 	switch (cs->policy) {
 	case SIM_POLICY_SUBSCRIBERS:
-		if (!ev->setup->complete && strlen(c->called) < 4) {
-			c->st = SIM_CS_OVERLAP;
-			return;
-		}
 		decide(c);
 		break;
 	case SIM_POLICY_ANSWER:
@@ -324,7 +327,9 @@ void sim_line_pri_event(const struct gw_pri_event *ev, void *arg)
 		if (ev->digits)
 			strncat(c->called, ev->digits,
 				sizeof(c->called) - strlen(c->called) - 1);
-		if (c->st == SIM_CS_OVERLAP && strlen(c->called) >= 4) {
+		if (c->st == SIM_CS_OVERLAP && !c->outgoing &&
+		    l->calls->policy == SIM_POLICY_SUBSCRIBERS &&
+		    strlen(c->called) >= 4) {
 			gw_pri_call_proceeding(c->pc, false);
 			c->st = SIM_CS_PROCEEDING;
 			decide(c);
@@ -628,6 +633,10 @@ bool sim_calls_command(struct sim_calls *cs, int argc, char **argv,
 		c->st = SIM_CS_DISCONNECTING;
 		gw_pri_call_hangup(c->pc, cause);
 		ctl_printf(r, "OK\n");
+	} else if ((!strcmp(cmd, "answer") || !strcmp(cmd, "alert")) &&
+		   c->st == SIM_CS_OVERLAP && !c->outgoing &&
+		   gw_pri_call_proceeding(c->pc, false)) {
+		ctl_printf(r, "ERR proceeding refused\n");
 	} else if (!strcmp(cmd, "answer")) {
 		if (gw_pri_call_answer(c->pc)) {
 			ctl_printf(r, "ERR answer refused\n");

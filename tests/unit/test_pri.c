@@ -675,6 +675,9 @@ static void test_garbage(void **state)
 
 	(void)state;
 	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false);
+	/* libpri reports every bad frame; keep the test output readable */
+	if (!getenv("PRI_TEST_Q931"))
+		log_set_level(LOGL_ERR);
 	for (unsigned i = 0; i < 2000; i++) {
 		size_t len = (i * 7) % sizeof(buf);
 
@@ -694,6 +697,7 @@ static void test_garbage(void **state)
 	gw_pri_recv(b->b.pri, NULL, 10);
 	run_ms(b, 500);
 	assert_true(wait_idle(b, 30000));
+	log_set_level(LOGL_NOTICE);
 	bench_free(b);
 }
 
