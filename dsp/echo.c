@@ -9,22 +9,28 @@
  * Why this filter: a network echo path is sparse (a 4-16 ms hybrid
  * response somewhere in a 128 ms window behind a bulk delay), and far-end
  * speech is strongly coloured. Plain NLMS is slow on both counts. We use
- *  - IPNLMS (Benesty & Gay 2002): each tap's step is proportional to a mix
- *    of a uniform term and its own magnitude, so the few active taps
- *    converge several times faster while inactive taps stay near zero;
+ *  - IPNLMS (Benesty & Gay 2002) while converging: each tap's step is
+ *    proportional to a mix of a uniform term and its own magnitude, so
+ *    the few active taps converge several times faster while inactive
+ *    taps stay near zero. The step is normalised by the exact x'Gx (see
+ *    the kernels), which keeps it stable on speech onsets;
+ *  - once settled (ERLE no longer improving), plain NLMS with a smaller
+ *    step on every other sample: tracking needs neither speed nor the
+ *    proportionate gain, and this halves the steady-state cost and
+ *    lowers the misadjustment;
  *  - a robust step: the adaptation error is clipped at a multiple of its
  *    own running scale, which bounds the damage of the few samples of
  *    double talk before a detector fires;
  *  - time-domain processing, one fused pass per sample (update of w for
- *    sample n and filter output for sample n+1 share the loads), which
- *    adds no block delay and keeps 1024 taps at a few microseconds per
- *    20 ms frame with AVX2/AVX-512.
+ *    sample n and filter output for sample n+1 share the loads): no
+ *    block delay, and 1024 taps cost about 14 us per channel per 20 ms
+ *    frame in the steady state with AVX2 (tests/bench/bench_echo.sh).
  * A partitioned-block frequency-domain filter would be cheaper per tap
  * and would whiten the input per bin, but adds a block of delay or needs
  * a mixed-radix FFT at 160 samples; on the sparse G.168 paths IPNLMS
  * already reaches 30 dB ERLE in under 1 s (see tests/tools/echo_report).
- * A time-domain LPC pre-whitened update was tried and dropped: it diverged
- * on composite-source (voiced/noise/pause) signals.
+ * A time-domain LPC pre-whitened update and a block-proportionate gain
+ * were tried and dropped (no faster on speech; slower convergence).
  *
  * Double talk: Geigel (|rx| > 0.5 max|tx| over the tail, G.168's 6 dB ERL
  * assumption) with 30 ms hangover, plus an energy detector once converged
@@ -512,10 +518,15 @@ const char *dsp_echo_simd_name(enum dsp_echo_simd simd)
 	return names[simd];
 }
 
+/*
+ * AUTO prefers AVX2: the loops are bound by loads and stores, and AVX-512
+ * measured no faster (Zen 4 splits 512-bit operations in two; some Intel
+ * parts lower the clock). AVX-512 stays available on request.
+ */
 static enum dsp_echo_simd simd_best(void)
 {
 	static const enum dsp_echo_simd order[] = {
-		DSP_ECHO_SIMD_AVX512, DSP_ECHO_SIMD_AVX2, DSP_ECHO_SIMD_SSE2,
+		DSP_ECHO_SIMD_AVX2, DSP_ECHO_SIMD_AVX512, DSP_ECHO_SIMD_SSE2,
 	};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
