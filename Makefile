@@ -141,8 +141,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 FUZZ_CC     ?= clang
 FUZZ_BASE   := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fno-omit-frame-pointer \
                $(PKG_CFLAGS) $(if $(HAVE_DAHDI),-DHAVE_DAHDI=1)
-FUZZ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
-FUZZ_OBJ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LIBSRCS := $(base_SRCS) $(sip_SRCS) $(dsp_SRCS) $(isup_SRCS) $(gw_SRCS)
 FUZZ_LIBOBJS := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(FUZZ_LIBSRCS))
 
