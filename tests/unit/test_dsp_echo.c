@@ -7,7 +7,9 @@
  * steady-state ERLE on the full model x ERL x delay grid, double talk at
  * equal level, echo path change, the clean tail after the far end stops
  * with comfort noise at the background level, quiet near-end speech
- * passing the NLP, SIMD variants against the C kernel, and the API.
+ * passing the NLP, the NLP switched off for modems, G.168 test 6 style
+ * narrow-band signals, a whole conversation with NLP and comfort noise,
+ * SIMD variants against the C kernel, any block size, and the API.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -533,6 +535,184 @@ static void test_nlp_off_passthrough(void **state)
 	dsp_echo_free(ec);
 }
 
+/*
+ * G.168 §6.4.2.7 (test 6) style: after convergence, the tones and tone
+ * pairs of the test (5 s each) must not make the filter diverge; speech
+ * afterwards is still cancelled.
+ */
+static void test_narrowband_no_divergence(void **state)
+{
+	struct sim_path *path = malloc(sizeof(*path));
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT, DSP_ECHO_SIMD_AUTO);
+	struct sim_talker far;
+	size_t ntones = 0;
+	double worst_tone = 1e9;
+
+	(void)state;
+	assert_non_null(path);
+	assert_non_null(ec);
+	while (tones_6_4_2_7[ntones][0] != 0)
+		ntones++;
+	assert_int_equal(sim_path_init(path, &sim_models[4], 240, 6,
+				       SIM_SRC_HOTH, -10, 21), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 21), 0);
+
+	/* phases: 2 s speech, 5 s per tone, 1 s speech */
+	size_t total = (size_t)SIM_RATE * (2 + 5 * ntones + 1);
+	double pe = 0, pr = 0, after_e = 0, after_r = 0;
+	uint64_t n = 0;
+
+	while (n < total) {
+		int16_t tx[160], rx[160], out[160];
+		double ev[160];
+
+		for (int i = 0; i < 160; i++, n++) {
+			double t = (double)n / SIM_RATE, v;
+			size_t k = (size_t)((t - 2.0) / 5.0);
+
+			if (t >= 2.0 && k < ntones) {
+				v = 0;
+				for (int j = 0; j < 2; j++) {
+					int f = tones_6_4_2_7[k][j];
+
+					if (f)
+						v += 4000.0 *
+						     sin(2 * M_PI * f * t);
+				}
+			} else {
+				v = sim_talker_next(&far);
+			}
+			tx[i] = sim_alaw(v);
+			ev[i] = sim_path_echo(path, tx[i]);
+			rx[i] = sim_alaw(ev[i]);
+		}
+		dsp_echo_process(ec, rx, tx, out, 160);
+		double t = (double)n / SIM_RATE;
+		double se = 0, sr = 0;
+
+		for (int i = 0; i < 160; i++) {
+			double r = ev[i] - (double)(rx[i] - out[i]);
+
+			se += ev[i] * ev[i];
+			sr += r * r;
+		}
+		if (t > 2.5 && t <= 2.0 + 5.0 * ntones) {
+			pe += se;
+			pr += sr;
+			/* each 1 s block of tone */
+			if (n % SIM_RATE == 0) {
+				double e = sim_db(pe, pr);
+
+				if (e < worst_tone)
+					worst_tone = e;
+				pe = pr = 0;
+			}
+		} else if (t > 2.0 + 5.0 * ntones + 0.1 &&
+			   t <= 2.0 + 5.0 * ntones + 0.6) {
+			after_e += se;
+			after_r += sr;
+		}
+	}
+	double after = sim_db(after_e, after_r);
+
+	printf("# narrowband (%zu tones/pairs x 5 s): worst 1 s ERLE on tones "
+	       "%.1f dB, speech 0.1-0.6 s after %.1f dB\n", ntones,
+	       worst_tone, after);
+	assert_true(worst_tone >= 20);
+	assert_true(after >= 25);
+	sim_talker_free(&far);
+	dsp_echo_free(ec);
+	free(path);
+}
+
+/*
+ * A conversation on one line with the full canceller (NLP and CNG on),
+ * background noise at -60 dBm0 throughout:
+ *   0-3 s far end, 3-5 s double talk, 5-7 s near end, 7-9 s silence,
+ *   9-12 s far end, 12-13 s double talk, 13-16 s far end.
+ * Far-end segments: nothing above the background but comfort noise;
+ * near-end and double-talk segments: the near end passes at its level.
+ */
+static void test_conversation(void **state)
+{
+	static const struct {
+		double t0, t1;
+		bool far, near;
+	} seg[] = {
+		{ 0, 3, true, false }, { 3, 5, true, true },
+		{ 5, 7, false, true }, { 7, 9, false, false },
+		{ 9, 12, true, false }, { 12, 13, true, true },
+		{ 13, 16, true, false },
+	};
+	const size_t nseg = sizeof(seg) / sizeof(seg[0]);
+	struct sim_path *path = malloc(sizeof(*path));
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_DEFAULT, DSP_ECHO_SIMD_AUTO);
+	struct sim_talker far, nt;
+	noise_state_t *bg = noise_init_dbm0(NULL, 99, -60, NOISE_CLASS_AWGN,
+					     7);
+	double out_p[8] = { 0 }, near_p[8] = { 0 }, bg_p[8] = { 0 };
+	uint64_t n = 0, total = (uint64_t)SIM_RATE * 16;
+
+	(void)state;
+	assert_non_null(path);
+	assert_non_null(ec);
+	assert_non_null(bg);
+	assert_int_equal(sim_path_init(path, &sim_models[6], 400, 12,
+				       SIM_SRC_HOTH, -10, 31), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 31), 0);
+	assert_int_equal(sim_talker_init(&nt, SIM_SRC_HOTH, -12, 32), 0);
+	while (n < total) {
+		int16_t tx[160], rx[160], out[160];
+		double nv[160], bv[160], ev[160];
+		size_t k = 0;
+
+		while (k + 1 < nseg && (double)n / SIM_RATE >= seg[k].t1)
+			k++;
+		for (int i = 0; i < 160; i++) {
+			bv[i] = noise(bg);
+			nv[i] = seg[k].near ? sim_talker_next(&nt) : 0;
+			tx[i] = sim_alaw(seg[k].far ? sim_talker_next(&far)
+						    : 0);
+			ev[i] = sim_path_echo(path, tx[i]);
+			rx[i] = sim_alaw(ev[i] + nv[i] + bv[i]);
+		}
+		dsp_echo_process(ec, rx, tx, out, 160);
+		double t = (double)n / SIM_RATE;
+
+		n += 160;
+		/* skip the first 200 ms of each segment (transitions) */
+		if (t < seg[k].t0 + 0.2)
+			continue;
+		for (int i = 0; i < 160; i++) {
+			out_p[k] += (double)out[i] * out[i];
+			near_p[k] += nv[i] * nv[i];
+			bg_p[k] += bv[i] * bv[i];
+		}
+	}
+	for (size_t k = 0; k < nseg; k++) {
+		double o = sim_db(out_p[k], bg_p[k]);
+		double nr = sim_db(out_p[k], near_p[k] + bg_p[k]);
+
+		printf("# conversation %4.1f-%4.1f s far %d near %d: output "
+		       "%+.1f dB re background, %+.1f dB re near+background\n",
+		       seg[k].t0, seg[k].t1, seg[k].far, seg[k].near, o, nr);
+		if (seg[k].near) {
+			/* near end passes, double talk or not */
+			assert_true(nr >= -1.5 && nr <= 1.5);
+		} else if (seg[k].far && seg[k].t0 > 0) {
+			/* echo gone, comfort noise at the background */
+			assert_true(o >= -3.0 && o <= 3.0);
+		} else if (!seg[k].far) {
+			assert_true(o >= -3.0 && o <= 3.0);
+		}
+	}
+	sim_talker_free(&far);
+	sim_talker_free(&nt);
+	noise_free(bg);
+	dsp_echo_free(ec);
+	free(path);
+}
+
 /* ---- API ------------------------------------------------------------------ */
 
 static void test_api(void **state)
@@ -669,6 +849,8 @@ int main(void)
 		cmocka_unit_test(test_nlp_tail_cng),
 		cmocka_unit_test(test_quiet_near_end_passes),
 		cmocka_unit_test(test_nlp_off_passthrough),
+		cmocka_unit_test(test_narrowband_no_divergence),
+		cmocka_unit_test(test_conversation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
