@@ -624,6 +624,178 @@ static void test_has_sdp(void **state)
 	free_msg(b);
 }
 
+/* Corner cases of dialog creation. */
+static void test_edges(void **state)
+{
+	struct sip_dialogs *set;
+	struct sip_dialog *dlg = NULL;
+	char big[4096];
+	size_t off = 0;
+	(void)state;
+
+	assert_int_equal(sip_dialogs_alloc(&set, 0), 0);
+
+	/* a route set longer than SIP_DIALOG_MAX_ROUTES is refused */
+	for (unsigned i = 0; i <= SIP_DIALOG_MAX_ROUTES; i++)
+		off += (size_t)snprintf(big + off, sizeof(big) - off,
+					"Record-Route: <sip:p%u.example.com;lr>\r\n", i);
+	{
+		struct sip_msg *m = mk(false, "INVITE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA "%s"
+				       "From: <sip:alice@example.com>;tag=f\r\n"
+				       "To: <sip:bob@example.com>\r\n"
+				       "Call-ID: many\r\nCSeq: 1 INVITE\r\n"
+				       "Contact: <sip:alice@10.0.0.1>\r\n",
+				       big);
+
+		assert_int_equal(sip_dialog_uas_create(set, m, "t", "sip:b@h", false, &dlg),
+				 EINVAL);
+		assert_int_equal(sip_dialogs_count(set), 0);
+		free_msg(m);
+	}
+	/* a Record-Route that is not a name-addr is refused */
+	{
+		struct sip_msg *m = mk(false, "INVITE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA
+				       "Record-Route: sip:p1.example.com;lr\r\n"
+				       "From: <sip:alice@example.com>;tag=f\r\n"
+				       "To: <sip:bob@example.com>\r\n"
+				       "Call-ID: rr\r\nCSeq: 1 INVITE\r\n"
+				       "Contact: <sip:alice@10.0.0.1>\r\n");
+
+		assert_int_equal(sip_dialog_uas_create(set, m, "t", "sip:b@h", false, &dlg),
+				 EINVAL);
+		free_msg(m);
+	}
+	/* RFC 2543 peer without From tag; sips over TLS is secure */
+	{
+		struct sip_msg *m = mk(false, "INVITE sips:bob@192.0.2.2 SIP/2.0\r\n"
+				       "Via: SIP/2.0/TLS 10.0.0.1:5061;branch=z9hG4bKt\r\n"
+				       "From: <sips:alice@example.com>\r\n"
+				       "To: <sips:bob@example.com>\r\n"
+				       "Call-ID: old\r\nCSeq: 1 INVITE\r\n"
+				       "Contact: <sips:alice@10.0.0.1>\r\n");
+		struct sip_dialog_req rq;
+		struct sip_buf b;
+		struct pl cid = PL("old"), lt = PL("t"), none = PL_NULL;
+
+		assert_int_equal(sip_dialog_uas_create(set, m, "t", "sips:b@h", true, &dlg), 0);
+		assert_true(dlg->secure);
+		assert_string_equal(dlg->remote_tag, "");
+		assert_ptr_equal(sip_dialogs_find(set, &cid, &lt, &none), dlg);
+		sip_dialog_tx_response(dlg, SIP_METHOD_INVITE, 200, false);
+		sip_buf_init(&b, 0);
+		assert_int_equal(sip_dialog_request(dlg, SIP_METHOD_BYE, false, &rq, &b), 0);
+		assert_non_null(strstr(b.p, "To: <sips:alice@example.com>\r\n"));
+		sip_buf_free(&b);
+		sip_dialog_destroy(dlg);
+		free_msg(m);
+		/* the same request not over TLS is not secure (§12.1.1) */
+		m = mk(false, "INVITE sips:bob@192.0.2.2 SIP/2.0\r\n" VIA
+		       "From: <sips:alice@example.com>;tag=x\r\nTo: <sips:bob@example.com>\r\n"
+		       "Call-ID: old2\r\nCSeq: 1 INVITE\r\nContact: <sips:alice@10.0.0.1>\r\n");
+		assert_int_equal(sip_dialog_uas_create(set, m, "t", "sips:b@h", false, &dlg), 0);
+		assert_false(dlg->secure);
+		free_msg(m);
+	}
+	/* UAC: response for another call or to a non-INVITE is refused */
+	{
+		struct sip_msg *inv = mk(false, UAC_INVITE);
+		struct sip_msg *opt = mk(false, "OPTIONS sip:bob@example.com SIP/2.0\r\n" VIA
+					 "From: <sip:alice@example.com>;tag=atag\r\n"
+					 "To: <sip:bob@example.com>\r\nCall-ID: fork-1\r\n"
+					 "CSeq: 5 OPTIONS\r\n");
+		struct sip_msg *other = mk(false, "SIP/2.0 180 R\r\n" VIA
+					   "From: <sip:alice@example.com>;tag=atag\r\n"
+					   "To: <sip:bob@example.com>;tag=Z\r\n"
+					   "Call-ID: other-call\r\nCSeq: 5 INVITE\r\n");
+		struct sip_msg *nocontact = uac_rsp(false, 183, "N", NULL, NULL);
+		struct sip_dialog *d = NULL;
+
+		assert_int_equal(sip_dialog_uac_rx(set, inv, other, "sip:a@h", false, &d), EINVAL);
+		assert_int_equal(sip_dialog_uac_rx(set, opt, nocontact, "sip:a@h", false, &d),
+				 EINVAL);
+		assert_null(d);
+		/* a 1xx without Contact aims at the Request-URI meanwhile */
+		assert_int_equal(sip_dialog_uac_rx(set, inv, nocontact, "sip:a@h", false, &d), 0);
+		assert_string_equal(d->remote_target, "sip:bob@example.com");
+		free_msg(inv);
+		free_msg(opt);
+		free_msg(other);
+		free_msg(nocontact);
+	}
+	sip_dialogs_free(set);
+}
+
+/* The dialog layer policy parser (sipdlg -D, configuration). */
+static void test_cfg_parse(void **state)
+{
+	static const struct {
+		const char *in;
+		int err;
+		const char *errtext; /* substring of the message */
+		enum sip_prack_mode prack;
+		bool timer;
+		uint32_t se, minse;
+		bool update;
+	} testv[] = {
+		{ "", 0, "", SIP_PRACK_SUPPORTED, false, 1800, 90, false },
+		{ "prack=required,se=600,minse=120,refresh=update", 0, "", SIP_PRACK_REQUIRED, true,
+		  600, 120, true },
+		{ "prack=off,timer=on", 0, "", SIP_PRACK_OFF, true, 1800, 90, false },
+		{ "se=4,minse=2", 0, "", SIP_PRACK_SUPPORTED, true, 4, 2, false },
+		{ "se=60", EINVAL, "must be at least", 0, 0, 0, 0, false },
+		{ "prack=maybe", EINVAL, "prack", 0, 0, 0, 0, false },
+		{ "se=0", EINVAL, "'se'", 0, 0, 0, 0, false },
+		{ "se=99999999999", EINVAL, "'se'", 0, 0, 0, 0, false },
+		{ "t1=0", EINVAL, "'t1'", 0, 0, 0, 0, false },
+		{ "colour=blue", EINVAL, "unknown key 'colour'", 0, 0, 0, 0, false },
+		{ "se", EINVAL, "expected key=value", 0, 0, 0, 0, false },
+		{ "=5", EINVAL, "expected key=value", 0, 0, 0, 0, false },
+		{ "refresher=both", EINVAL, "refresher", 0, 0, 0, 0, false },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(testv); i++) {
+		struct sip_dialog_layer_cfg c = {
+			.prack = SIP_PRACK_SUPPORTED,
+			.timer = { .enabled = false, .interval = 1800, .min_se = 90 },
+		};
+		char store[256], err[160];
+
+		assert_int_equal(sip_dialog_layer_cfg_parse(&c, testv[i].in, store, sizeof(store),
+							    err, sizeof(err)),
+				 testv[i].err);
+		assert_non_null(strstr(err, testv[i].errtext));
+		if (testv[i].err) {
+			/* nothing applied */
+			assert_int_equal(c.timer.interval, 1800);
+			continue;
+		}
+		assert_int_equal(c.prack, testv[i].prack);
+		assert_int_equal(c.timer.enabled, testv[i].timer);
+		assert_int_equal(c.timer.interval, testv[i].se);
+		assert_int_equal(c.timer.min_se, testv[i].minse);
+		assert_int_equal(c.refresh_update, testv[i].update);
+	}
+	{
+		struct sip_dialog_layer_cfg c = { .timer = { .interval = 1800, .min_se = 90 } };
+		char store[8], err[80];
+
+		assert_int_equal(sip_dialog_layer_cfg_parse(&c, "user=verylongname", store,
+							    sizeof(store), err, sizeof(err)),
+				 EINVAL);
+		assert_int_equal(sip_dialog_layer_cfg_parse(&c, "user=al,realm=r", store,
+							    sizeof(store), err, sizeof(err)),
+				 EINVAL);
+		char big[64];
+
+		assert_int_equal(sip_dialog_layer_cfg_parse(&c, "user=al,realm=r,cred_user=u",
+							    big, sizeof(big), err, sizeof(err)),
+				 0);
+		assert_string_equal(c.user, "al");
+		assert_string_equal(c.auth_realm, "r");
+		assert_string_equal(c.cred_user, "u");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +807,8 @@ int main(void)
 		cmocka_unit_test(test_rx_response),
 		cmocka_unit_test(test_glare_ms),
 		cmocka_unit_test(test_has_sdp),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_cfg_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
