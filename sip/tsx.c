@@ -303,11 +303,39 @@ static void kb_lower(struct kb *k, const struct pl *pl)
 	}
 }
 
+/* Decimal digits of v into tmp (>= 10 bytes, not terminated). */
+static size_t fmt_u32(char *tmp, uint32_t v)
+{
+	char r[10];
+	size_t n = 0;
+	do {
+		r[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = r[n - 1 - i];
+	return n;
+}
+
 static void kb_u32(struct kb *k, uint32_t v)
 {
-	char tmp[16];
-	int n = snprintf(tmp, sizeof(tmp), "%u", v);
-	kb_add(k, tmp, (size_t)n);
+	char tmp[10];
+	kb_add(k, tmp, fmt_u32(tmp, v));
+}
+
+/* printf-free appends for the hot response path */
+static void buf_u32(struct sip_buf *b, uint32_t v)
+{
+	char tmp[10];
+	sip_buf_append(b, tmp, fmt_u32(tmp, v));
+}
+
+static void buf_hdr(struct sip_buf *b, const char *name, const struct pl *val)
+{
+	sip_buf_str(b, name);
+	sip_buf_append(b, ": ", 2);
+	sip_buf_pl(b, val);
+	sip_buf_append(b, "\r\n", 2);
 }
 
 static bool has_cookie(const struct pl *branch)
@@ -671,10 +699,8 @@ static void copy_hdrs(struct sip_buf *b, const struct sip_msg *req,
 		      enum sip_hdr_id id)
 {
 	for (const struct sip_hdr *h = sip_msg_hdr(req, id); h;
-	     h = sip_msg_hdr_next(req, h)) {
-		sip_buf_printf(b, "%s: %.*s\r\n", sip_hdr_name(id),
-			       (int)h->val.l, h->val.p);
-	}
+	     h = sip_msg_hdr_next(req, h))
+		buf_hdr(b, sip_hdr_name(id), &h->val);
 }
 
 /*
@@ -1344,11 +1370,6 @@ enum sip_tsx_rx sip_tsxl_recv(struct sip_tsxl *tl, const struct sip_msg *msg,
 
 /* ---- response building ---- */
 
-static bool via_host_is(const struct sip_via *v, const char *ip)
-{
-	return v->host.l == strlen(ip) && !strncasecmp(v->host.p, ip, v->host.l);
-}
-
 int sip_tsx_build_reply(struct sip_buf *b, const struct sip_msg *req,
 			const struct sip_tp_addr *src, uint16_t code,
 			const char *reason, const struct sip_reply_opt *opt)
@@ -1365,15 +1386,18 @@ int sip_tsx_build_reply(struct sip_buf *b, const struct sip_msg *req,
 		reason = sip_reason_phrase(code);
 	if (!reason || !*reason)
 		reason = "Unknown";
-	sip_buf_printf(b, "SIP/2.0 %u %s\r\n", code, reason);
+	sip_buf_append(b, "SIP/2.0 ", 8);
+	buf_u32(b, code);
+	sip_buf_append(b, " ", 1);
+	sip_buf_str(b, reason);
+	sip_buf_append(b, "\r\n", 2);
 
 	for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA); h;
 	     h = sip_msg_hdr_next(req, h)) {
 		const struct sip_via *v = &req->via;
 		if (!first || !src || !v->val.p || v->val.p < h->val.p ||
 		    v->val.p + v->val.l > h->val.p + h->val.l) {
-			sip_buf_printf(b, "Via: %.*s\r\n", (int)h->val.l,
-				       h->val.p);
+			buf_hdr(b, "Via", &h->val);
 			first = false;
 			continue;
 		}
@@ -1381,64 +1405,65 @@ int sip_tsx_build_reply(struct sip_buf *b, const struct sip_msg *req,
 		/* top Via: re-print its params with received/rport (§18.2.1) */
 		bool need = false;
 		ip[0] = '\0';
-		if (src->peer.ss_family) {
-			struct sockaddr_storage sa = src->peer;
-			if (sip_sa_print(&sa, ip, sizeof(ip)) == 0) {
-				/* strip port and brackets */
-				char *c = strrchr(ip, ':');
-				if (c)
-					*c = '\0';
-				if (ip[0] == '[') {
-					size_t n = strlen(ip);
-					memmove(ip, ip + 1, n);
-					if (n >= 2 && ip[n - 2] == ']')
-						ip[n - 2] = '\0';
-				}
-				need = v->has_rport || !via_host_is(v, ip);
-			}
-		}
-		sip_buf_printf(b, "Via: %.*s", (int)(v->params.p ? (size_t)(v->params.p - 1 - v->val.p) : v->val.l), v->val.p);
+		if (src->peer.ss_family &&
+		    sip_transp_need_received(req, src, ip, sizeof(ip)))
+			need = true;
+		sip_buf_append(b, "Via: ", 5);
+		sip_buf_append(b, v->val.p,
+			       v->params.p ? (size_t)(v->params.p - 1 - v->val.p)
+					   : v->val.l);
 		struct pl rest = v->params, n, val;
 		while (v->params.p && sip_param_next(&rest, &n, &val)) {
 			if (!pl_strcasecmp(&n, "received"))
 				continue;
+			sip_buf_append(b, ";", 1);
+			sip_buf_pl(b, &n);
 			if (!pl_strcasecmp(&n, "rport") && src->peer.ss_family) {
-				sip_buf_printf(b, ";rport=%u",
-					       sip_sa_port(&src->peer));
+				sip_buf_append(b, "=", 1);
+				buf_u32(b, sip_sa_port(&src->peer));
 				continue;
 			}
-			if (val.l)
-				sip_buf_printf(b, ";%.*s=%.*s", (int)n.l, n.p,
-					       (int)val.l, val.p);
-			else
-				sip_buf_printf(b, ";%.*s", (int)n.l, n.p);
+			if (val.l) {
+				sip_buf_append(b, "=", 1);
+				sip_buf_pl(b, &val);
+			}
 		}
-		if (need)
-			sip_buf_printf(b, ";received=%s", ip);
+		if (need) {
+			sip_buf_append(b, ";received=", 10);
+			sip_buf_str(b, ip);
+		}
 		const char *vend = v->val.p + v->val.l;
 		const char *hend = h->val.p + h->val.l;
-		sip_buf_printf(b, "%.*s\r\n", (int)(hend - vend), vend);
+		sip_buf_append(b, vend, (size_t)(hend - vend));
+		sip_buf_append(b, "\r\n", 2);
 	}
 	copy_hdrs(b, req, SIP_HDR_FROM);
 	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO);
 	if (to) {
-		sip_buf_printf(b, "To: %.*s", (int)to->val.l, to->val.p);
-		if (!req->to.tag.p && opt->to_tag && code > 100)
-			sip_buf_printf(b, ";tag=%s", opt->to_tag);
-		sip_buf_str(b, "\r\n");
+		sip_buf_append(b, "To: ", 4);
+		sip_buf_pl(b, &to->val);
+		if (!req->to.tag.p && opt->to_tag && code > 100) {
+			sip_buf_append(b, ";tag=", 5);
+			sip_buf_str(b, opt->to_tag);
+		}
+		sip_buf_append(b, "\r\n", 2);
 	}
-	sip_buf_printf(b, "Call-ID: %.*s\r\n", (int)req->call_id.l,
-		       req->call_id.p);
+	buf_hdr(b, "Call-ID", &req->call_id);
 	const struct sip_hdr *cs = sip_msg_hdr(req, SIP_HDR_CSEQ);
 	if (cs)
-		sip_buf_printf(b, "CSeq: %.*s\r\n", (int)cs->val.l, cs->val.p);
+		buf_hdr(b, "CSeq", &cs->val);
 	if (opt->record_route && code > 100 && code < 300)
 		copy_hdrs(b, req, SIP_HDR_RECORD_ROUTE);
 	if (opt->hdrs)
 		sip_buf_str(b, opt->hdrs);
-	if (opt->ctype && opt->body_len)
-		sip_buf_printf(b, "Content-Type: %s\r\n", opt->ctype);
-	sip_buf_printf(b, "Content-Length: %zu\r\n\r\n", opt->body_len);
+	if (opt->ctype && opt->body_len) {
+		sip_buf_append(b, "Content-Type: ", 14);
+		sip_buf_str(b, opt->ctype);
+		sip_buf_append(b, "\r\n", 2);
+	}
+	sip_buf_append(b, "Content-Length: ", 16);
+	buf_u32(b, (uint32_t)opt->body_len);
+	sip_buf_append(b, "\r\n\r\n", 4);
 	if (opt->body_len)
 		sip_buf_append(b, opt->body, opt->body_len);
 	return sip_buf_err(b);
@@ -1472,8 +1497,15 @@ size_t sip_tsx_branch(char *buf, size_t sz)
 
 size_t sip_tsx_token(char *buf, size_t sz)
 {
-	int n = snprintf(buf, sz, "%016llx", (unsigned long long)rnd64());
-	return n < 0 ? 0 : ((size_t)n < sz ? (size_t)n : sz - 1);
+	static const char hex[] = "0123456789abcdef";
+	uint64_t r = rnd64();
+	size_t n = 0;
+	if (!sz)
+		return 0;
+	for (; n < 16 && n + 1 < sz; n++, r >>= 4)
+		buf[n] = hex[r & 15];
+	buf[n] = '\0';
+	return n;
 }
 
 int sip_tsx_send_stateless(struct sip_tsxl *tl, const struct sip_tp_addr *dst,

@@ -167,8 +167,11 @@ void sip_ua_stats(const struct sip_ua *ua, struct sip_ua_stats *st)
 static const char *merge_hdrs(struct sip_ua *ua, struct sip_buf *hb,
 			      const struct sip_reply_opt *opt)
 {
-	if (ua->cfg.user_agent)
-		sip_buf_printf(hb, "Server: %s\r\n", ua->cfg.user_agent);
+	if (ua->cfg.user_agent) {
+		sip_buf_str(hb, "Server: ");
+		sip_buf_str(hb, ua->cfg.user_agent);
+		sip_buf_str(hb, "\r\n");
+	}
 	if (opt && opt->hdrs)
 		sip_buf_str(hb, opt->hdrs);
 	return hb->len ? hb->p : NULL;
