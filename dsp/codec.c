@@ -144,6 +144,8 @@ struct dsp_codec {
 	g722_decode_state_t *g722d;
 	struct dsp_resample up;
 	struct dsp_resample down;
+	int16_t fifo[DSP_CODEC_FIFO];
+	size_t fifo_len;
 };
 
 bool dsp_codec_ptime_valid(unsigned ptime_ms)
@@ -299,6 +301,45 @@ int dsp_codec_decode(struct dsp_codec *c, const uint8_t *payload, size_t plen,
 	}
 	*n = done;
 	return 0;
+}
+
+int dsp_codec_push(struct dsp_codec *c, const int16_t *pcm, size_t n)
+{
+	if (!c || (n && !pcm))
+		return EINVAL;
+	if (n > DSP_CODEC_FIFO - c->fifo_len)
+		return ENOSPC;
+	memcpy(c->fifo + c->fifo_len, pcm, n * sizeof(*pcm));
+	c->fifo_len += n;
+	return 0;
+}
+
+int dsp_codec_pull(struct dsp_codec *c, uint8_t *out, size_t size, size_t *len)
+{
+	size_t fs;
+	int err;
+
+	if (!c || !out || !len)
+		return EINVAL;
+	fs = dsp_codec_frame_samples(c);
+	if (c->fifo_len < fs)
+		return EAGAIN;
+	err = dsp_codec_encode(c, c->fifo, fs, out, size, len);
+	if (err)
+		return err;
+	memmove(c->fifo, c->fifo + fs, (c->fifo_len - fs) * sizeof(int16_t));
+	c->fifo_len -= fs;
+	return 0;
+}
+
+size_t dsp_codec_pending(const struct dsp_codec *c)
+{
+	return c->fifo_len;
+}
+
+void dsp_codec_flush(struct dsp_codec *c)
+{
+	c->fifo_len = 0;
 }
 
 static int passthru_law(const struct dsp_codec *c, enum dsp_law *law)

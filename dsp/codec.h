@@ -116,6 +116,21 @@ int dsp_codec_decode(struct dsp_codec *c, const uint8_t *payload, size_t plen,
 		     int16_t *pcm, size_t max, size_t *n);
 
 /*
+ * Packetisation when the tick and ptime differ (20 ms ticks with 10 or
+ * 30 ms packets): push each tick's linear samples, then pull encoded
+ * frames until EAGAIN (0, 1 or 2 per tick). Every pulled frame is
+ * dsp_codec_frame_samples() long, for dsp_rtp_tx_audio(). push: 0 or
+ * ENOSPC (more than DSP_CODEC_FIFO samples pending). pull: 0 with *len,
+ * EAGAIN (not a whole frame yet), ENOSPC.
+ */
+#define DSP_CODEC_FIFO 960
+int dsp_codec_push(struct dsp_codec *c, const int16_t *pcm, size_t n);
+int dsp_codec_pull(struct dsp_codec *c, uint8_t *out, size_t size, size_t *len);
+/* Samples pushed but not yet pulled; flush drops them (talkspurt end). */
+size_t dsp_codec_pending(const struct dsp_codec *c);
+void dsp_codec_flush(struct dsp_codec *c);
+
+/*
  * G.711 pass-through without a linear step: TDM code words of law `tdm`
  * to a PCMA/PCMU payload and back, sample exact (Tables 3/4 when the laws
  * differ). EINVAL for G.722.

@@ -325,6 +325,66 @@ static void test_g711_frames(void **state)
 	}
 }
 
+static void test_packetize(void **state)
+{
+	/* 20 ms ticks in, ptime frames out: count and content */
+	static const struct {
+		enum dsp_codec_id id;
+		unsigned ptime;
+		unsigned ticks;
+		unsigned frames;	/* expected after `ticks` */
+		size_t pending;
+	} testv[] = {
+		{ DSP_CODEC_PCMA, 10, 5, 10, 0 },  { DSP_CODEC_PCMU, 20, 5, 5, 0 },
+		{ DSP_CODEC_PCMA, 30, 5, 3, 80 },  { DSP_CODEC_PCMA, 30, 6, 4, 0 },
+		{ DSP_CODEC_G722, 30, 3, 2, 0 },
+	};
+	(void)state;
+	for (size_t t = 0; t < ARRAY_SIZE(testv); t++) {
+		struct dsp_codec *c;
+		int16_t src[8 * 200];
+		uint8_t all[8 * 200];
+		size_t got = 0;
+		unsigned frames = 0;
+		assert_int_equal(dsp_codec_alloc(&c, testv[t].id, testv[t].ptime), 0);
+		sine(src, ARRAY_SIZE(src), 700, 8000, 4000);
+		for (unsigned k = 0; k < testv[t].ticks; k++) {
+			uint8_t pl[DSP_CODEC_MAX_PAYLOAD];
+			size_t len;
+			int err;
+			assert_int_equal(dsp_codec_push(c, src + 160 * k, 160), 0);
+			/* bounded: at most two frames per 20 ms tick */
+			for (int i = 0; i < 3; i++) {
+				err = dsp_codec_pull(c, pl, sizeof(pl), &len);
+				if (err == EAGAIN)
+					break;
+				assert_int_equal(err, 0);
+				assert_int_equal(len, testv[t].ptime * 8);
+				memcpy(all + got, pl, len);
+				got += len;
+				frames++;
+			}
+			assert_int_equal(err, EAGAIN);
+		}
+		assert_int_equal(frames, testv[t].frames);
+		assert_int_equal(dsp_codec_pending(c), testv[t].pending);
+		/* G.711: frames are the samples, in order, nothing lost */
+		if (testv[t].id != DSP_CODEC_G722) {
+			enum dsp_law law = testv[t].id == DSP_CODEC_PCMA ? DSP_LAW_ALAW
+									 : DSP_LAW_ULAW;
+			for (size_t i = 0; i < got; i++)
+				assert_int_equal(all[i], dsp_law_encode1(law, src[i]));
+		}
+		dsp_codec_flush(c);
+		assert_int_equal(dsp_codec_pending(c), 0);
+		/* the fifo bound */
+		int16_t big[DSP_CODEC_FIFO + 1] = { 0 };
+		assert_int_equal(dsp_codec_push(c, big, DSP_CODEC_FIFO + 1), ENOSPC);
+		assert_int_equal(dsp_codec_push(c, big, DSP_CODEC_FIFO), 0);
+		dsp_codec_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_resampler),
 		cmocka_unit_test(test_g722_roundtrip),
 		cmocka_unit_test(test_g711_frames),
+		cmocka_unit_test(test_packetize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
