@@ -275,6 +275,16 @@ void dsp_rtp_rx_set_peer(struct dsp_rtp_rx *rx, const struct sockaddr *sa,
 	}
 }
 
+int dsp_rtp_rx_peer(const struct dsp_rtp_rx *rx, struct sockaddr_storage *sa,
+		    socklen_t *salen)
+{
+	if (!rx->peer_len)
+		return ENOENT;
+	memcpy(sa, &rx->peer, rx->peer_len);
+	*salen = rx->peer_len;
+	return 0;
+}
+
 static bool same_addr(const struct sockaddr_storage *a, socklen_t alen,
 		      const struct sockaddr *b, socklen_t blen)
 {

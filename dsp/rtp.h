@@ -184,6 +184,14 @@ void dsp_rtp_rx_set_peer(struct dsp_rtp_rx *rx, const struct sockaddr *sa,
 			 socklen_t salen);
 
 /*
+ * Where to send our RTP (symmetric RTP, RFC 4961): the latched source once
+ * latching happened, else the address given to dsp_rtp_rx_set_peer().
+ * Returns 0, or ENOENT when neither is known.
+ */
+int dsp_rtp_rx_peer(const struct dsp_rtp_rx *rx, struct sockaddr_storage *sa,
+		    socklen_t *salen);
+
+/*
  * Feed one received datagram. now_us is the arrival time on a monotonic
  * microsecond clock, src/srclen its source (NULL: unknown, not checked).
  * Returns 0 and fills *hdr, *payload and *plen when the packet should be

@@ -401,6 +401,12 @@ static void test_rx_latch_timeout(void **state)
 	assert_int_equal(feed(&rx, &p, (struct sockaddr *)&real, sizeof(real)), 0);
 	assert_true(rx.latched);
 	assert_int_equal(((struct sockaddr_in *)&rx.peer)->sin_port, htons(20102));
+	/* we now send to where the peer really is */
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	assert_int_equal(dsp_rtp_rx_peer(&rx, &to, &tolen), 0);
+	assert_int_equal(tolen, sizeof(struct sockaddr_in));
+	assert_int_equal(((struct sockaddr_in *)&to)->sin_port, htons(20102));
 	p.seq++;
 	assert_int_equal(feed(&rx, &p, (struct sockaddr *)&other, sizeof(other)), EPERM);
 	assert_int_equal(rx.cnt.wrong_src, 1);
@@ -420,6 +426,7 @@ static void test_rx_latch_timeout(void **state)
 
 	/* nothing ever received: timeout counted from the first check */
 	rx_setup(&rx);
+	assert_int_equal(dsp_rtp_rx_peer(&rx, &to, &tolen), ENOENT);
 	assert_false(dsp_rtp_rx_timeout(&rx, 10000000));
 	assert_false(dsp_rtp_rx_timeout(&rx, 11000000));
 	assert_true(dsp_rtp_rx_timeout(&rx, 12000000));
