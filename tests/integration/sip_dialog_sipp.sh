@@ -188,6 +188,8 @@ uac_case dlg_prack_uas 15204 dlg_prack_uas "-b 300" \
 	prack_tx=1 established=1 bye_tx=1 calls_ok=1
 uas_case dlg_prack_sdp 15236 dlg_prack_sdp_uac "-P 183s -A 200" \
 	rel1xx_tx=1 prack_rx=1 established=1 bye_rx=1
+uas_case dlg_prack_timeout 15240 dlg_prack_timeout_uac "-P 183s -A 0 -T 50" \
+	rel1xx_tx=1 rel1xx_retx=6 prack_timeout=1 established=0
 uas_case dlg_prack_420 15206 dlg_prack420_uac "-D prack=off" sess_uas=0
 
 # re-INVITE / UPDATE both ways, CSeq ordering, glare, forking (RFC 3261 §12-14; RFC 3311)
@@ -200,6 +202,8 @@ uac_case dlg_fork 15234 dlg_fork_uas "-b 800" \
 	fork_extra_2xx=1 bye_tx=1 calls_ok=1
 uas_case dlg_reinvite_tcp 15230 dlg_reinvite_uac "-t tcp" \
 	reinvite_rx=1 update_rx=1 cseq_500=1 bye_rx=1
+uas_case dlg_noack 15242 dlg_noack_uac "-T 50" \
+	established=0 bye_tx=1 terminated=1
 
 # session timers (RFC 4028), test policy SE 4 s / Min-SE 2 s
 uas_case dlg_timer_uac 15212 dlg_timer_uac "-D se=4,minse=2,refresh=update" \

@@ -9,7 +9,7 @@
  *   sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]
  *          UAS:  [-P CODE[s]] [-A MS] [-X CODE]
  *          UAC:  [-c URI [-p HOST:PORT] [-n COUNT]]
- *          both: [-i MS] [-u MS] [-b MS] [-e N]
+ *          both: [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS]
  *
  * -D  dialog layer policy (see sip_dialog_layer_cfg_parse)
  * -P  provisional response to incoming INVITEs (e.g. 180, or 183s: with SDP)
@@ -18,6 +18,7 @@
  * -c  call URI (COUNT calls, one after the other)
  * -i/-u/-b  MS after establishment: send re-INVITE / UPDATE / BYE
  * -e  exit after N sessions ended (default: with -c, COUNT; else never)
+ * -T  SIP timer T1 in ms for transactions and reliable 1xx (default 500)
  * At exit (or SIGTERM) prints one line "STATS key=value ..." with the
  * layer counters, and exits 0 when every UAC call was established and
  * ended by BYE.
@@ -293,7 +294,7 @@ static void usage(void)
 	fprintf(stderr, "usage: sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]\n"
 			"              [-P CODE[s]] [-A MS] [-X CODE]\n"
 			"              [-c URI [-p HOST:PORT] [-n COUNT]]\n"
-			"              [-i MS] [-u MS] [-b MS] [-e N]\n");
+			"              [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS]\n");
 }
 
 int main(int argc, char **argv)
@@ -323,6 +324,7 @@ int main(int argc, char **argv)
 	char laddr[64], perr[160];
 	uint16_t lport;
 	bool verbose = false;
+	uint32_t t1 = 0;
 	int opt, err;
 
 	memset(&app, 0, sizeof(app));
@@ -333,7 +335,7 @@ int main(int argc, char **argv)
 	cfg.supported = supported;
 	cfg.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO";
 
-	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:h")) != -1) {
+	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:T:h")) != -1) {
 		switch (opt) {
 		case 'l': listen = optarg; break;
 		case 't':
@@ -359,6 +361,7 @@ int main(int argc, char **argv)
 		case 'u': app.update_ms = (uint32_t)atoi(optarg); break;
 		case 'b': app.bye_ms = (uint32_t)atoi(optarg); break;
 		case 'e': app.exit_after = (uint32_t)atoi(optarg); break;
+		case 'T': t1 = (uint32_t)atoi(optarg); break;
 		default: usage(); return 2;
 		}
 	}
@@ -372,6 +375,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(verbose ? LOGL_DEBUG : LOGL_INFO);
+	if (t1) {
+		cfg.tsx.t1 = t1;
+		if (!dcfg.t1)
+			dcfg.t1 = t1;
+	}
 
 	app.loop = uv_default_loop();
 	err = sip_ua_alloc(&app.ua, app.loop, &cfg);
