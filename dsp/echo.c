@@ -183,31 +183,49 @@ struct dsp_echo {
 
 /* ---- kernels ---------------------------------------------------------- */
 
+/*
+ * Portable C: eight independent partial sums per reduction (the compiler
+ * can map them onto whatever vector unit it has), one loop per option so
+ * no work is done for a NULL output.
+ */
+#define CL 8
+
+static float sum8(const float *a)
+{
+	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
 static float dot_c(const float *restrict w, const float *restrict x,
 		   size_t n, float *q)
 {
-	float s[4] = { 0 }, t[4] = { 0 };
+	float s[CL] = { 0 }, t[CL] = { 0 };
 
-	for (size_t i = 0; i < n; i += 4) {
-		for (int j = 0; j < 4; j++) {
-			float xv = x[i + j];
+	if (q) {
+		for (size_t i = 0; i < n; i += CL) {
+			for (int j = 0; j < CL; j++) {
+				float xv = x[i + j];
 
-			s[j] += w[i + j] * xv;
-			t[j] += fabsf(w[i + j]) * xv * xv;
+				s[j] += w[i + j] * xv;
+				t[j] += fabsf(w[i + j]) * xv * xv;
+			}
+		}
+		*q = sum8(t);
+	} else {
+		for (size_t i = 0; i < n; i += CL) {
+			for (int j = 0; j < CL; j++)
+				s[j] += w[i + j] * x[i + j];
 		}
 	}
-	if (q)
-		*q = (t[0] + t[1]) + (t[2] + t[3]);
-	return (s[0] + s[1]) + (s[2] + s[3]);
+	return sum8(s);
 }
 
 static float upd_c(float *restrict w, const float *restrict z, size_t n,
 		   float ca, float cb)
 {
-	float l[4] = { 0 };
+	float l[CL] = { 0 };
 
-	for (size_t i = 0; i < n; i += 4) {
-		for (int j = 0; j < 4; j++) {
+	for (size_t i = 0; i < n; i += CL) {
+		for (int j = 0; j < CL; j++) {
 			float v = w[i + j] +
 				  (ca + cb * fabsf(w[i + j])) * z[i + j];
 
@@ -215,50 +233,49 @@ static float upd_c(float *restrict w, const float *restrict z, size_t n,
 			l[j] += fabsf(v);
 		}
 	}
-	return (l[0] + l[1]) + (l[2] + l[3]);
+	return sum8(l);
 }
 
 static float nlms_dot_c(float *restrict w, const float *restrict z,
 			const float *restrict xn, size_t n, float c)
 {
-	float s[4] = { 0 };
+	float s[CL] = { 0 };
 
-	for (size_t i = 0; i < n; i += 4) {
-		for (int j = 0; j < 4; j++) {
+	for (size_t i = 0; i < n; i += CL) {
+		for (int j = 0; j < CL; j++) {
 			float v = w[i + j] + c * z[i + j];
 
 			w[i + j] = v;
 			s[j] += v * xn[i + j];
 		}
 	}
-	return (s[0] + s[1]) + (s[2] + s[3]);
+	return sum8(s);
 }
 
 static float upd_dot_c(float *restrict w, const float *restrict z,
 		       const float *restrict xn, size_t n, float ca, float cb,
 		       float *l1, float *q)
 {
-	float s[4] = { 0 }, t[4] = { 0 }, l[4] = { 0 };
+	float s[CL] = { 0 }, t[CL] = { 0 }, l[CL] = { 0 };
 
-	for (size_t i = 0; i < n; i += 4) {
-		for (int j = 0; j < 4; j++) {
+	for (size_t i = 0; i < n; i += CL) {
+		for (int j = 0; j < CL; j++) {
 			float v = w[i + j] +
 				  (ca + cb * fabsf(w[i + j])) * z[i + j];
 			float a = fabsf(v), xv = xn[i + j];
 
 			w[i + j] = v;
-			l[j] += a;
 			s[j] += v * xv;
 			t[j] += a * xv * xv;
+			l[j] += a;
 		}
 	}
 	if (l1)
-		*l1 = (l[0] + l[1]) + (l[2] + l[3]);
+		*l1 = sum8(l);
 	if (q)
-		*q = (t[0] + t[1]) + (t[2] + t[3]);
-	return (s[0] + s[1]) + (s[2] + s[3]);
+		*q = sum8(t);
+	return sum8(s);
 }
-
 
 #ifdef ECHO_X86
 /*
@@ -1096,7 +1113,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			bool next = adapt_on && !track && ec->ghang <= 1 &&
 				    ec->edt_hang == 0;
 			float *qp = next ? &ec->q : NULL;
-			bool l1 = !ec->converged || (ec->adapt_n & 3) == 0;
+			/* any positive gain is stable under the exact x'Gx:
+			 * the gain's norm can be a few updates old */
+			bool l1 = (ec->adapt_n & 3) == 0;
 
 			if (adapt && track) {
 				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
@@ -1110,9 +1129,19 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ec->q_ok = next;
 			ec->have_y = true;
 		} else {
-			if (adapt)
-				ec->l1 = ec->k.upd(ec->w, ec->hx + ec->p - L + 1,
-						   L, ca, cb);
+			/* last sample of the call: x[n+1] not known yet */
+			const float *zw = ec->hx + ec->p - L + 1;
+
+			if (adapt && track) {
+				ec->k.upd(ec->w, zw, L, ca, 0);
+			} else if (adapt) {
+				/* same refresh cadence as the fused path, so
+				 * the result does not depend on block size */
+				float l1 = ec->k.upd(ec->w, zw, L, ca, cb);
+
+				if ((ec->adapt_n++ & 3) == 0)
+					ec->l1 = l1;
+			}
 			ec->have_y = false;
 		}
 	}
