@@ -90,7 +90,7 @@
  * dot: y (and q) for the current w. upd: coefficient update only,
  * returns sum |w|. upd_dot: update for sample n fused with y for sample
  * n+1, and on request q for n+1 (only when n+1 will adapt) and sum |w|
- * (refreshed every 4th update once converged). nlms_dot: plain NLMS
+ * (refreshed every 4th update). nlms_dot: plain NLMS
  * update (w += c z) fused with y, for tracking once settled.
  *
  * The vector variants keep four independent accumulators per sum: one
