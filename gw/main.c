@@ -24,6 +24,7 @@
 #include "gw/cause.h"
 #include "gw/route.h"
 #include "gw/sipconf.h"
+#include "gw/spans.h"
 #include "gw/trunk.h"
 #include "sip/ua.h"
 
@@ -44,6 +45,8 @@ struct gw_settings {
 	/* owned; moved into the app when the settings are installed */
 	struct gw_trunks *trunks;
 	struct gw_route_table *routes;
+	struct gw_spans *spans;          /* parsed; the running ones are app's */
+	char dahdi_conf[256];
 };
 
 struct gw_app {
@@ -53,6 +56,7 @@ struct gw_app {
 	struct gw_settings set;
 	struct gw_ctl *ctl;
 	struct sip_ua *ua;
+	struct gw_spans *spans;          /* running TDM side */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool foreground;
 	int verbose;
@@ -155,6 +159,15 @@ static int settings_read(struct gw_conf *conf, struct gw_settings *set,
 	ret = gw_route_table_conf(&set->routes, conf, err);
 	if (ret)
 		return ret;
+	gw_conf_str(conf, "general", "dahdi_system_conf", "/etc/dahdi/system.conf",
+		    &s, err);
+	if (strlen(s) >= sizeof(set->dahdi_conf))
+		return gw_conf_fail(conf, "general", "dahdi_system_conf", err,
+				    "path too long");
+	snprintf(set->dahdi_conf, sizeof(set->dahdi_conf), "%s", s);
+	ret = gw_spans_conf(&set->spans, conf, set->dahdi_conf, err);
+	if (ret)
+		return ret;
 
 	return gw_conf_check_unused(conf, err);
 }
@@ -192,6 +205,7 @@ static int app_load(struct gw_app *app, bool initial)
 	if (ret) {
 		gw_trunks_free(set.trunks);
 		gw_route_table_free(set.routes);
+		gw_spans_free(set.spans);
 		/* restore the module levels settings_read() replaced */
 		if (!initial)
 			settings_apply(app, &app->set);
@@ -216,6 +230,11 @@ static int app_load(struct gw_app *app, bool initial)
 	/* routes and trunks: the new ones replace the old; trunks that did
 	 * not change keep their keepalive state */
 	gw_route_table_free(app->set.routes);
+	if (!initial) {
+		/* spans keep running as they are: their changes need a restart */
+		gw_spans_free(set.spans);
+		set.spans = NULL;
+	}
 	if (!initial && app->ua) {
 		gw_trunks_start(set.trunks, app->loop, app->ua, app->set.trunks);
 	} else if (!initial) {
@@ -239,6 +258,8 @@ static void app_stop(struct gw_app *app)
 	app->ctl = NULL;
 	gw_trunks_free(app->set.trunks);
 	app->set.trunks = NULL;
+	gw_spans_free(app->spans);
+	app->spans = NULL;
 	if (app->ua) {
 		sip_ua_free(app->ua);
 		app->ua = NULL;
@@ -564,6 +585,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (check_only) {
 		printf("%s: configuration OK\n", app.conf_path);
+		gw_spans_free(app.set.spans);
 		gw_trunks_free(app.set.trunks);
 		gw_route_table_free(app.set.routes);
 		gw_conf_free(app.conf);
@@ -589,6 +611,7 @@ int main(int argc, char **argv)
 		     app.conf_path, app.set.ctl_socket,
 		     ret == EADDRINUSE ? "in use: is another pstngw running?"
 				       : strerror(ret));
+		gw_spans_free(app.set.spans);
 		gw_trunks_free(app.set.trunks);
 		gw_route_table_free(app.set.routes);
 		gw_conf_free(app.conf);
@@ -606,14 +629,30 @@ int main(int argc, char **argv)
 			&app);
 	gw_ctl_register(app.ctl, "trunks", "SIP trunks and keepalive state",
 			cmd_trunks, &app);
+	gw_ctl_register(app.ctl, "spans", "TDM spans, D-channels and groups",
+			gw_spans_ctl, &app.spans);
 	gw_ctl_register(app.ctl, "route",
 			"route sip2pstn|pstn2sip CALLED [CALLING] [trunk:N|span:N]: "
 			"show which rule and targets a call would get",
 			cmd_routes, &app);
 
+	app.spans = app.set.spans;
+	app.set.spans = NULL;
+	if (gw_spans_start(app.spans, app.loop)) {
+		LOGE("main", "%s: cannot start the spans", app.conf_path);
+		gw_spans_free(app.spans);
+		app.spans = NULL;
+		gw_trunks_free(app.set.trunks);
+		gw_route_table_free(app.set.routes);
+		gw_ctl_free(app.ctl);
+		uv_run(app.loop, UV_RUN_NOWAIT);
+		gw_conf_free(app.conf);
+		return 1;
+	}
 	if (sip_start(&app)) {
 		if (app.ua)
 			sip_ua_free(app.ua);
+		gw_spans_free(app.spans);
 		gw_trunks_free(app.set.trunks);
 		gw_route_table_free(app.set.routes);
 		gw_ctl_free(app.ctl);
