@@ -87,7 +87,7 @@ id=$(echo "$out" | sed -n 's/^OK \([0-9]*\).*/\1/p')
 n=50; st=""
 while [ $n -gt 0 ]; do
 	st=$($SIM -x "$T/sim.ctl" stats "$id" 2>&1)
-	echo "$st" | grep -q "cause 63\|cause=63" && break
+	echo "$st" | grep -q "state released" && break
 	sleep 0.1; n=$((n - 1))
 done
 if echo "$st" | grep -q "state released cause 63 "; then pass incoming_refused_63; else fail incoming_refused_63 "$out / $st"; fi
