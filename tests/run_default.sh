@@ -35,13 +35,21 @@ fi
 cat <<EOT
 
 pstngw is running (pid $GW_PID) on etc/pstngw.conf.
+  SIP:       UDP and TCP on 127.0.0.1:5060 (OPTIONS are answered), e.g.
+             sipp -sn uac -m 1 127.0.0.1:5060
+  TDM:       span 1, a virtual E1 to pstnsim (euroisdn, pstngw is CPE)
+             $BUILD/pstngwctl spans
+             $BUILD/pstnsim -x run/pstnsim.ctl status
   control:   $BUILD/pstngwctl help          (socket run/pstngw.ctl)
-             $BUILD/pstngwctl status
   reload:    kill -HUP $GW_PID
   pstnsim subscribers (tests/pstnsim/README.md): 100x loopback, 200x busy,
              300x no answer, 4xxx unallocated, 500x fax, 600x ringback+tone,
              700x DTMF recorder, 800x line echo
-Stop with Ctrl-C.
+Calls between SIP and the span are not connected yet: the call model
+(gw/call) exists but is not wired to the SIP dialogs and PRI; until it
+is, INVITEs get 501 and calls from pstnsim are refused with cause 63.
+Kill pstnsim (or restart it by hand) and watch the span go into alarm
+and recover. Stop with Ctrl-C.
 EOT
 # run until Ctrl-C; pstnsim may come and go, the gateway stays
 while kill -0 "$GW_PID" 2>/dev/null; do
