@@ -1904,11 +1904,30 @@ static void t_sess_cb(uv_timer_t *t)
 	}
 }
 
+/* Retry-After delta-seconds of a response, bounded to 10 s (§14.2 range). */
+static bool retry_after_s(const struct sip_msg *rsp, uint32_t *secs)
+{
+	const struct sip_hdr *h = sip_msg_hdr(rsp, SIP_HDR_RETRY_AFTER);
+	struct pl v;
+	const char *p;
+
+	if (!h)
+		return false;
+	v = h->val;
+	for (p = v.p; p < v.p + v.l && *p >= '0' && *p <= '9'; p++)
+		;
+	v.l = (size_t)(p - v.p);
+	if (sip_uint_decode(secs, &v) || *secs > 10)
+		return false;
+	return true;
+}
+
 /* Response to an in-dialog request of ours. */
 static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const struct sip_msg *rsp,
 			  int err)
 {
 	struct sip_dialog_layer *dl = s->dl;
+	uint32_t ra;
 
 	if (!rsp) {
 		if (m == SIP_METHOD_BYE) {
@@ -1961,6 +1980,11 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 		dl->st.glare_491_rx++;
 		s->glare_meth = m;
 		uv_timer_start(&s->t_glare, t_glare_cb, sip_dialog_glare_ms(s->dlg, arc4random()), 0);
+	} else if (rsp->scode == 500 && retry_after_s(rsp, &ra)) {
+		/* §14.2: the peer's own INVITE was still pending: try again */
+		dl->st.retry_500++;
+		s->glare_meth = m;
+		uv_timer_start(&s->t_glare, t_glare_cb, (uint64_t)ra * 1000 + 100, 0);
 	} else if (rsp->scode == 422) {
 		uint32_t minse;
 		bool has = !sip_msg_min_se(rsp, &minse);

@@ -191,6 +191,7 @@ uas_case dlg_prack_sdp 15236 dlg_prack_sdp_uac "-P 183s -A 200" \
 uas_case dlg_prack_timeout 15240 dlg_prack_timeout_uac "-P 183s -A 0 -T 50" \
 	rel1xx_tx=1 rel1xx_retx=6 prack_timeout=1 established=0
 uas_case dlg_prack_420 15206 dlg_prack420_uac "-D prack=off" sess_uas=0
+uas_case dlg_prack_421 15244 dlg_prack421_uac "-D prack=required" sess_uas=0
 
 # re-INVITE / UPDATE both ways, CSeq ordering, glare, forking (RFC 3261 §12-14; RFC 3311)
 uas_case dlg_reinvite_uac 15208 dlg_reinvite_uac "" \
@@ -198,6 +199,8 @@ uas_case dlg_reinvite_uac 15208 dlg_reinvite_uac "" \
 uac_case dlg_reinvite_glare 15210 dlg_reinvite_uas "-i 300 -u 4500 -b 300" \
 	reinvite_tx=2 update_tx=1 glare_491_tx=1 glare_491_rx=1 glare_retry=1 refresh_ok=2 \
 	calls_ok=1
+uac_case dlg_retry500 15246 dlg_retry500_uas "-i 200 -b 2500" \
+	reinvite_tx=2 retry_500=1 glare_retry=1 refresh_ok=1 calls_ok=1
 uac_case dlg_fork 15234 dlg_fork_uas "-b 800" \
 	fork_extra_2xx=1 bye_tx=1 calls_ok=1
 uas_case dlg_reinvite_tcp 15230 dlg_reinvite_uac "-t tcp" \
