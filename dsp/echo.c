@@ -41,7 +41,8 @@
  * NLP: suppress only when the output power is explained by the estimated
  * residual echo; any output clearly above it (near-end speech, however
  * quiet) passes. Suppressed output is replaced by comfort noise at the
- * tracked near-end background level, with short cross-fades.
+ * tracked near-end background level and spectral tilt (first-order AR),
+ * with 5 ms power-complementary cross-fades.
  */
 #include <errno.h>
 #include <math.h>
@@ -173,6 +174,10 @@ struct dsp_echo {
 	bool nlp_active;
 	float noise;            /* background power estimate */
 	bool noise_set;
+	float cng_rho;          /* background lag-1 correlation */
+	float cng_v;            /* comfort noise filter state */
+	double acc_r0, acc_r1;  /* output autocorrelation, this chunk */
+	float e_prev;
 	uint32_t rng;
 
 	/* stats */
@@ -743,6 +748,10 @@ void dsp_echo_reset(struct dsp_echo *ec)
 	ec->nlp_active = false;
 	ec->noise = 0;
 	ec->noise_set = false;
+	ec->cng_rho = 0;
+	ec->cng_v = 0;
+	ec->acc_r0 = ec->acc_r1 = 0;
+	ec->e_prev = 0;
 	ec->rng = ec->seed;
 	ec->dt_count = 0;
 	ec->path_changes = 0;
@@ -861,6 +870,14 @@ static void chunk_done(struct dsp_echo *ec)
 		if (ec->noise < 1.0f)
 			ec->noise = 1.0f;
 	}
+	/* spectral tilt of the background: chunks near its level, no echo */
+	if (!far && pe <= 2.0f * ec->noise && ec->acc_r0 > 0) {
+		float rho = (float)(ec->acc_r1 / ec->acc_r0);
+
+		rho = fminf(fmaxf(rho, -0.9f), 0.95f);
+		ec->cng_rho += 0.05f * (rho - ec->cng_rho);
+	}
+	ec->acc_r0 = ec->acc_r1 = 0;
 
 	/* energy double-talk detector, trusted only once converged */
 	bool edt_raw = false;
@@ -951,6 +968,19 @@ static void chunk_done(struct dsp_echo *ec)
 	ec->acc_d = ec->acc_e = ec->acc_y = ec->acc_x = 0;
 }
 
+/*
+ * One comfort noise sample: first-order autoregressive noise with the
+ * background's power and lag-1 correlation (its spectral tilt).
+ */
+static inline float cng_next(struct dsp_echo *ec, float cn)
+{
+	float rho = ec->cng_rho;
+
+	ec->cng_v = rho * ec->cng_v + sqrtf(1.0f - rho * rho) * cn *
+		    rng_uni(&ec->rng);
+	return ec->cng_v;
+}
+
 /* NLP and comfort noise over out[0..n) of the current chunk. */
 static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 		      size_t n)
@@ -982,7 +1012,7 @@ static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 	}
 	if (g == target && g == 0.0f) {
 		for (size_t i = 0; i < n; i++)
-			out[i] = sat16(cn * rng_uni(&ec->rng));
+			out[i] = sat16(cng_next(ec, cn));
 		return;
 	}
 	/* 5 ms power-complementary cross-fade between signal and noise */
@@ -994,7 +1024,7 @@ static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 		float v = e[i];
 
 		if (g < 1.0f) {
-			float c = cn * rng_uni(&ec->rng);
+			float c = cng_next(ec, cn);
 
 			v = g * v + sqrtf(1.0f - g * g) * c;
 		}
@@ -1012,7 +1042,8 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	const bool half_rate = !(ec->flags & DSP_ECHO_F_FULL_RATE);
 	/* local sums: read-modify-write of the state per sample would chain
 	 * every sample through memory */
-	double sd = 0, se = 0, sy = 0, sx = 0;
+	double sd = 0, se = 0, sy = 0, sx = 0, r0 = 0, r1 = 0;
+	float ep = ec->e_prev;
 
 	for (size_t i = 0; i < n; i++) {
 		float x = tx[i], d = rx[i];
@@ -1030,6 +1061,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		se += (double)err * err;
 		sy += (double)y * y;
 		sx += (double)x * x;
+		r0 += (double)err * err;
+		r1 += (double)err * ep;
+		ep = err;
 		float ew = err;
 
 		/* Geigel double-talk detector */
@@ -1149,6 +1183,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	ec->acc_e += se;
 	ec->acc_y += sy;
 	ec->acc_x += sx;
+	ec->acc_r0 += r0;
+	ec->acc_r1 += r1;
+	ec->e_prev = ep;
 }
 
 void dsp_echo_process(struct dsp_echo *ec, const int16_t *rx,

@@ -45,10 +45,12 @@ struct line_cfg {
 	size_t model;
 	size_t delay;
 	double erl;
+	double far_start;       /* s; far end silent before */
 	double far_stop;        /* s; far end silent from then (0 = never) */
 	float near_dbm0;        /* near-end talker level */
 	double near_on, near_off;
-	float bg_dbm0;          /* near-end background (AWGN); 0 = none */
+	float bg_dbm0;          /* near-end background; 0 = none */
+	bool bg_hoth;           /* background Hoth-shaped, else AWGN */
 	size_t model2;          /* path change to model2/delay2 at t_change */
 	size_t delay2;
 	double t_change;        /* 0 = no change */
@@ -62,6 +64,8 @@ struct line_trace {
 	double *res;            /* echo - (rx - out): residual echo */
 	double *out;
 	double *nearp;          /* near-end talker + background */
+	double *out_r1;         /* lag-1 products of out, for the tilt */
+	double *near_r1;        /* lag-1 products of the near end */
 };
 
 #define TFR 80
@@ -83,7 +87,8 @@ static void line_run(struct dsp_echo *ec, const struct line_cfg *lc,
 					 977), 0);
 	if (lc->bg_dbm0 != 0) {
 		bg = noise_init_dbm0(NULL, 4242, lc->bg_dbm0,
-				     NOISE_CLASS_AWGN, 7);
+				     lc->bg_hoth ? NOISE_CLASS_HOTH
+						 : NOISE_CLASS_AWGN, 7);
 		assert_non_null(bg);
 	}
 	tr->nfr = nfr;
@@ -95,6 +100,11 @@ static void line_run(struct dsp_echo *ec, const struct line_cfg *lc,
 	assert_non_null(tr->res);
 	assert_non_null(tr->out);
 	assert_non_null(tr->nearp);
+	tr->out_r1 = calloc(nfr, sizeof(double));
+	tr->near_r1 = calloc(nfr, sizeof(double));
+	assert_non_null(tr->out_r1);
+	assert_non_null(tr->near_r1);
+	double oprev = 0, nprev = 0;
 
 	bool changed = false;
 
@@ -113,7 +123,8 @@ static void line_run(struct dsp_echo *ec, const struct line_cfg *lc,
 			double ts = t + (double)i / SIM_RATE, v = 0;
 			int16_t fv = sim_talker_next(&far);
 
-			if (lc->far_stop > 0 && ts >= lc->far_stop)
+			if ((lc->far_stop > 0 && ts >= lc->far_stop) ||
+			    ts < lc->far_start)
 				fv = 0;
 			tx[i] = sim_alaw(fv);
 			ev[i] = sim_path_echo(path, tx[i]);
@@ -134,6 +145,10 @@ static void line_run(struct dsp_echo *ec, const struct line_cfg *lc,
 			tr->res[f] += r * r / TFR;
 			tr->out[f] += (double)out[i] * out[i] / TFR;
 			tr->nearp[f] += nv[i] * nv[i] / TFR;
+			tr->out_r1[f] += out[i] * oprev / TFR;
+			tr->near_r1[f] += nv[i] * nprev / TFR;
+			oprev = out[i];
+			nprev = nv[i];
 		}
 	}
 	if (bg)
@@ -149,6 +164,8 @@ static void trace_free(struct line_trace *tr)
 	free(tr->res);
 	free(tr->out);
 	free(tr->nearp);
+	free(tr->out_r1);
+	free(tr->near_r1);
 }
 
 /* Sum of a trace over [t0, t1) s. */
@@ -502,6 +519,44 @@ static void test_quiet_near_end_passes(void **state)
 }
 
 /*
+ * Comfort noise follows the background's level and spectral tilt (learnt
+ * while the far end is silent): a Hoth-shaped (low-pass) background is
+ * replaced by low-pass noise, not by a white hiss.
+ */
+static void test_cng_tilt(void **state)
+{
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_DEFAULT, DSP_ECHO_SIMD_AUTO);
+	struct line_cfg lc = {
+		.model = 0, .delay = 160, .erl = 6, .bg_dbm0 = -45,
+		.bg_hoth = true, .far_start = 1.5, .seconds = 4.0,
+	};
+	struct line_trace tr;
+	struct dsp_echo_stats st;
+
+	(void)state;
+	assert_non_null(ec);
+	line_run(ec, &lc, &tr);
+	dsp_echo_get_stats(ec, &st);
+	/* far end talks from 1.5 s; the NLP has settled by 2.5 s */
+	double rho_bg = tsum(&tr, tr.near_r1, 2.5, 4.0) /
+			tsum(&tr, tr.nearp, 2.5, 4.0);
+	double rho_out = tsum(&tr, tr.out_r1, 2.5, 4.0) /
+			 tsum(&tr, tr.out, 2.5, 4.0);
+	double lvl = sim_db(tsum(&tr, tr.out, 2.5, 4.0),
+			    tsum(&tr, tr.nearp, 2.5, 4.0));
+
+	printf("# CNG on a Hoth background -45 dBm0 under -16 dBm0 echo: "
+	       "lag-1 correlation background %.2f, output %.2f; level "
+	       "%+.1f dB; NLP active %d\n", rho_bg, rho_out, lvl,
+	       st.nlp_active);
+	assert_true(st.nlp_active);
+	assert_true(fabs(rho_out - rho_bg) <= 0.15);
+	assert_true(lvl >= -3.0 && lvl <= 3.0);
+	trace_free(&tr);
+	dsp_echo_free(ec);
+}
+
+/*
  * Fax/modem pass-through: with the NLP switched off at run time the near
  * end comes through untouched even far below the residual-echo threshold
  * the NLP would use, and no comfort noise is inserted.
@@ -851,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_nlp_off_passthrough),
 		cmocka_unit_test(test_narrowband_no_divergence),
 		cmocka_unit_test(test_conversation),
+		cmocka_unit_test(test_cng_tilt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
