@@ -1397,11 +1397,15 @@ reject:
 	return true;
 }
 
-/* A request inside one of our dialogs (UAS role for this transaction). */
-static bool in_dialog(struct sip_dialog_sess *s, struct sip_tsx *tsx, const struct sip_msg *req)
+/*
+ * A request inside dialog dlg of session s (UAS role for this
+ * transaction). dlg is the session's dialog, or for a UAC another early
+ * dialog of the same forked INVITE.
+ */
+static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct sip_tsx *tsx,
+		      const struct sip_msg *req)
 {
 	struct sip_dialog_layer *dl = s->dl;
-	struct sip_dialog *dlg = s->dlg;
 	struct sip_reply_opt o = { .to_tag = NULL };
 	char hdrs[600], ra_hdr[40];
 	uint32_t ra;
@@ -1423,7 +1427,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_tsx *tsx, const stru
 		if (sc == 491)
 			dl->st.glare_491_tx++;
 		else if (sc == 500 && ra)
-			dl->st.retry_500++;
+			dl->st.retry_500_tx++;
 		else if (sc == 500)
 			dl->st.cseq_500++;
 		else if (sc == 481)
@@ -1433,6 +1437,15 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_tsx *tsx, const stru
 			o.hdrs = ra_hdr;
 		}
 		sip_ua_reply(dl->ua, tsx, req, sc, NULL, &o);
+		return true;
+	}
+	if (dlg != s->dlg) {
+		/* an early fork that is not the session's: it may only end */
+		sip_ua_reply(dl->ua, tsx, req, req->meth == SIP_METHOD_BYE ? 200 : 481, NULL, NULL);
+		if (req->meth == SIP_METHOD_BYE) {
+			dlg->user = NULL;
+			sip_dialog_destroy(dlg);
+		}
 		return true;
 	}
 	switch (req->meth) {
@@ -1556,7 +1569,7 @@ static bool layer_req_h(struct sip_ua *ua, struct sip_tsx *tsx, const struct sip
 		}
 		if (req->meth != SIP_METHOD_ACK && !tsx)
 			return false;
-		return in_dialog(dlg->user, tsx, req);
+		return in_dialog(dlg->user, dlg, tsx, req);
 	}
 	if (req->meth == SIP_METHOD_INVITE && tsx)
 		return uas_invite(dl, tsx, req, src);

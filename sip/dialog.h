@@ -258,7 +258,7 @@ struct sip_dialog_layer_stats {
 	uint64_t sess_uas, sess_uac, established, terminated;
 	uint64_t rel1xx_tx, rel1xx_retx, prack_rx, prack_481, prack_tx, prack_timeout;
 	uint64_t reinvite_rx, reinvite_tx, update_rx, update_tx, refresh_ok;
-	uint64_t glare_491_tx, glare_491_rx, glare_retry, cseq_500, retry_500;
+	uint64_t glare_491_tx, glare_491_rx, glare_retry, cseq_500, retry_500, retry_500_tx;
 	uint64_t st_422_tx, st_422_rx, st_refresh, st_expired;
 	uint64_t auth_challenge_tx, auth_ok, auth_fail, auth_answer_tx;
 	uint64_t bye_rx, bye_tx, fork_extra_2xx, req_481;

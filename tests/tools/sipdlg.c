@@ -265,7 +265,8 @@ static void print_stats(const struct app *app)
 	       "rel1xx_tx=%llu rel1xx_retx=%llu prack_rx=%llu prack_481=%llu prack_tx=%llu "
 	       "prack_timeout=%llu reinvite_rx=%llu reinvite_tx=%llu update_rx=%llu "
 	       "update_tx=%llu refresh_ok=%llu glare_491_tx=%llu glare_491_rx=%llu "
-	       "glare_retry=%llu cseq_500=%llu retry_500=%llu st_422_tx=%llu st_422_rx=%llu "
+	       "glare_retry=%llu cseq_500=%llu retry_500=%llu retry_500_tx=%llu st_422_tx=%llu "
+	       "st_422_rx=%llu "
 	       "st_refresh=%llu st_expired=%llu auth_challenge_tx=%llu auth_ok=%llu "
 	       "auth_fail=%llu auth_answer_tx=%llu bye_rx=%llu bye_tx=%llu "
 	       "fork_extra_2xx=%llu req_481=%llu calls_ok=%u calls_failed=%u\n",
@@ -279,6 +280,7 @@ static void print_stats(const struct app *app)
 	       (unsigned long long)st.refresh_ok, (unsigned long long)st.glare_491_tx,
 	       (unsigned long long)st.glare_491_rx, (unsigned long long)st.glare_retry,
 	       (unsigned long long)st.cseq_500, (unsigned long long)st.retry_500,
+	       (unsigned long long)st.retry_500_tx,
 	       (unsigned long long)st.st_422_tx, (unsigned long long)st.st_422_rx,
 	       (unsigned long long)st.st_refresh, (unsigned long long)st.st_expired,
 	       (unsigned long long)st.auth_challenge_tx, (unsigned long long)st.auth_ok,
