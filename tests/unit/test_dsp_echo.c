@@ -833,6 +833,39 @@ static void test_api(void **state)
 	}
 	dsp_echo_get_stats(ec, &st);
 	assert_false(isnan(st.erle_db));
+
+	/*
+	 * Garbage: 20 s of random samples, random block sizes and flag
+	 * changes, tone-disable toggles. The filter must stay finite.
+	 */
+	uint32_t r = 12345;
+	int16_t big_rx[500], big_tx[500], big_out[500];
+	float h[DSP_ECHO_MAX_TAPS];
+
+	for (size_t done = 0; done < 160000;) {
+		size_t n;
+
+		r = r * 1664525u + 1013904223u;
+		n = 1 + (r >> 8) % 500;
+		for (size_t i = 0; i < n; i++) {
+			r = r * 1664525u + 1013904223u;
+			big_rx[i] = (int16_t)(r >> 16);
+			r = r * 1664525u + 1013904223u;
+			big_tx[i] = (r & 0x100) ? (int16_t)(r >> 16) : 0;
+		}
+		if ((r >> 4) % 97 == 0)
+			dsp_echo_set_flags(ec, (r >> 12) & 0x0f);
+		if ((r >> 4) % 89 == 0)
+			dsp_echo_set_disabled(ec, (r >> 13) & 1);
+		dsp_echo_process(ec, big_rx, big_tx, big_out, n);
+		done += n;
+	}
+	assert_int_equal(dsp_echo_get_taps(ec, h, DSP_ECHO_MAX_TAPS), 1024);
+	for (size_t i = 0; i < 1024; i++)
+		assert_true(isfinite(h[i]));
+	dsp_echo_get_stats(ec, &st);
+	assert_true(isfinite(st.erle_db));
+	assert_true(isfinite(st.erl_db));
 	dsp_echo_free(ec);
 }
 
