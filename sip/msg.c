@@ -1303,9 +1303,13 @@ int sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len)
 	if (!hend)
 		hend = s;
 	msg->hdrs.l = (size_t)(hend - msg->hdrs.p);
-	if (memchr(msg->buf, '\0', (size_t)(hend - msg->buf))) {
-		set_err(msg, 400, "NUL In Headers", SIP_HDR_OTHER);
-		err = EBADMSG;
+	/* NUL only as a quoted-pair ("\\" %x00), never bare */
+	for (const char *z = msg->buf; (z = memchr(z, '\0', (size_t)(hend - z))) != NULL; z++) {
+		if (z == msg->buf || z[-1] != '\\') {
+			set_err(msg, 400, "NUL In Headers", SIP_HDR_OTHER);
+			err = EBADMSG;
+			break;
+		}
 	}
 
 	dec = decode_core(msg, &core_ok);

@@ -247,6 +247,56 @@ static const struct msgv {
 	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
 	  "From: <sip:a@b>;tag=\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
 	  EBADMSG, 400, false, "From" },
+	{ "unusual method and URI characters",
+	  "!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\n"
+	  "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~\n"
+	  "To: \"BEL:\\\x07 DEL:\\\x7F\" <sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*@example.com>\n"
+	  "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9\";tag=_token~1'+`*%!-.\n"
+	  "Call-ID: intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{\n"
+	  "CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\n"
+	  "Max-Forwards: 255\n"
+	  "extensionHeader-!.%*+_`'~: \xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB\n"
+	  "Content-Length: 0\n\n",
+	  0, 0, true, NULL },
+	{ "overlarge CSeq, Max-Forwards and expiries",
+	  "REGISTER sip:example.com SIP/2.0\n"
+	  "Via: SIP/2.0/TCP host129.example.com;branch=z9hG4bK342sdfoi3\n"
+	  "To: <sip:user@example.com>\nFrom: <sip:user@example.com>;tag=239232jh3\n"
+	  "CSeq: 36893488147419103232 REGISTER\nCall-ID: scalar02.23o0pd9vanlq3wnrlnewofjas9ui32\n"
+	  "Max-Forwards: 300\nExpires: 10000000000000000000000000000000\n"
+	  "Contact: <sip:user@host129.example.com>;expires=280297596632815\nl: 0\n\n",
+	  EBADMSG, 400, false, "CSeq" },
+	{ "Request-URI in <>",
+	  "INVITE <sip:user@example.com> SIP/2.0\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 INVITE\n\n",
+	  EBADMSG, 400, true, "Request-URI" },
+	{ "extra spaces in request line",
+	  "INVITE  sip:user@example.com  SIP/2.0\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 INVITE\n\n",
+	  EBADMSG, 400, true, "Request-URI" },
+	{ "trailing space after version",
+	  "OPTIONS sip:remote-target@example.com SIP/2.0  \n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
+	  EBADMSG, 400, true, "Start Line" },
+	{ "huge status code",
+	  "SIP/2.0 4294967301 better not break the receiver\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
+	  EBADMSG, 400, false, "Start Line" },
+	{ "response without reason phrase, unknown scheme in To",
+	  "SIP/2.0 100 \n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	  "From: <sip:a@b>;tag=1\nTo: isbn:2983792873\nCall-ID: c\nCSeq: 1 INVITE\n\n",
+	  0, 0, false, NULL },
+	{ "Contact addr-spec with URI headers (not a core header: parses)",
+	  "REGISTER sip:example.com SIP/2.0\n"
+	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	  "From: <sip:a@b>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 1 REGISTER\n"
+	  "Contact: sip:user@example.com?Route=%3Csip:sip.example.com%3E\n\n",
+	  0, 0, true, NULL },
 	{ "only CRLFs", "\n\n\n", EBADMSG, 400, false, NULL },
 	{ "no line end at all", "INVITE sip:a@b SIP/2.0", EBADMSG, 400, false, NULL },
 };
@@ -803,6 +853,14 @@ static void test_many_long(void **state)
 				   "CSeq: 1 OPTIONS\r\nContent-Length: 2\r\n\r\n\0\0extra";
 	assert_int_equal(sip_msg_decode(msg, nulb, sizeof(nulb) - 1), 0);
 	assert_int_equal(msg->body.l, 2);
+	/* a NUL in a quoted-pair is legal (RFC 3261 quoted-pair, RFC 4475 §3.1.1.3) */
+	static const char nulq[] = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK\r\n"
+				   "From: <sip:a@b>;tag=1\r\nTo: \"NUL:\\\0\" <sip:c@d>\r\nCall-ID: n\r\n"
+				   "CSeq: 1 OPTIONS\r\n\r\n";
+	assert_int_equal(sip_msg_decode(msg, nulq, sizeof(nulq) - 1), 0);
+	assert_int_equal(msg->to.dname.l, 6);
+	assert_int_equal(sip_msg_decode(msg, nulb, sizeof(nulb) - 1), 0);
+	assert_int_equal(msg->body.l, 2);
 	assert_int_equal(msg->len, sizeof(nulb) - 1 - 5);
 	sip_buf_free(&b);
 	free(msg);
@@ -1054,6 +1112,43 @@ static void test_callid(void **state)
 	free(msg);
 }
 
+static void test_torture_fields(void **state)
+{
+	struct sip_msg *msg = malloc(sizeof(*msg));
+	struct sip_contact c;
+	size_t len;
+	char *buf;
+	(void)state;
+
+	/* the unusual-method message */
+	for (size_t i = 0; i < N(msgv); i++) {
+		if (strcmp(msgv[i].name, "unusual method and URI characters"))
+			continue;
+		buf = crlf(msgv[i].msg, &len);
+		assert_int_equal(sip_msg_decode(msg, buf, len), 0);
+		assert_int_equal(msg->meth, SIP_METHOD_OTHER);
+		pl_eq(&msg->method, "!interesting-Method0123456789_*+`.%indeed'~");
+		pl_eq(&msg->ruri.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
+		pl_eq(&msg->ruri.password, "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)");
+		pl_eq(&msg->from.dname, "token1~` token2'+_ token3*%!.-");
+		pl_eq(&msg->from.tag, "_token~1'+`*%!-.");
+		pl_eq(&msg->via.branch, "z9hG4bK-.!%66*_+`'~");
+		assert_int_equal(msg->max_forwards, 255);
+		assert_non_null(sip_msg_hdr_byname(msg, "extensionHeader-!.%*+_`'~"));
+		free(buf);
+	}
+	/* the Contact with URI headers in addr-spec form does not decode */
+	for (size_t i = 0; i < N(msgv); i++) {
+		if (strncmp(msgv[i].name, "Contact addr-spec", 17))
+			continue;
+		buf = crlf(msgv[i].msg, &len);
+		assert_int_equal(sip_msg_decode(msg, buf, len), 0);
+		assert_int_equal(sip_msg_contact(msg, &c), EINVAL);
+		free(buf);
+	}
+	free(msg);
+}
+
 static void test_bare_lf(void **state)
 {
 	/* lenient: bare LF line ends are accepted */
@@ -1086,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_callid),
+		cmocka_unit_test(test_torture_fields),
 		cmocka_unit_test(test_bare_lf),
 	};
 	return cmocka_run_group_tests_name("sip_msg", tests, NULL, NULL);
