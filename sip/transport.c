@@ -24,6 +24,7 @@
 #define MOD "transp"
 #define MAX_LSOCK 16
 #define UDP_RXBUF 65536
+#define UDP_MMSG 16       /* datagrams per recvmmsg() call */
 
 struct sip_transp;
 
@@ -37,6 +38,8 @@ struct lsock {
 	struct sockaddr_storage addr;
 	struct sip_transp *tp;
 	unsigned idx;
+	char *rbuf;            /* UDP: UDP_MMSG * UDP_RXBUF bytes */
+	bool rbuf_busy;
 };
 
 struct wreq {
@@ -92,8 +95,6 @@ struct sip_transp {
 	uv_timer_t idle;
 	bool idle_on;
 	struct bucket *flood;
-	char *udpbuf;
-	bool udpbuf_busy;
 	unsigned handles;      /* open libuv handles; tp freed at 0 */
 	bool freeing;
 	struct sip_transp_stats st;
@@ -244,12 +245,9 @@ int sip_transp_alloc(struct sip_transp **tpp, uv_loop_t *loop,
 		c->flood_burst = 2 * c->flood_rate;
 	if (!c->flood_slots)
 		c->flood_slots = 4096;
-	tp->udpbuf = malloc(UDP_RXBUF);
 	if (c->flood_rate)
 		tp->flood = calloc(c->flood_slots, sizeof(*tp->flood));
-	if (!tp->udpbuf || (c->flood_rate && !tp->flood)) {
-		free(tp->udpbuf);
-		free(tp->flood);
+	if (c->flood_rate && !tp->flood) {
 		free(tp);
 		return ENOMEM;
 	}
@@ -268,7 +266,6 @@ int sip_transp_alloc(struct sip_transp **tpp, uv_loop_t *loop,
 static void tp_release(struct sip_transp *tp)
 {
 	if (--tp->handles == 0) {
-		free(tp->udpbuf);
 		free(tp->flood);
 		free(tp);
 	}
@@ -280,6 +277,7 @@ static void handle_closed(uv_handle_t *h)
 	/* h is embedded in an lsock (or is the idle timer) */
 	for (unsigned i = 0; i < MAX_LSOCK; i++) {
 		if (tp->ls[i] && &tp->ls[i]->u.h == h) {
+			free(tp->ls[i]->rbuf);
 			free(tp->ls[i]);
 			tp->ls[i] = NULL;
 			break;
@@ -358,29 +356,40 @@ static bool flood_ok(struct sip_transp *tp, const struct sockaddr_storage *sa)
 
 static void udp_alloc(uv_handle_t *h, size_t sugg, uv_buf_t *buf)
 {
+	struct lsock *ls = (struct lsock *)((char *)h - offsetof(struct lsock, u));
 	(void)sugg;
-	struct sip_transp *tp = ((struct lsock *)((char *)h -
-						  offsetof(struct lsock, u)))->tp;
-	if (tp->udpbuf_busy) {
+	if (ls->rbuf_busy || !ls->rbuf) {
 		buf->base = NULL;
 		buf->len = 0;
 		return;
 	}
-	tp->udpbuf_busy = true;
-	buf->base = tp->udpbuf;
-	buf->len = UDP_RXBUF - 1;
+	ls->rbuf_busy = true;
+	buf->base = ls->rbuf;
+	buf->len = UDP_MMSG * UDP_RXBUF;
 }
 
+/*
+ * One datagram. With recvmmsg (UV_UDP_MMSG_CHUNK) each datagram sits in
+ * its own UDP_RXBUF slot of rbuf and a final UV_UDP_MMSG_FREE call gives
+ * the buffer back; a datagram is at most 65507 bytes, so the slot has
+ * room for the NUL written after it.
+ */
 static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		     const struct sockaddr *addr, unsigned flags)
 {
 	struct lsock *ls = (struct lsock *)((char *)h - offsetof(struct lsock, u));
 	struct sip_transp *tp = ls->tp;
-	if (buf->base == tp->udpbuf)
-		tp->udpbuf_busy = false;
-	if (nread <= 0 || !addr || tp->freeing)
+	if (flags & UV_UDP_MMSG_FREE) {
+		ls->rbuf_busy = false;
+		return;
+	}
+	if (!(flags & UV_UDP_MMSG_CHUNK))
+		ls->rbuf_busy = false;
+	if (nread <= 0 || !addr || tp->freeing || !buf->base)
 		return;
 	size_t len = (size_t)nread;
+	if (len >= UDP_RXBUF)
+		len = UDP_RXBUF - 1;
 	bool over = len > tp->cfg.max_msg_size || (flags & UV_UDP_PARTIAL);
 	struct sip_tp_addr src;
 	memset(&src, 0, sizeof(src));
@@ -391,6 +400,7 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	src.lsock = ls->idx;
 	if (!flood_ok(tp, &src.peer))
 		return;
+	buf->base[len] = '\0';
 	/* RFC 5626 §3.5.1 / common practice: bare CRLF keepalives */
 	if (len <= 4 && strspn(buf->base, "\r\n") >= len)
 		return;
@@ -398,10 +408,7 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	tp->st.rx_bytes += len;
 	if (over)
 		tp->st.rx_oversize++;
-	buf->base[len] = '\0';
-	tp->udpbuf_busy = true; /* the handler may send; keep buf ours */
 	tp->recvh(tp, &src, buf->base, len, over, tp->arg);
-	tp->udpbuf_busy = false;
 }
 
 struct udp_sreq {
@@ -839,6 +846,7 @@ static void ls_fail_closed(uv_handle_t *h)
 {
 	struct lsock *ls = (struct lsock *)((char *)h - offsetof(struct lsock, u));
 	struct sip_transp *tp = ls->tp;
+	free(ls->rbuf);
 	free(ls);
 	tp_release(tp);
 }
@@ -846,9 +854,19 @@ static void ls_fail_closed(uv_handle_t *h)
 /* Bind and start a UDP socket on ls (already initialised). */
 static int udp_listen(struct lsock *ls, const struct sockaddr_storage *sa)
 {
-	uv_udp_init(ls->tp->loop, &ls->u.udp);
+	int r = uv_udp_init_ex(ls->tp->loop, &ls->u.udp,
+			       (unsigned)sa->ss_family | UV_UDP_RECVMMSG);
+	if (r) {
+		/* leave a valid handle for the caller's uv_close() */
+		uv_udp_init(ls->tp->loop, &ls->u.udp);
+		ls->u.h.data = ls->tp;
+		return r;
+	}
 	ls->u.h.data = ls->tp;
-	int r = uv_udp_bind(&ls->u.udp, (const struct sockaddr *)sa,
+	ls->rbuf = malloc(UDP_MMSG * UDP_RXBUF);
+	if (!ls->rbuf)
+		return UV_ENOMEM;
+	r = uv_udp_bind(&ls->u.udp, (const struct sockaddr *)sa,
 			    UV_UDP_REUSEADDR);
 	if (r)
 		return r;
