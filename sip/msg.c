@@ -506,21 +506,28 @@ static int via_parse(struct sip_via *vp, const struct pl *val)
 	v.ttl = -1;
 	skip_lws(&s, e);
 	ps = s;
-	name = token_at(&s, e);
-	skip_lws(&s, e);
-	if (name.l == 0 || s == e || *s != '/')
-		return EINVAL;
-	s++;
-	skip_lws(&s, e);
-	tmp = token_at(&s, e);
-	if (tmp.l == 0)
-		return EINVAL;
-	v.proto.p = ps;
-	v.proto.l = (size_t)(s - ps);
-	skip_lws(&s, e);
-	if (s == e || *s != '/')
-		return EINVAL;
-	s++;
+	if (e - s > 8 && !memcmp(s, "SIP/2.0/", 8)) {
+		/* the usual spelling, without LWS around the slashes */
+		v.proto.p = s;
+		v.proto.l = 7;
+		s += 8;
+	} else {
+		name = token_at(&s, e);
+		skip_lws(&s, e);
+		if (name.l == 0 || s == e || *s != '/')
+			return EINVAL;
+		s++;
+		skip_lws(&s, e);
+		tmp = token_at(&s, e);
+		if (tmp.l == 0)
+			return EINVAL;
+		v.proto.p = ps;
+		v.proto.l = (size_t)(s - ps);
+		skip_lws(&s, e);
+		if (s == e || *s != '/')
+			return EINVAL;
+		s++;
+	}
 	skip_lws(&s, e);
 	v.transport = token_at(&s, e);
 	if (v.transport.l == 0 || s == e || !sip_is_lws(*s))
@@ -1003,6 +1010,8 @@ static int start_line(struct sip_msg *msg, const char *s, const char *e)
 			return EBADMSG;
 	}
 	/* SIP-Version: "SIP/" 1*DIGIT "." 1*DIGIT, case-insensitive */
+	if (msg->ver.l == 7 && !memcmp(msg->ver.p, "SIP/2.0", 7))
+		return 0;
 	{
 		const char *v = msg->ver.p, *ve = v + msg->ver.l;
 		uint64_t a, b;
