@@ -708,7 +708,6 @@ uint32_t sip_dialog_glare_ms(const struct sip_dialog *dlg, uint32_t rnd)
 
 #define SESS_MAX_CTSX 8
 #define SESS_SDP_TYPE "application/sdp"
-#define SESS_SUPPORTED "Supported: 100rel, timer\r\n"
 
 struct sess_ctsx {
 	struct sip_tsx *tsx;
@@ -769,6 +768,20 @@ struct sip_dialog_layer {
 	struct sip_auth_server *auth;
 	struct sip_dialog_layer_stats st;
 };
+
+/* Our Supported header line: the extensions the policy lets us use. */
+static const char *layer_supported(const struct sip_dialog_layer *dl)
+{
+	bool rel = dl->cfg.prack != SIP_PRACK_OFF, tmr = dl->cfg.timer.enabled;
+
+	if (rel && tmr)
+		return "Supported: 100rel, timer\r\n";
+	if (rel)
+		return "Supported: 100rel\r\n";
+	if (tmr)
+		return "Supported: timer\r\n";
+	return "";
+}
 
 const char *sip_dialog_sess_state_name(enum sip_dialog_sess_state s)
 {
@@ -1081,7 +1094,7 @@ static int sess_refresh(struct sip_dialog_sess *s, enum sip_method m)
 
 	if (s->state != SIP_SESS_ESTABLISHED || !s->dlg)
 		return EINVAL;
-	off = (size_t)snprintf(hdrs, sizeof(hdrs), "%s", SESS_SUPPORTED);
+	off = (size_t)snprintf(hdrs, sizeof(hdrs), "%s", layer_supported(s->dl));
 	if (s->st.cfg.enabled)
 		sip_sesstimer_uac_hdrs(&s->st, hdrs + off, sizeof(hdrs) - off);
 	err = sess_send(s, m, m == SIP_METHOD_INVITE, hdrs);
@@ -1154,8 +1167,8 @@ static int rel1xx_send(struct sip_dialog_sess *s)
 {
 	char hdrs[300];
 
-	snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\nRequire: 100rel\r\nRSeq: %u\r\n" SESS_SUPPORTED,
-		 s->dlg->local_contact, s->rel_rseq);
+	snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\nRequire: 100rel\r\nRSeq: %u\r\n%s",
+		 s->dlg->local_contact, s->rel_rseq, layer_supported(s->dl));
 	return ist_reply(s, s->rel_scode, NULL, hdrs, s->rel_sdp);
 }
 
@@ -1170,8 +1183,8 @@ int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp
 	if (!s->dl->cfg.sdp)
 		sdp = false;
 	if (!s->reliable) {
-		snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n" SESS_SUPPORTED,
-			 s->dlg->local_contact);
+		snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s", s->dlg->local_contact,
+			 layer_supported(s->dl));
 		/* an SDP in an unreliable 1xx is a preview, not the answer */
 		return ist_reply(s, scode, NULL, hdrs, sdp);
 	}
@@ -1248,8 +1261,8 @@ int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode)
 	s->answer_deferred = 0;
 	/* answer an open offer; offer ourselves if nothing was exchanged */
 	sdp = s->dlg->oa_remote || (!s->inv_sdp && !s->rel_offer);
-	off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n" SESS_SUPPORTED,
-			       s->dlg->local_contact);
+	off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s", s->dlg->local_contact,
+			       layer_supported(dl));
 	sip_sesstimer_uas_hdrs(&s->std, hdrs + off, sizeof(hdrs) - off);
 	err = ist_reply(s, scode, NULL, hdrs, sdp);
 	if (err) {
@@ -1524,8 +1537,8 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		/* answer an offer; a re-INVITE without one gets our offer */
 		sdp_out = dl->cfg.sdp &&
 			  (dlg->oa_remote || (req->meth == SIP_METHOD_INVITE && !dlg->oa_local));
-		off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n" SESS_SUPPORTED,
-				       dlg->local_contact);
+		off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s",
+				       dlg->local_contact, layer_supported(dl));
 		sip_sesstimer_uas_hdrs(&d, hdrs + off, sizeof(hdrs) - off);
 		o.hdrs = hdrs;
 		if (sdp_out) {
@@ -1682,8 +1695,8 @@ int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
 	sip_tsx_token(tag, sizeof(tag));
 	snprintf(from, sizeof(from), "sip:%s@%s", dl->cfg.user ? dl->cfg.user : "pstngw", hp);
 	sip_buf_init(&b, 4096);
-	sip_buf_printf(&b, "From: <%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nContact: <%s>\r\n" SESS_SUPPORTED,
-		       from, tag, uri, cid, contact);
+	sip_buf_printf(&b, "From: <%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nContact: <%s>\r\n%s",
+		       from, tag, uri, cid, contact, layer_supported(dl));
 	if (dl->cfg.prack == SIP_PRACK_REQUIRED)
 		sip_buf_str(&b, "Require: 100rel\r\n");
 	if (sip_buf_err(&b) || !s->ruri) {
