@@ -553,10 +553,18 @@ int sip_via_decode(struct sip_via *via, const struct pl *val)
 	return 0;
 }
 
+/*
+ * Unquoted display name. The grammar says *(token LWS), but peers send
+ * "John Doe (Office)" or raw UTF-8 unquoted; a gateway accepts them and
+ * rejects only what would make the value ambiguous: quotes, angle
+ * brackets and control characters other than LWS.
+ */
 static bool dname_ok(const char *s, const char *e)
 {
 	for (; s < e; s++) {
-		if (!is_token(*s) && !sip_is_lws(*s))
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '<' || c == '>' || c == 0x7f ||
+		    (c < 0x20 && !sip_is_lws(*s)))
 			return false;
 	}
 	return true;
