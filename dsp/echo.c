@@ -91,7 +91,7 @@
  * dot: y (and q) for the current w. upd: coefficient update only,
  * returns sum |w|. upd_dot: update for sample n fused with y for sample
  * n+1, and on request q for n+1 (only when n+1 will adapt) and sum |w|
- * (refreshed every 4th update). nlms_dot: plain NLMS
+ * (every update while converging, every 4th after). nlms_dot: plain NLMS
  * update (w += c z) fused with y, for tracking once settled.
  *
  * The vector variants keep four independent accumulators per sum: one
@@ -130,7 +130,7 @@ struct dsp_echo {
 	float *hx;              /* far-end history */
 	size_t p;               /* index of newest sample */
 	double ex;              /* window energy of hx */
-	float l1;               /* sum |w| (refreshed every 4th update) */
+	float l1;               /* sum |w| */
 	uint32_t adapt_n;
 	uint32_t tick;           /* half-rate adaptation phase */
 	bool settled;
@@ -1147,9 +1147,14 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			bool next = adapt_on && !track && ec->ghang <= 1 &&
 				    ec->edt_hang == 0;
 			float *qp = next ? &ec->q : NULL;
-			/* any positive gain is stable under the exact x'Gx:
-			 * the gain's norm can be a few updates old */
-			bool l1 = (ec->adapt_n & 3) == 0;
+			/*
+			 * Any positive gain is stable under the exact x'Gx,
+			 * so once converged the gain's norm can be a few
+			 * updates old. Not before: while |w| grows fast a
+			 * stale norm over-weights the first taps found
+			 * (PNLMS start-up stall).
+			 */
+			bool l1 = !ec->converged || (ec->adapt_n & 3) == 0;
 
 			if (adapt && track) {
 				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
@@ -1173,8 +1178,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 				 * the result does not depend on block size */
 				float l1 = ec->k.upd(ec->w, zw, L, ca, cb);
 
-				if ((ec->adapt_n++ & 3) == 0)
+				if (!ec->converged || (ec->adapt_n & 3) == 0)
 					ec->l1 = l1;
+				ec->adapt_n++;
 			}
 			ec->have_y = false;
 		}
