@@ -139,6 +139,21 @@ static int conf_line(void *user, const char *section, const char *key,
 			sp->pconf.service_msgs = yes(value);
 		} else if (!strcmp(key, "trace")) {
 			sp->pconf.trace = yes(value) ? GW_PRI_TRACE_Q931 : 0;
+		} else if (!strcmp(key, "dialplan") ||
+			   !strcmp(key, "localdialplan")) {
+			/* "<ton> <npi>", e.g. "national e164" */
+			char ton[32], npi[32];
+			bool local = key[0] == 'l';
+
+			if (sscanf(value, "%31s %31s", ton, npi) != 2 ||
+			    gw_pri_ton_parse(ton, local ?
+					     &sp->pconf.localdialplan_ton :
+					     &sp->pconf.dialplan_ton) ||
+			    gw_pri_npi_parse(npi, local ?
+					     &sp->pconf.localdialplan_npi :
+					     &sp->pconf.dialplan_npi))
+				why = "dialplan is \"<ton> <npi>\", e.g. "
+				      "\"national e164\"";
 		} else if (!strcmp(key, "restart_on_up")) {
 			sp->pconf.restart_on_up = yes(value);
 		} else {
