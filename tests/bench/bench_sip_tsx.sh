@@ -7,7 +7,8 @@
 # Reports per step: achieved rate, failed calls, retransmissions, and
 # sipua's CPU time per transaction (getrusage user+sys / transactions);
 # then the highest rate with zero failed and zero retransmitted
-# transactions. Ports 127.0.0.1:15400-15499.
+# transactions. sipp's own CPU time per transaction is shown too: on a
+# small host the load generator saturates before sipua does. Ports 127.0.0.1:15400-15499.
 #   BENCH_TSX_SECS   seconds per step (default 10)
 #   BENCH_TSX_RATES  rates to try (default "5000 10000 15000 20000 25000 30000 40000")
 BUILD=${BUILD:-build}
@@ -41,7 +42,7 @@ mkdir -p "$W"
 echo "# SIP non-INVITE transactions/s: sipp $(sipp -v 2>/dev/null | sed -n 's/.*\(v[0-9][0-9.]*\).*/\1/p' | head -1) UAC (MESSAGE, UDP) -> sipua UAS"
 echo "# command per step: sipua -l 127.0.0.1:PORT -m 2000000 ; sipp -sf core_bench_nict_uac.xml -r RATE -rp 1000 -m RATE*$SECS -l RATE*4 -t u1"
 echo "# conditions: one sipua process (one event loop, one core), $SECS s per step, T1=500 ms, Timer J=32 s, shared $(nproc)-core host, sipp on the same host"
-printf "%-8s %-10s %-8s %-8s %-10s %-10s %s\n" "# target" "achieved" "ok" "failed" "retrans" "cpu_us/tsx" "sipua_rss_MB"
+printf "%-8s %-10s %-8s %-8s %-10s %-10s %-12s %s\n" "# target" "achieved" "ok" "failed" "retrans" "cpu_us/tsx" "sipp_us/tsx" "sipua_rss_MB"
 best=0
 best_cpu=""
 port=15400
@@ -57,10 +58,15 @@ for r in $RATES; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	(cd "$W" && timeout $((SECS * 4 + 60)) sipp -sf "$SC" "127.0.0.1:$port" \
-		-t u1 -i 127.0.0.1 -p $((port + 1)) -r "$r" -rp 1000 -m "$n" \
-		-l $((r * 4)) -buff_size 4194304 -nostdin -timeout $((SECS * 3 + 40)) \
-		-trace_stat -stf "st_$r.csv" -fd 1 >"$W/sipp_$r.out" 2>&1) &
+	# the inner shell records sipp's CPU time (cutime + cstime of its own
+	# /proc entry, in clock ticks) once sipp has exited
+	(cd "$W" && R=$r N=$n P=$port SCEN=$SC T=$((SECS * 4 + 60)) \
+		TO=$((SECS * 3 + 40)) exec sh -c '
+		timeout $T sipp -sf "$SCEN" "127.0.0.1:$P" -t u1 -i 127.0.0.1 \
+			-p $((P + 1)) -r "$R" -rp 1000 -m "$N" -l $((R * 4)) \
+			-buff_size 4194304 -nostdin -timeout $TO -trace_stat \
+			-stf "st_$R.csv" -fd 1 >"sipp_$R.out" 2>&1
+		cat /proc/$$/stat >"sipp_$R.stat"') &
 	SP_PID=$!
 	wait "$SP_PID"
 	SP_PID=""
@@ -76,7 +82,10 @@ for r in $RATES; do
 	cpu=$(sed -n 's/.*cpu_user_us=\([0-9]*\) cpu_sys_us=\([0-9]*\).*/\1 \2/p' "$log" |
 		awk -v t="${tsx:-0}" '{ if (t > 0) printf "%.2f", ($1 + $2) / t; else print "-" }')
 	rss=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$log" | awk '{printf "%.0f", $1 / 1024}')
-	printf "%-8s %-10s %-8s %-8s %-10s %-10s %s\n" "$r" "${rate:-0}" "$ok" "$ko" "$rt" "${cpu:--}" "${rss:--}"
+	hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+	scpu=$(sed 's/.*) //' "$W/sipp_$r.stat" 2>/dev/null |
+		awk -v hz="$hz" -v t="$ok" '{ if (t > 0) printf "%.2f", ($14 + $15) * 1e6 / hz / t; else print "-" }')
+	printf "%-8s %-10s %-8s %-8s %-10s %-10s %-12s %s\n" "$r" "${rate:-0}" "$ok" "$ko" "$rt" "${cpu:--}" "${scpu:--}" "${rss:--}"
 	if [ "$ok" = "$n" ] && [ "$ko" = 0 ] && [ "$rt" = 0 ] && [ "${rate:-0}" -gt "$best" ]; then
 		best=$rate
 		best_cpu=$cpu
