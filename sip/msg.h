@@ -25,7 +25,10 @@
 
 /* Largest message sip_msg_decode accepts (bytes); larger gives 513. */
 #define SIP_MSG_MAX_SIZE 65535u
-/* Header lines stored per message; more makes the message invalid (400). */
+/*
+ * Header lines stored per message. More lines make the message invalid
+ * (400 "Too Many Headers"); the ones stored stay accessible.
+ */
 #define SIP_MSG_MAX_HDRS 128u
 
 enum sip_method {
@@ -313,9 +316,10 @@ int sip_addr_print(struct sip_buf *b, const struct sip_addr *addr);
 
 /*
  * Build a response to req (RFC 3261 §8.2.6): status line; every Via in
- * order; From; To with ";tag=<to_tag>" added if the request's To has no
- * tag and to_tag is set; Call-ID; CSeq; Record-Route lines copied when
- * record_route is set (dialog-creating 1xx/2xx, §12.1.1); then hdrs
+ * order; Record-Route lines copied when record_route is set
+ * (dialog-creating 1xx/2xx, §12.1.1); From; To with ";tag=<to_tag>"
+ * added if the request's To has no tag, to_tag is set and the status is
+ * above 100; Call-ID; CSeq; then hdrs
  * (raw lines each ending in CRLF, may be NULL), Content-Type when ctype is
  * set, Content-Length always, and the body. reason NULL = default phrase.
  * Returns the sip_buf error (ENOSPC/ENOMEM) or EINVAL (bad status).

@@ -100,8 +100,9 @@ bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b);
 int sip_uri_tel_digits(const struct pl *number, char *dst, size_t sz);
 
 /*
- * Print a URI from its components (same text as decoded, minus nothing:
- * the printer is the inverse of the decoder). Returns the sip_buf error.
+ * Print a URI from its components. For a decoded URI this gives back the
+ * decoded text, with the scheme in lower case. Returns the sip_buf error
+ * (EINVAL for SIP_URI_NONE).
  */
 int sip_uri_print(struct sip_buf *b, const struct sip_uri *uri);
 
