@@ -818,6 +818,15 @@ void sip_msg_iter_init(struct sip_msg_iter *it, const struct sip_msg *msg,
 	it->rest = it->hdr ? it->hdr->val : PL_NULL;
 }
 
+void sip_msg_iter_init_byname(struct sip_msg_iter *it, const struct sip_msg *msg,
+			      const char *name)
+{
+	it->msg = msg;
+	it->hdr = sip_msg_hdr_byname(msg, name);
+	it->list = it->hdr ? sip_hdr_is_list(it->hdr->id) : false;
+	it->rest = it->hdr ? it->hdr->val : PL_NULL;
+}
+
 bool sip_msg_iter_next(struct sip_msg_iter *it, struct pl *val)
 {
 	while (it->hdr) {
@@ -829,7 +838,8 @@ bool sip_msg_iter_next(struct sip_msg_iter *it, struct pl *val)
 			it->rest = PL_NULL;
 			return true;
 		}
-		it->hdr = it->hdr->next ? &it->msg->hdrv[it->hdr->next - 1] : NULL;
+		/* for unknown headers, the next one with the same name */
+		it->hdr = sip_msg_hdr_next(it->msg, it->hdr);
 		it->rest = it->hdr ? it->hdr->val : PL_NULL;
 	}
 	return false;

@@ -229,7 +229,8 @@ unsigned sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id);
 /*
  * Iterate over every value of a header id across all of its lines, in
  * wire order (comma lists split for list headers, one value per line for
- * the others).
+ * the others). Unknown headers (SIP_HDR_OTHER) are iterated by name: use
+ * sip_msg_iter_init_byname for them.
  *   struct sip_msg_iter it; struct pl v;
  *   sip_msg_iter_init(&it, msg, SIP_HDR_ROUTE);
  *   while (sip_msg_iter_next(&it, &v)) ...
@@ -242,6 +243,12 @@ struct sip_msg_iter {
 };
 void sip_msg_iter_init(struct sip_msg_iter *it, const struct sip_msg *msg,
 		       enum sip_hdr_id id);
+/*
+ * The same by header name (long, compact, or any unknown name, case-
+ * insensitive); unknown headers are taken as single-valued.
+ */
+void sip_msg_iter_init_byname(struct sip_msg_iter *it, const struct sip_msg *msg,
+			      const char *name);
 bool sip_msg_iter_next(struct sip_msg_iter *it, struct pl *val);
 
 /* Value decoders. 0 or EINVAL (out untouched on error). */

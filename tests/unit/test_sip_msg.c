@@ -412,6 +412,9 @@ static void test_lists(void **state)
 		"From: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: l\nCSeq: 5 INVITE\n"
 		"Contact: \"A, B\" <sip:x@h1>;q=0.7;expires=60, <sip:y@h2>;q=1\n"
 		"m: sip:z@h3;expires=99999999999\n"
+		"X-Thing: one, two\n"
+		"X-Other: zzz\n"
+		"x-thing: three\n"
 		"Content-Length: 0\n\n";
 	static const char *const rr[] = { "<sip:p1.example;lr>",
 					  "\"Proxy, Two\" <sip:p2.example;lr>",
@@ -479,6 +482,20 @@ static void test_lists(void **state)
 		}
 	}
 	assert_int_equal(k, 3);
+	k = 0;
+	sip_msg_iter_init_byname(&it, msg, "M");
+	while (sip_msg_iter_next(&it, &v))
+		k++;
+	assert_int_equal(k, 3);
+	sip_msg_iter_init_byname(&it, msg, "x-absent");
+	assert_false(sip_msg_iter_next(&it, &v));
+	/* unknown headers: single-valued, matched by name across lines */
+	sip_msg_iter_init_byname(&it, msg, "X-THING");
+	assert_true(sip_msg_iter_next(&it, &v));
+	pl_eq(&v, "one, two");
+	assert_true(sip_msg_iter_next(&it, &v));
+	pl_eq(&v, "three");
+	assert_false(sip_msg_iter_next(&it, &v));
 	assert_int_equal(sip_msg_contact(msg, &c), 0);
 	pl_eq(&c.addr.uri.host, "h1");
 	free(msg);
