@@ -542,6 +542,31 @@ static void test_overlap(void **state)
 	bench_free(b);
 }
 
+/* A call refused during overlap receiving (after SETUP ACK) is cleared
+ * at the caller with the cause given. */
+static void test_overlap_reject(void **state)
+{
+	struct bench *b;
+	struct gw_pri_setup s;
+	struct gw_pri_call *c = NULL;
+	int k;
+
+	(void)state;
+	b = bench_up(GW_PRI_SW_EUROISDN, true, true, false);
+	setup_vec(&s, "4", "100");
+	s.complete = false;
+	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
+	assert_true(wait_ev(b, &b->a, GW_PRI_EV_SETUP, 0, 5000) >= 0);
+	assert_true(wait_ev(b, &b->b, GW_PRI_EV_SETUP_ACK, 0, 5000) >= 0);
+	gw_pri_call_hangup(b->a.call, 1);
+	b->b.auto_hangup_on_disconnect = 1;
+	k = wait_ev(b, &b->b, GW_PRI_EV_RELEASE, 0, 5000);
+	assert_true(k >= 0);
+	assert_int_equal(b->b.ev[k].cause, 1);
+	assert_true(wait_idle(b, 5000));
+	bench_free(b);
+}
+
 /* RESTART of a busy channel clears the call on both sides. */
 static void test_restart(void **state)
 {
@@ -709,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_link_up),
 		cmocka_unit_test(test_call),
 		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_overlap_reject),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_dchan_loss),
