@@ -39,6 +39,14 @@ struct gw_call {
 	bool timer_on;
 	struct gw_call_result res;
 	void *user;
+	/* events fed from inside an action (a leg answering at once) wait
+	 * here and run after the current transition, in order */
+	bool in_event;
+	unsigned nq;
+	struct {
+		enum gw_call_ev ev;
+		struct gw_call_evd d;
+	} q[8];
 };
 
 typedef enum gw_call_state (call_act_h)(struct gw_call *c,
@@ -724,18 +732,16 @@ static enum gw_call_state gw_call_unexpected(struct gw_call *c,
 	return c->state;
 }
 
-enum gw_call_state gw_call_event(struct gw_call *c, enum gw_call_ev ev,
-				 const struct gw_call_evd *d)
+/* One transition. Returns true when the call has just become DONE. */
+static bool call_step(struct gw_call *c, enum gw_call_ev ev,
+		      const struct gw_call_evd *d)
 {
-	static const struct gw_call_evd none;
 	const struct call_row *row = NULL;
 	enum gw_call_state prev = c->state, next;
 
-	if (!d)
-		d = &none;
 	if (c->state == GW_CALL_DONE) {
 		LOGD("call", "event %s after done: ignored", gw_call_ev_name(ev));
-		return c->state;
+		return false;
 	}
 	for (size_t i = 0; i < sizeof(call_table) / sizeof(call_table[0]); i++) {
 		if (call_table[i].state == c->state && call_table[i].ev == ev) {
@@ -748,9 +754,42 @@ enum gw_call_state gw_call_event(struct gw_call *c, enum gw_call_ev ev,
 	if (next != prev)
 		LOGD("call", "%s --%s--> %s", gw_call_state_name(prev),
 		     gw_call_ev_name(ev), gw_call_state_name(next));
-	if (next == GW_CALL_DONE && prev != GW_CALL_DONE && c->ops->done)
+	return next == GW_CALL_DONE && prev != GW_CALL_DONE;
+}
+
+enum gw_call_state gw_call_event(struct gw_call *c, enum gw_call_ev ev,
+				 const struct gw_call_evd *d)
+{
+	static const struct gw_call_evd none;
+	bool done;
+
+	if (!d)
+		d = &none;
+	if (c->in_event) {
+		/* re-entered from an action: run it after this transition */
+		if (c->nq == sizeof(c->q) / sizeof(c->q[0])) {
+			LOGE("call", "event queue full: %s dropped",
+			     gw_call_ev_name(ev));
+			c->res.unexpected++;
+			return c->state;
+		}
+		c->q[c->nq].ev = ev;
+		c->q[c->nq].d = *d;
+		c->nq++;
+		return c->state;
+	}
+	c->in_event = true;
+	done = call_step(c, ev, d);
+	for (unsigned i = 0; i < c->nq && !done; i++)
+		done = call_step(c, c->q[i].ev, &c->q[i].d);
+	c->nq = 0;
+	c->in_event = false;
+	/* last: the owner may free the call in done() */
+	if (done && c->ops->done) {
 		c->ops->done(c, c->arg);
-	return next;
+		return GW_CALL_DONE;
+	}
+	return c->state;
 }
 
 struct gw_call *gw_call_alloc(enum gw_call_dir dir,

@@ -146,8 +146,12 @@ struct gw_call *gw_call_alloc(enum gw_call_dir dir,
 void gw_call_free(struct gw_call *c);
 
 /*
- * Feed an event. The table decides; ops are called from here (never
- * after gw_call_free). Returns the new state.
+ * Feed an event. The table decides; ops are called from here. An op may
+ * feed further events at once (a leg that answers synchronously): they
+ * are queued and run, in order, after the current transition. done() is
+ * called last, when the call has become DONE; it may free the call, so
+ * the caller must not touch c after a return of GW_CALL_DONE unless it
+ * owns the freeing. Returns the new state.
  */
 enum gw_call_state gw_call_event(struct gw_call *c, enum gw_call_ev ev,
 				 const struct gw_call_evd *d);

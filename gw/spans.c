@@ -30,10 +30,14 @@ struct span_ent {
 	unsigned refused;      /* incoming calls refused (no call model yet) */
 };
 
+#define GROUP_MAX_SPANS 64
+
 struct group_ent {
 	char name[48];
 	char members[512];
 	struct gw_span_group *grp;
+	struct span_ent *spans[GROUP_MAX_SPANS]; /* spans with members */
+	unsigned nspans;
 };
 
 struct gw_spans {
@@ -42,6 +46,20 @@ struct gw_spans {
 	struct group_ent *gr;
 	size_t ng;
 	uv_loop_t *loop;
+	gw_tdm_call_ev_h *evh;
+	gw_tdm_call_new_h *newh;
+	void *harg;
+	unsigned live_calls;
+};
+
+struct gw_tdm_call {
+	struct gw_spans *s;
+	struct span_ent *e;
+	struct gw_pri_call *pc;
+	unsigned ts;
+	void *owner;
+	bool detached;   /* the owner wants no more events */
+	bool released;
 };
 
 static const char *const span_keys[] = {
@@ -380,31 +398,261 @@ static void span_hdlc_err_h(struct gw_span *span, enum gw_span_hdlc_err err,
 	LOGD("span", "%s: HDLC receive error %d", gw_span_name(span), err);
 }
 
+static void tc_free(struct gw_tdm_call *tc)
+{
+	tc->s->live_calls--;
+	free(tc);
+}
+
+/* A PRI call event: to the owner as a gw/call event. */
+static void call_event(struct span_ent *e, const struct gw_pri_event *ev)
+{
+	struct gw_tdm_call *tc = gw_pri_call_arg(ev->call);
+	struct gw_spans *s = e->owner;
+	struct gw_call_evd d;
+	enum gw_call_ev cev;
+
+	if (!tc)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.inband = ev->inband;
+	if (ev->cause > 0 && ev->cause < 128) {
+		d.cause.cause = (uint8_t)ev->cause;
+		d.cause.location = GW_LOC_LN;
+		d.has_cause = true;
+	}
+	switch (ev->type) {
+	case GW_PRI_EV_PROCEEDING:
+	case GW_PRI_EV_SETUP_ACK:
+		cev = GW_EV_TDM_PROCEEDING;
+		break;
+	case GW_PRI_EV_ALERTING:
+		cev = GW_EV_TDM_ALERTING;
+		break;
+	case GW_PRI_EV_PROGRESS:
+		cev = GW_EV_TDM_PROGRESS;
+		break;
+	case GW_PRI_EV_CONNECT:
+		cev = GW_EV_TDM_CONNECT;
+		break;
+	case GW_PRI_EV_DISCONNECT:
+		cev = GW_EV_TDM_DISCONNECT;
+		break;
+	case GW_PRI_EV_RELEASE:
+		cev = GW_EV_TDM_RELEASE;
+		tc->released = true;
+		gw_span_chan_event(e->span, tc->ts, GW_CHEV_RELEASE);
+		gw_pri_call_set_arg(ev->call, NULL);
+		break;
+	default:
+		LOGD("pri", "span %u B%u: %s", e->cfg.id, tc->ts,
+		     gw_pri_ev_name(ev->type));
+		return;
+	}
+	if (!tc->detached && s->evh)
+		s->evh(tc, cev, &d, tc->owner);
+	if (cev == GW_EV_TDM_RELEASE)
+		tc_free(tc);
+}
+
 static void pri_event_h(const struct gw_pri_event *ev, void *arg)
 {
 	struct span_ent *e = arg;
+	struct gw_spans *s = e->owner;
 
 	switch (ev->type) {
 	case GW_PRI_EV_LINK_UP:
 	case GW_PRI_EV_LINK_DOWN:
 		break; /* gw/pri logs these itself */
-	case GW_PRI_EV_SETUP:
-		/* the call model is not wired to spans yet: refuse cleanly */
-		e->refused++;
-		LOGN("pri", "span %u: incoming call to %s on B%u refused "
-		     "(cause 63: no call handling configured)", e->cfg.id,
-		     ev->setup ? ev->setup->called.num : "?", ev->channel);
-		gw_pri_call_hangup(ev->call, 63);
+	case GW_PRI_EV_SETUP: {
+		struct gw_tdm_call *tc;
+		int cause = 63;
+		tc = calloc(1, sizeof(*tc));
+		if (!tc) {
+			gw_pri_call_hangup(ev->call, 47);
+			break;
+		}
+		tc->s = s;
+		tc->e = e;
+		tc->pc = ev->call;
+		tc->ts = ev->channel;
+		s->live_calls++;
+		gw_pri_call_set_arg(ev->call, tc);
+		gw_span_chan_event(e->span, tc->ts, GW_CHEV_SEIZE);
+		if (s->newh)
+			cause = s->newh(tc, e->cfg.id, ev->setup, s->harg);
+		if (cause) {
+			e->refused++;
+			tc->detached = true;
+			LOGN("pri", "span %u: incoming call to %s on B%u refused "
+			     "(cause %d)", e->cfg.id,
+			     ev->setup ? ev->setup->called.num : "?", ev->channel,
+			     cause);
+			gw_pri_call_hangup(ev->call, cause);
+		}
 		break;
+	}
 	case GW_PRI_EV_CONFIG_ERR:
 		LOGE("pri", "span %u: libpri reports a configuration error",
 		     e->cfg.id);
 		break;
 	default:
+		if (ev->call) {
+			call_event(e, ev);
+			break;
+		}
 		LOGD("pri", "span %u: %s channel %u cause %d", e->cfg.id,
 		     gw_pri_ev_name(ev->type), ev->channel, ev->cause);
 		break;
 	}
+}
+
+void gw_spans_set_call_handlers(struct gw_spans *s, gw_tdm_call_ev_h *evh,
+				gw_tdm_call_new_h *newh, void *arg)
+{
+	s->evh = evh;
+	s->newh = newh;
+	s->harg = arg;
+}
+
+static struct span_ent *span_of(struct gw_spans *s, struct gw_span *span)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->sp[i].span == span)
+			return &s->sp[i];
+	}
+	return NULL;
+}
+
+/* A group none of whose spans can carry a call: 38, else 34. */
+static int group_busy_cause(const struct group_ent *g)
+{
+	for (unsigned k = 0; k < g->nspans; k++) {
+		const struct span_ent *e = g->spans[k];
+		if (e->span && gw_span_usable(e->span) &&
+		    (!e->pri || gw_pri_link_up(e->pri)))
+			return 34; /* no circuit/channel available */
+	}
+	return 38; /* network out of order */
+}
+
+int gw_spans_call_setup(struct gw_spans *s, const char *group,
+			struct gw_pri_setup *setup, void *owner,
+			struct gw_tdm_call **tcp)
+{
+	struct gw_span_group *grp = NULL;
+	struct group_ent *g = NULL;
+	unsigned tries;
+	int cause;
+
+	for (size_t i = 0; i < s->ng; i++) {
+		if (!strcmp(s->gr[i].name, group)) {
+			g = &s->gr[i];
+			grp = g->grp;
+		}
+	}
+	if (!grp)
+		return 3; /* no route to destination: the route names no group */
+	cause = group_busy_cause(g);
+	if (cause == 38)
+		return cause;
+	tries = gw_span_group_size(grp);
+	while (tries--) {
+		struct gw_span *span;
+		struct span_ent *e;
+		struct gw_tdm_call *tc;
+		unsigned ts;
+		int r;
+
+		if (gw_span_group_hunt(grp, &span, &ts))
+			return group_busy_cause(g); /* nothing (more) free */
+		e = span_of(s, span);
+		if (!e || !e->pri || !gw_pri_link_up(e->pri)) {
+			/* line up but D-channel down: its channels look idle to
+			 * the group; skip them (bounded by the group size) */
+			gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
+			cause = 38;
+			continue;
+		}
+		tc = calloc(1, sizeof(*tc));
+		if (!tc) {
+			gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
+			return 47;
+		}
+		tc->s = s;
+		tc->e = e;
+		tc->ts = ts;
+		tc->owner = owner;
+		setup->channel = ts;
+		setup->exclusive = true;
+		r = gw_pri_call_setup(e->pri, setup, tc, &tc->pc);
+		if (!r) {
+			s->live_calls++;
+			gw_span_chan_event(span, ts, GW_CHEV_SEIZE);
+			*tcp = tc;
+			return 0;
+		}
+		free(tc);
+		gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
+		if (r == ENOTCONN) {
+			cause = 38;
+		} else if (r == EBUSY) {
+			cause = 34; /* libpri holds it (restarting, glare) */
+		} else {
+			LOGW("pri", "span %u B%u: SETUP refused: %s", e->cfg.id, ts,
+			     strerror(r));
+			return 41;
+		}
+	}
+	return cause;
+}
+
+void gw_tdm_call_set_owner(struct gw_tdm_call *tc, void *owner)
+{
+	tc->owner = owner;
+	tc->detached = false;
+}
+
+void gw_tdm_call_proceeding(struct gw_tdm_call *tc)
+{
+	if (!tc->released)
+		gw_pri_call_proceeding(tc->pc, false);
+}
+
+void gw_tdm_call_alerting(struct gw_tdm_call *tc, bool inband)
+{
+	if (!tc->released)
+		gw_pri_call_alerting(tc->pc, inband);
+}
+
+void gw_tdm_call_progress(struct gw_tdm_call *tc)
+{
+	if (!tc->released)
+		gw_pri_call_progress(tc->pc, true);
+}
+
+void gw_tdm_call_answer(struct gw_tdm_call *tc)
+{
+	if (!tc->released)
+		gw_pri_call_answer(tc->pc);
+}
+
+void gw_tdm_call_hangup(struct gw_tdm_call *tc, int cause, bool detach)
+{
+	if (detach)
+		tc->detached = true;
+	if (!tc->released)
+		gw_pri_call_hangup(tc->pc, cause);
+}
+
+unsigned gw_tdm_call_span(const struct gw_tdm_call *tc)
+{
+	return tc->e->cfg.id;
+}
+
+unsigned gw_tdm_call_ts(const struct gw_tdm_call *tc)
+{
+	return tc->ts;
 }
 
 static int group_members(struct gw_spans *s, struct group_ent *g,
@@ -424,6 +672,11 @@ static int group_members(struct gw_spans *s, struct group_ent *g,
 				continue;
 			if (*end == ':' && gw_span_ts_parse(end + 1, e->cfg.type, &m))
 				return EINVAL;
+			bool listed = false;
+			for (unsigned k = 0; k < g->nspans; k++)
+				listed |= g->spans[k] == e;
+			if (!listed && g->nspans < GROUP_MAX_SPANS)
+				g->spans[g->nspans++] = e;
 			for (unsigned ts = 1; ts <= GW_SPAN_MAX_TS; ts++) {
 				if (m & (1u << ts)) {
 					int r = gw_span_group_add(g->grp, e->span, ts);

@@ -25,14 +25,21 @@
  *   members     = span:1, span:2:1-10 ; whole spans or timeslot lists
  *   hunt        = ascending           ; descending, roundrobin, lru
  *
- * Incoming PRI calls are refused (cause 47, resource unavailable) until
- * the call model is wired to the spans.
+ * Calls (the TDM leg of gw/call): gw_spans_call_setup() hunts a channel
+ * in a group, reserves it and sends SETUP on it; the call's PRI events
+ * come back through the handler as gw/call events. The span channel
+ * states (gw/span) follow the call: reserved, in use, idle again on
+ * release. Incoming calls go to the new-call handler; without one they
+ * are refused with cause 63 (service or option not available).
  */
 #ifndef GW_SPANS_H
 #define GW_SPANS_H
 
 #include <stddef.h>
 #include <uv.h>
+
+#include "gw/call.h"
+#include "gw/pri.h"
 
 struct gw_conf;
 struct gw_conf_err;
@@ -60,6 +67,46 @@ struct gw_span *gw_spans_span(const struct gw_spans *s, size_t idx);
 struct gw_pri *gw_spans_pri(const struct gw_spans *s, size_t idx);
 struct gw_span_group *gw_spans_group(const struct gw_spans *s,
 				     const char *name);
+
+/* ---- calls ---- */
+
+struct gw_tdm_call;
+
+/* A TDM call's event, as a gw/call event (TDM_*). */
+typedef void (gw_tdm_call_ev_h)(struct gw_tdm_call *tc, enum gw_call_ev ev,
+				const struct gw_call_evd *d, void *owner);
+/*
+ * An incoming call (a SETUP). Return 0 to take it (owner is set with
+ * gw_tdm_call_set_owner() and events follow), or a Q.850 cause to refuse.
+ */
+typedef int (gw_tdm_call_new_h)(struct gw_tdm_call *tc, unsigned span,
+				const struct gw_pri_setup *setup, void *arg);
+
+void gw_spans_set_call_handlers(struct gw_spans *s, gw_tdm_call_ev_h *evh,
+				gw_tdm_call_new_h *newh, void *arg);
+
+/*
+ * Outgoing call on a channel hunted in group (setup->channel is filled
+ * in). Returns 0 with *tcp, or a Q.850 cause: 3 (no such group), 34 (no
+ * channel free), 38 (D-channel down), 41 (signalling refused), 47 (no
+ * memory). owner is passed to the event handler.
+ */
+int gw_spans_call_setup(struct gw_spans *s, const char *group,
+			struct gw_pri_setup *setup, void *owner,
+			struct gw_tdm_call **tcp);
+void gw_tdm_call_set_owner(struct gw_tdm_call *tc, void *owner);
+void gw_tdm_call_proceeding(struct gw_tdm_call *tc);
+void gw_tdm_call_alerting(struct gw_tdm_call *tc, bool inband);
+void gw_tdm_call_progress(struct gw_tdm_call *tc);
+void gw_tdm_call_answer(struct gw_tdm_call *tc);
+/*
+ * Clear with a cause. TDM_RELEASE follows unless detach is set, in which
+ * case the owner hears nothing more of this call (failover) and the
+ * clearing finishes on its own.
+ */
+void gw_tdm_call_hangup(struct gw_tdm_call *tc, int cause, bool detach);
+unsigned gw_tdm_call_span(const struct gw_tdm_call *tc);
+unsigned gw_tdm_call_ts(const struct gw_tdm_call *tc);
 
 /* The "spans" control command: one line per span and group. */
 int gw_spans_ctl(struct gw_ctl_reply *r, int argc, char **argv, void *arg);

@@ -20,6 +20,7 @@
 #include "gw/conf.h"
 
 struct rec {
+	struct gw_call *call;  /* set for legs that answer synchronously */
 	char log[1024];
 	int setup_fail[8];    /* per target: cause returned by tdm_setup */
 	int invite_fail[8];   /* per target: status returned by sip_invite */
@@ -65,11 +66,22 @@ static int op_sip_invite(struct gw_call *c, const struct gw_route_target *t, voi
 }
 static void op_sip_progress(struct gw_call *c, uint16_t st, bool sdp, void *a)
 { (void)c; logf_(a, "%u%s", st, sdp ? "+sdp" : ""); }
-static void op_sip_answer(struct gw_call *c, void *a) { (void)c; logf_(a, "200"); }
+static void op_sip_answer(struct gw_call *c, void *a)
+{
+	struct rec *r = a;
+	logf_(r, "200");
+	if (r->call)  /* a caller that ACKs at once, from inside the action */
+		gw_call_event(c, GW_EV_SIP_ACK, NULL);
+}
 static void op_sip_reject(struct gw_call *c, uint16_t st, const struct gw_cause *cz, void *a)
 { (void)c; logf_(a, "reject(%u,%u)", st, cz->cause); }
 static void op_sip_bye(struct gw_call *c, const struct gw_cause *cz, void *a)
-{ (void)c; logf_(a, "bye(%u)", cz->cause); }
+{
+	struct rec *r = a;
+	logf_(r, "bye(%u)", cz->cause);
+	if (r->call)  /* the BYE is answered at once */
+		gw_call_event(c, GW_EV_SIP_ENDED, NULL);
+}
 static void op_sip_cancel(struct gw_call *c, const struct gw_cause *cz, void *a)
 { (void)c; logf_(a, "cancel(%u)", cz->cause); }
 static void op_sip_refresh(struct gw_call *c, uint16_t st, void *a)
@@ -389,11 +401,38 @@ static void test_terminal_events_end_every_state(void **state)
 	assert_true(reached > 100);
 }
 
+/* Legs that feed events back from inside an action: the call queues
+ * them and runs them after the current transition. */
+static void test_reentrant_legs(void **state)
+{
+	struct rec r;
+	struct gw_call *c;
+	struct gw_cause_map map;
+	struct gw_call_policy pol;
+	struct gw_call_result res;
+	(void)state;
+
+	run(&scenarios[0], &r, &c, &map, &pol);
+	r.call = c;
+	gw_call_event(c, GW_EV_SIP_INVITE, NULL);
+	gw_call_event(c, GW_EV_TDM_CONNECT, NULL);   /* 200, ACK at once */
+	assert_int_equal(gw_call_state(c), GW_CALL_ACTIVE);
+	struct gw_call_evd d = { .cause = { 38, GW_LOC_LN } };
+	assert_int_equal(gw_call_event(c, GW_EV_TDM_RELEASE, &d), GW_CALL_DONE);
+	assert_string_equal(r.log, "timer setup(a) untimer 200 bye(38) done");
+	gw_call_result(c, &res);
+	assert_int_equal(res.cause.cause, 38);
+	assert_int_equal(res.hangup, GW_HANGUP_PSTN);
+	assert_int_equal(res.unexpected, 0);
+	gw_call_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_terminal_events_end_every_state),
+		cmocka_unit_test(test_reentrant_legs),
 	};
 	return cmocka_run_group_tests_name("gw_call", tests, NULL, group_teardown);
 }
