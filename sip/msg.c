@@ -1391,13 +1391,13 @@ static int frame_clen(const char *s, const char *e, uint64_t *clen)
 		const char *ls = s;
 		if (!le)
 			le = e;
-		s = le + 1;
+		s = le < e ? le + 1 : e;
 		/* fold continuation lines into this one */
 		while (s < e && (*s == ' ' || *s == '\t')) {
 			le = memchr(s, '\n', (size_t)(e - s));
 			if (!le)
 				le = e;
-			s = le + 1;
+			s = le < e ? le + 1 : e;
 		}
 		c = memchr(ls, ':', (size_t)(le - ls));
 		if (!c)
