@@ -282,6 +282,33 @@ static bool ctype_accepted(const struct sip_ua *ua, const struct sip_msg *m)
 	return false;
 }
 
+/*
+ * Option tags of Require (§8.2.2.3; Proxy-Require is for proxies, a UAS
+ * ignores it) that we do not support, ", "-joined into out.
+ */
+static unsigned unsupported_tags(const struct sip_ua *ua,
+				 const struct sip_msg *m, struct sip_buf *out)
+{
+	struct sip_msg_iter it;
+	struct pl v;
+	unsigned n = 0;
+
+	sip_msg_iter_init(&it, m, SIP_HDR_REQUIRE);
+	for (unsigned guard = 0; guard < 256 && sip_msg_iter_next(&it, &v);
+	     guard++) {
+		bool ok = false;
+		for (unsigned i = 0; ua->cfg.supported[i] && !ok; i++)
+			ok = !pl_strcasecmp(&v, ua->cfg.supported[i]);
+		if (ok || !v.l)
+			continue;
+		if (n)
+			sip_buf_str(out, ", ");
+		sip_buf_pl(out, &v);
+		n++;
+	}
+	return n;
+}
+
 /* §8.2.2 / §8.2.3 checks; true if the request was rejected. */
 static bool check_request(struct sip_ua *ua, const struct sip_msg *m,
 			  const struct sip_tp_addr *src)
@@ -297,8 +324,7 @@ static bool check_request(struct sip_ua *ua, const struct sip_msg *m,
 		sip_buf_init_fixed(&u, mem, sizeof(mem));
 		sip_buf_str(&u, "Unsupported: ");
 		size_t pre = u.len;
-		if (sip_msg_unsupported(m, ua->cfg.supported, &u) > 0 &&
-		    u.len > pre) {
+		if (unsupported_tags(ua, m, &u) > 0 && u.len > pre) {
 			sip_buf_str(&u, "\r\n");
 			ua->st.rej_420++;
 			reject(ua, m, src, 420, NULL,
