@@ -752,6 +752,9 @@ struct sip_dialog_sess {
 	uv_timer_t t_prack, t_sess, t_glare;
 	enum sip_method glare_meth;
 	bool sending_fork;     /* the next request ends an extra fork */
+	char *local_sdp;       /* set by the owner; NULL: the policy's SDP */
+	char *remote_sdp;      /* the peer's last session description */
+	uint16_t offer_reject; /* set during EV_OFFER to refuse the offer */
 	unsigned open_handles;
 	bool freeing;
 };
@@ -799,6 +802,7 @@ const char *sip_dialog_ev_name(enum sip_dialog_ev ev)
 		[SIP_DIALOG_EV_INCOMING] = "incoming",       [SIP_DIALOG_EV_PROGRESS] = "progress",
 		[SIP_DIALOG_EV_PRACKED] = "pracked",         [SIP_DIALOG_EV_ESTABLISHED] = "established",
 		[SIP_DIALOG_EV_REFRESHED] = "refreshed",     [SIP_DIALOG_EV_TERMINATED] = "terminated",
+		[SIP_DIALOG_EV_OFFER] = "offer",
 	};
 	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] : "?";
 }
@@ -841,6 +845,63 @@ void sip_dialog_layer_stats(const struct sip_dialog_layer *dl, struct sip_dialog
 unsigned sip_dialog_layer_sessions(const struct sip_dialog_layer *dl)
 {
 	return dl->nsess;
+}
+
+/* The session description we send: the owner's, else the policy's. */
+static const char *sess_sdp(const struct sip_dialog_sess *s)
+{
+	return s->local_sdp ? s->local_sdp : s->dl->cfg.sdp;
+}
+
+/* Keep the peer's session description of msg, if it has one. */
+static void sess_keep_sdp(struct sip_dialog_sess *s, const struct sip_msg *msg)
+{
+	char *c;
+
+	if (!sip_dialog_msg_has_sdp(msg))
+		return;
+	c = pl_strdup(&msg->body);
+	if (!c)
+		return;
+	free(s->remote_sdp);
+	s->remote_sdp = c;
+}
+
+int sip_dialog_sess_set_sdp(struct sip_dialog_sess *s, const char *sdp)
+{
+	char *c = NULL;
+
+	if (sdp && !(c = strdup(sdp)))
+		return ENOMEM;
+	free(s->local_sdp);
+	s->local_sdp = c;
+	return 0;
+}
+
+const char *sip_dialog_sess_remote_sdp(const struct sip_dialog_sess *s)
+{
+	return s->remote_sdp;
+}
+
+int sip_dialog_sess_reject_offer(struct sip_dialog_sess *s, uint16_t scode)
+{
+	if (scode < 300 || scode > 699)
+		return EINVAL;
+	s->offer_reject = scode;
+	return 0;
+}
+
+static void ev(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode);
+
+/*
+ * The peer made an offer in a request: let the owner negotiate (set the
+ * session SDP, or refuse). Returns the refusal status, 0 to answer.
+ */
+static uint16_t sess_offer(struct sip_dialog_sess *s)
+{
+	s->offer_reject = 0;
+	ev(s, SIP_DIALOG_EV_OFFER, 0);
+	return s->freeing ? 500 : s->offer_reject;
 }
 
 static const char *sess_id(const struct sip_dialog_sess *s)
@@ -922,6 +983,8 @@ static void sess_handle_closed(uv_handle_t *h)
 		free(s->inv_buf);
 		free(s->inv_msg);
 		free(s->auth);
+		free(s->local_sdp);
+		free(s->remote_sdp);
 		free(s);
 	}
 }
@@ -1046,7 +1109,7 @@ static int sess_send(struct sip_dialog_sess *s, enum sip_method m, bool sdp, con
 	struct sip_tp_addr dst;
 	struct sip_tsx *tsx = NULL;
 	struct sip_buf hb;
-	const char *body = sdp ? dl->cfg.sdp : NULL;
+	const char *body = sdp ? sess_sdp(s) : NULL;
 	bool was_inv = dlg->inv_client, was_off = dlg->oa_local, was_rem = dlg->oa_remote;
 	int err;
 
@@ -1154,10 +1217,10 @@ static int ist_reply(struct sip_dialog_sess *s, uint16_t scode, const char *reas
 		.hdrs = hdrs,
 	};
 
-	if (sdp && dl->cfg.sdp) {
+	if (sdp && sess_sdp(s)) {
 		o.ctype = SESS_SDP_TYPE;
-		o.body = dl->cfg.sdp;
-		o.body_len = strlen(dl->cfg.sdp);
+		o.body = sess_sdp(s);
+		o.body_len = strlen(o.body);
 	}
 	return sip_ua_reply(dl->ua, s->ist, NULL, scode, reason, &o);
 }
@@ -1180,7 +1243,7 @@ int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp
 
 	if (s->uac || !s->ist || s->state != SIP_SESS_INCOMING || scode <= 100 || scode >= 200)
 		return EINVAL;
-	if (!s->dl->cfg.sdp)
+	if (!sess_sdp(s))
 		sdp = false;
 	if (!s->reliable) {
 		snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s", s->dlg->local_contact,
@@ -1271,7 +1334,7 @@ int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode)
 	}
 	s->ist = NULL;
 	uv_timer_stop(&s->t_prack);
-	sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, sdp && dl->cfg.sdp);
+	sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, sdp && sess_sdp(s));
 	sip_sesstimer_uas_commit(&s->st, &s->std);
 	s->state = SIP_SESS_ESTABLISHED;
 	sess_timer_arm(s);
@@ -1396,6 +1459,7 @@ static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const s
 					   sip_msg_has_tag(req, SIP_HDR_REQUIRE, "100rel")) ==
 		      SIP_PRACK_USE_RELIABLE;
 	s->inv_sdp = sip_dialog_msg_has_sdp(req);
+	sess_keep_sdp(s, req);
 	sip_prack_uas_init(&s->pu, req->cseq.num, arc4random(), dl->cfg.t1);
 	s->state = SIP_SESS_INCOMING;
 	dl->st.sess_uas++;
@@ -1427,6 +1491,8 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 	size_t off;
 
 	sc = sip_dialog_rx_request(dlg, req, &ra);
+	if (!sc && dlg == s->dlg)
+		sess_keep_sdp(s, req);
 	if (req->meth == SIP_METHOD_ACK) {
 		if (!s->uac && !s->acked && req->cseq.num == dlg->rinvite_cseq &&
 		    s->state == SIP_SESS_ESTABLISHED) {
@@ -1492,11 +1558,16 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		dl->st.prack_rx++;
 		uv_timer_stop(&s->t_prack);
 		/* an offer in the PRACK is answered in its 200 */
-		sdp_out = dlg->oa_remote && dl->cfg.sdp;
+		if (dlg->oa_remote && (sc = sess_offer(s)) != 0) {
+			sip_ua_reply(dl->ua, tsx, req, sc, NULL, NULL);
+			sip_dialog_tx_response(dlg, SIP_METHOD_PRACK, sc, false);
+			return true;
+		}
+		sdp_out = dlg->oa_remote && sess_sdp(s);
 		if (sdp_out) {
 			o.ctype = SESS_SDP_TYPE;
-			o.body = dl->cfg.sdp;
-			o.body_len = strlen(dl->cfg.sdp);
+			o.body = sess_sdp(s);
+			o.body_len = strlen(o.body);
 		}
 		sip_ua_reply(dl->ua, tsx, req, 200, NULL, &o);
 		sip_dialog_tx_response(dlg, SIP_METHOD_PRACK, 200, sdp_out);
@@ -1534,8 +1605,15 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 			sip_dialog_tx_response(dlg, req->meth, sc, false);
 			return true;
 		}
+		if (dlg->oa_remote && (sc = sess_offer(s)) != 0) {
+			if (s->freeing)
+				return true;
+			sip_ua_reply(dl->ua, tsx, req, sc, NULL, NULL);
+			sip_dialog_tx_response(dlg, req->meth, sc, false);
+			return true;
+		}
 		/* answer an offer; a re-INVITE without one gets our offer */
-		sdp_out = dl->cfg.sdp &&
+		sdp_out = sess_sdp(s) &&
 			  (dlg->oa_remote || (req->meth == SIP_METHOD_INVITE && !dlg->oa_local));
 		off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s",
 				       dlg->local_contact, layer_supported(dl));
@@ -1543,8 +1621,8 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		o.hdrs = hdrs;
 		if (sdp_out) {
 			o.ctype = SESS_SDP_TYPE;
-			o.body = dl->cfg.sdp;
-			o.body_len = strlen(dl->cfg.sdp);
+			o.body = sess_sdp(s);
+			o.body_len = strlen(o.body);
 		}
 		if (sip_ua_reply(dl->ua, tsx, req, 200, NULL, &o)) {
 			sip_dialog_tx_response(dlg, req->meth, 500, false);
@@ -1611,7 +1689,7 @@ static void layer_ack_timeout_h(const struct sip_msg *resp2xx, void *arg)
 static int uac_send_invite(struct sip_dialog_sess *s, const char *auth_hdr)
 {
 	struct sip_dialog_layer *dl = s->dl;
-	const char *body = dl->cfg.sdp;
+	const char *body = sess_sdp(s);
 	size_t blen = body ? strlen(body) : 0;
 	struct sip_tsx *tsx = NULL;
 	struct sip_buf hb, tb;
@@ -1759,7 +1837,7 @@ static void uac_auth_retry(struct sip_dialog_sess *s, const struct sip_msg *rsp)
 	char out[1024], hdr[1100];
 	const struct sip_hdr *h;
 
-	body = pl_from_str(dl->cfg.sdp);
+	body = pl_from_str(sess_sdp(s));
 	for (h = sip_msg_hdr(rsp, id); h && n < 8; h = sip_msg_hdr_next(rsp, h))
 		hv[n++] = h->val;
 	if (!s->auth || !n ||
@@ -1819,6 +1897,7 @@ static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rs
 	}
 	if (layer_contact(dl, s->dst.tp, contact, sizeof(contact)))
 		return;
+	sess_keep_sdp(s, rsp);
 	err = sip_dialog_uac_rx(dl->set, s->inv_msg, rsp, contact, s->dst.tp == SIP_TP_TLS, &dlg);
 	if (err) {
 		SLOG(LOGL_WARN, s, "%u response makes no dialog: %s", rsp->scode, strerror(err));
@@ -1982,6 +2061,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 		}
 	}
 	sip_dialog_rx_response(s->dlg, rsp);
+	sess_keep_sdp(s, rsp);
 	if (s->dlg->state == SIP_DIALOG_TERMINATED) {
 		sess_end(s, rsp->scode);
 		return;

@@ -232,6 +232,9 @@ enum sip_dialog_ev {
 	SIP_DIALOG_EV_REFRESHED,    /* re-INVITE/UPDATE finished (scode) */
 	SIP_DIALOG_EV_TERMINATED,   /* scode: failure status, 0 after BYE. The
 				       session is freed after the handler. */
+	SIP_DIALOG_EV_OFFER,        /* the peer offered in a re-INVITE, UPDATE
+				       or PRACK: negotiate now (set the session
+				       SDP, or sip_dialog_sess_reject_offer) */
 };
 
 const char *sip_dialog_ev_name(enum sip_dialog_ev ev);
@@ -316,6 +319,21 @@ int sip_dialog_sess_update(struct sip_dialog_sess *s);
  * CANCEL while a UAC INVITE is pending, 480 for an unanswered UAS INVITE.
  */
 int sip_dialog_sess_bye(struct sip_dialog_sess *s);
+
+/*
+ * The session description this session sends from now on (offers and
+ * answers), copied; NULL returns to the policy's. 0 or ENOMEM. The owner
+ * negotiates it (sip/sdp) from sip_dialog_sess_remote_sdp(), e.g. in the
+ * EV_INCOMING handler before answering.
+ */
+int sip_dialog_sess_set_sdp(struct sip_dialog_sess *s, const char *sdp);
+/*
+ * During SIP_DIALOG_EV_OFFER: refuse the offer with scode (488, 500...)
+ * instead of answering it. 0 or EINVAL.
+ */
+int sip_dialog_sess_reject_offer(struct sip_dialog_sess *s, uint16_t scode);
+/* The peer's last session description (INVITE, 1xx/2xx, PRACK, UPDATE, ACK), or NULL. */
+const char *sip_dialog_sess_remote_sdp(const struct sip_dialog_sess *s);
 
 enum sip_dialog_sess_state sip_dialog_sess_state(const struct sip_dialog_sess *s);
 /* The session's dialog (NULL before one exists). */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # SIP dialogs, PRACK, session timers and digest auth against a real peer:
-# sipp. sipdlg (tests/tools/sipdlg.c, the sip/dialog layer on the UA core)
+# sipp. sipdlg (tests/tools/sipdlg.c, the sip/dialog layer on the UA core,
+# answering offers with sip/sdp)
 # runs as UAS for sipp UAC scenarios and as UAC against sipp UAS scenarios
 # (tests/data/sipp/dlg_*.xml). Each case checks sipp's verdict (its
 # scenarios check headers with regexps) and sipdlg's exit status and
@@ -195,7 +196,8 @@ uas_case dlg_prack_421 15244 dlg_prack421_uac "-D prack=required" sess_uas=0
 
 # re-INVITE / UPDATE both ways, CSeq ordering, glare, forking (RFC 3261 §12-14; RFC 3311)
 uas_case dlg_reinvite_uac 15208 dlg_reinvite_uac "" \
-	reinvite_rx=1 update_rx=1 cseq_500=1 refresh_ok=2 bye_rx=1
+	reinvite_rx=1 update_rx=1 cseq_500=1 refresh_ok=2 bye_rx=1 sdp_answers=2
+uas_case dlg_488 15248 dlg_488_uac "" sdp_488=1 established=0
 uac_case dlg_reinvite_glare 15210 dlg_reinvite_uas "-i 300 -u 4500 -b 300" \
 	reinvite_tx=2 update_tx=1 glare_491_tx=1 glare_491_rx=1 glare_retry=1 refresh_ok=2 \
 	calls_ok=1

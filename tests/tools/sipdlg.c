@@ -19,6 +19,9 @@
  * -i/-u/-b  MS after establishment: send re-INVITE / UPDATE / BYE
  * -e  exit after N sessions ended (default: with -c, COUNT; else never)
  * -T  SIP timer T1 in ms for transactions and reliable 1xx (default 500)
+ * Offers in incoming INVITEs, re-INVITEs, UPDATEs and PRACKs are answered
+ * with sip/sdp (PCMA, PCMU, telephone-event; 488 when nothing matches);
+ * without an offer, and as UAC, the fixed SDP below is offered.
  * At exit (or SIGTERM) prints one line "STATS key=value ..." with the
  * layer counters, and exits 0 when every UAC call was established and
  * ended by BYE.
@@ -34,6 +37,7 @@
 #include "base/log.h"
 #include "sip/dialog.h"
 #include "sip/msg.h"
+#include "sip/sdp.h"
 #include "sip/ua.h"
 
 #define MOD "sipdlg"
@@ -57,6 +61,12 @@ struct app {
 	uint32_t exit_after, ended;
 	uv_signal_t sigterm, sigint;
 	int exit_code;
+	/* SDP answers to incoming offers (sip/sdp): PCMA, PCMU, events */
+	struct sdp_caps caps;
+	struct sdp_origin origin;
+	struct sdp_session *offer, *answer;
+	struct sdp_neg neg;
+	uint64_t sdp_answers, sdp_488;
 };
 
 /* Per-session timers of the tool (the layer has its own). */
@@ -98,6 +108,42 @@ static struct sess_ctx *ctx_new(struct app *app, struct sip_dialog_sess *s)
 }
 
 static void start_call(struct app *app);
+
+/*
+ * Negotiate an answer to the offer in the peer's INVITE with sip/sdp and
+ * make it this session's SDP. Returns 0, or 488 when nothing is usable.
+ */
+static uint16_t sdp_negotiate(struct app *app, struct sip_dialog_sess *s)
+{
+	const char *rs = sip_dialog_sess_remote_sdp(s);
+	struct sdp_local loc = { .caps = &app->caps, .audio_port = 40000,
+				 .dir = SDP_DIR_SENDRECV };
+	struct pl body;
+	char buf[2048];
+	int err;
+
+	if (!rs)
+		return 0; /* no offer: the layer offers the default SDP */
+	body = pl_from_str(rs);
+	sdp_conn_set(&loc.addr, "127.0.0.1");
+	if (sdp_decode(app->offer, &body)) {
+		LOGW(MOD, "offer: cannot parse");
+		return 488;
+	}
+	err = sdp_answer(app->answer, &app->neg, &loc, app->offer);
+	if (err) {
+		LOGW(MOD, "offer: nothing usable (%s, warn %u)", strerror(err), app->neg.warn);
+		app->sdp_488++;
+		return 488;
+	}
+	if (sdp_origin_stamp(&app->origin, app->answer) ||
+	    sdp_encode(app->answer, buf, sizeof(buf), NULL) || sip_dialog_sess_set_sdp(s, buf))
+		return 500;
+	app->sdp_answers++;
+	LOGI(MOD, "answer: %s/%u pt %u", app->neg.streamv[0].codec, app->neg.streamv[0].clock,
+	     app->neg.streamv[0].pt);
+	return 0;
+}
 
 /* Next post-establishment action: re-INVITE, UPDATE, BYE, in that order. */
 static void act_arm(struct sess_ctx *c);
@@ -168,6 +214,14 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t 
 			sip_dialog_sess_answer(s, app->reject);
 			return;
 		}
+		{
+			uint16_t sc = sdp_negotiate(app, s);
+
+			if (sc) {
+				sip_dialog_sess_answer(s, sc);
+				return;
+			}
+		}
 		if (app->prov) {
 			err = sip_dialog_sess_progress(s, app->prov, app->prov_sdp);
 			if (err)
@@ -175,6 +229,13 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t 
 		}
 		uv_timer_start(&c->answer, answer_cb, app->answer_ms, 0);
 		break;
+	case SIP_DIALOG_EV_OFFER: {
+		uint16_t sc = sdp_negotiate(app, s);
+
+		if (sc)
+			sip_dialog_sess_reject_offer(s, sc);
+		break;
+	}
 	case SIP_DIALOG_EV_ESTABLISHED:
 		if (c && !c->established) {
 			c->established = true;
@@ -269,7 +330,8 @@ static void print_stats(const struct app *app)
 	       "st_422_rx=%llu "
 	       "st_refresh=%llu st_expired=%llu auth_challenge_tx=%llu auth_ok=%llu "
 	       "auth_fail=%llu auth_answer_tx=%llu bye_rx=%llu bye_tx=%llu "
-	       "fork_extra_2xx=%llu req_481=%llu calls_ok=%u calls_failed=%u\n",
+	       "fork_extra_2xx=%llu req_481=%llu calls_ok=%u calls_failed=%u sdp_answers=%llu "
+	       "sdp_488=%llu\n",
 	       (unsigned long long)st.sess_uas, (unsigned long long)st.sess_uac,
 	       (unsigned long long)st.established, (unsigned long long)st.terminated,
 	       (unsigned long long)st.rel1xx_tx, (unsigned long long)st.rel1xx_retx,
@@ -287,7 +349,8 @@ static void print_stats(const struct app *app)
 	       (unsigned long long)st.auth_fail, (unsigned long long)st.auth_answer_tx,
 	       (unsigned long long)st.bye_rx, (unsigned long long)st.bye_tx,
 	       (unsigned long long)st.fork_extra_2xx, (unsigned long long)st.req_481, app->ok,
-	       app->failed);
+	       app->failed, (unsigned long long)app->sdp_answers,
+	       (unsigned long long)app->sdp_488);
 	fflush(stdout);
 }
 
@@ -377,6 +440,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(verbose ? LOGL_DEBUG : LOGL_INFO);
+	{
+		static const struct sdp_codec codecs[] = {
+			{ .name = "PCMA", .clock = 8000, .pt = 8 },
+			{ .name = "PCMU", .clock = 8000, .pt = 0 },
+		};
+		struct sdp_conn lc;
+
+		app.caps.codecv = codecs;
+		app.caps.ncodec = 2;
+		app.caps.dtmf = true;
+		app.caps.dtmf_pt = 101;
+		app.offer = calloc(1, sizeof(*app.offer));
+		app.answer = calloc(1, sizeof(*app.answer));
+		if (!app.offer || !app.answer || sdp_conn_set(&lc, "127.0.0.1") ||
+		    sdp_origin_init(&app.origin, "pstngw", &lc)) {
+			fprintf(stderr, "sipdlg: SDP set-up failed\n");
+			return 1;
+		}
+	}
 	if (t1) {
 		cfg.tsx.t1 = t1;
 		if (!dcfg.t1)
@@ -437,5 +519,7 @@ int main(int argc, char **argv)
 	uv_walk(app.loop, close_walk, NULL);
 	uv_run(app.loop, UV_RUN_DEFAULT);
 	uv_loop_close(app.loop);
+	free(app.offer);
+	free(app.answer);
 	return app.exit_code;
 }
