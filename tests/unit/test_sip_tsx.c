@@ -788,6 +788,74 @@ static void test_build_reply(void **state)
 	}
 }
 
+/* The CANCEL (§9.1) and the ACK for a non-2xx (§17.1.1.3) built by the
+   client INVITE transaction: same Request-URI, top Via (branch), From,
+   Call-ID, CSeq number and Route; To from the response for the ACK. */
+static void test_ack_cancel_text(void **state)
+{
+	static const char invite[] =
+		"INVITE sip:bob@192.0.2.2:5080;transport=udp SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKcli1;rport\r\n"
+		"Route: <sip:p1.example.net;lr>\r\n"
+		"Route: <sip:p2.example.net;lr>\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"A\" <sip:alice@192.0.2.1>;tag=ftag1\r\n"
+		"To: <sip:bob@192.0.2.2>\r\n"
+		"Call-ID: callid-1@192.0.2.1\r\n"
+		"CSeq: 7 INVITE\r\n"
+		"Contact: <sip:alice@192.0.2.1:5070>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char *const cancel_want[] = {
+		"CANCEL sip:bob@192.0.2.2:5080;transport=udp SIP/2.0\r\n",
+		"\r\nVia: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKcli1;rport\r\n",
+		"\r\nRoute: <sip:p1.example.net;lr>\r\nRoute: <sip:p2.example.net;lr>\r\n",
+		"\r\nFrom: \"A\" <sip:alice@192.0.2.1>;tag=ftag1\r\n",
+		"\r\nTo: <sip:bob@192.0.2.2>\r\n",
+		"\r\nCall-ID: callid-1@192.0.2.1\r\n",
+		"\r\nCSeq: 7 CANCEL\r\n",
+		"\r\nReason: Q.850;cause=16\r\n",
+	};
+	static const char *const ack_want[] = {
+		"ACK sip:bob@192.0.2.2:5080;transport=udp SIP/2.0\r\n",
+		"\r\nVia: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKcli1;rport\r\n",
+		"\r\nRoute: <sip:p1.example.net;lr>\r\nRoute: <sip:p2.example.net;lr>\r\n",
+		"\r\nTo: <sip:bob@192.0.2.2>;tag=tt1\r\n",
+		"\r\nCSeq: 7 ACK\r\n",
+	};
+	struct ctx c;
+	struct sip_tp_addr dst;
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sip_tsxl_alloc(&c.tl, NULL, NULL, fake_send, &c), 0);
+	src_addr(&c, &dst);
+	assert_int_equal(sip_tsx_request(&c.tsx, c.tl, &dst, invite,
+					 sizeof(invite) - 1, tu_resp, &c), 0);
+	assert_int_equal(sip_tsx_cancel(c.tsx, "Q.850;cause=16"), 0);
+	static const struct step s180 = RESP(180, "INVITE", PROCEEDING, "CANCEL", 180, RX_PASSED);
+	run_step(&c, &s180, "ack_cancel", 0);
+	c.lastreq[c.lastreq_len] = '\0';
+	for (size_t i = 0; i < sizeof(cancel_want) / sizeof(cancel_want[0]); i++) {
+		if (!strstr(c.lastreq, cancel_want[i])) {
+			print_error("CANCEL lacks %s:\n%s", cancel_want[i], c.lastreq);
+			fail();
+		}
+	}
+	assert_null(strstr(c.lastreq, "Contact:"));
+	static const struct step s487 = RESP(487, "INVITE", COMPLETED, "ACK", 487, RX_PASSED);
+	run_step(&c, &s487, "ack_cancel", 1);
+	c.lastreq[c.lastreq_len] = '\0';
+	for (size_t i = 0; i < sizeof(ack_want) / sizeof(ack_want[0]); i++) {
+		if (!strstr(c.lastreq, ack_want[i])) {
+			print_error("ACK lacks %s:\n%s", ack_want[i], c.lastreq);
+			fail();
+		}
+	}
+	/* the CANCEL's own 200 is matched to its transaction, not the INVITE */
+	static const struct step s200 = RESP(200, "CANCEL", COMPLETED, "", NOTU, RX_PASSED);
+	run_step(&c, &s200, "ack_cancel", 2);
+	sip_tsxl_free(c.tl);
+}
+
 static void test_branch(void **state)
 {
 	char a[48], b[48];
@@ -806,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_custom_timers),
 		cmocka_unit_test(test_max_tsx),
 		cmocka_unit_test(test_build_reply),
+		cmocka_unit_test(test_ack_cancel_text),
 		cmocka_unit_test(test_branch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
