@@ -179,7 +179,7 @@ static bool wait_idle(struct bench *b, unsigned ms)
 }
 
 static struct bench *bench_new(enum gw_pri_switch sw, bool e1,
-			       bool overlap, bool service)
+			       bool overlap, bool service, unsigned stuck_ms)
 {
 	struct bench *b = calloc(1, sizeof(*b));
 	struct gw_pri_conf ca, cb;
@@ -207,6 +207,7 @@ static struct bench *bench_new(enum gw_pri_switch sw, bool e1,
 	ca.node = GW_PRI_NET;
 	cb.node = GW_PRI_CPE;
 	cb.span = 2;
+	cb.stuck_ms = stuck_ms;
 	assert_int_equal(gw_pri_alloc(&b->a.pri, &b->loop, &ca, frame_h,
 				      event_h, &b->a), 0);
 	assert_int_equal(gw_pri_alloc(&b->b.pri, &b->loop, &cb, frame_h,
@@ -227,9 +228,9 @@ static void bench_free(struct bench *b)
 }
 
 static struct bench *bench_up(enum gw_pri_switch sw, bool e1, bool overlap,
-			      bool service)
+			      bool service, unsigned stuck_ms)
 {
-	struct bench *b = bench_new(sw, e1, overlap, service);
+	struct bench *b = bench_new(sw, e1, overlap, service, stuck_ms);
 
 	assert_true(wait_ev(b, &b->a, GW_PRI_EV_LINK_UP, 0, 8000) >= 0);
 	assert_true(wait_ev(b, &b->b, GW_PRI_EV_LINK_UP, 0, 8000) >= 0);
@@ -348,7 +349,7 @@ static void test_link_up(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(testv) / sizeof(testv[0]); i++) {
 		struct bench *b = bench_up(testv[i].sw, testv[i].e1, false,
-					   false);
+					   false, 0);
 
 		assert_true(gw_pri_link_up(b->a.pri));
 		assert_true(gw_pri_link_up(b->b.pri));
@@ -408,7 +409,7 @@ static void test_call(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(testv) / sizeof(testv[0]); i++) {
 		struct bench *b = bench_up(testv[i].sw, testv[i].e1, false,
-					   false);
+					   false, 0);
 		struct side *o = testv[i].from_cpe ? &b->b : &b->a;
 		struct side *t = testv[i].from_cpe ? &b->a : &b->b;
 		struct gw_pri_setup s;
@@ -510,7 +511,7 @@ static void test_overlap(void **state)
 	int k;
 
 	(void)state;
-	b = bench_up(GW_PRI_SW_EUROISDN, true, true, false);
+	b = bench_up(GW_PRI_SW_EUROISDN, true, true, false, 0);
 	setup_vec(&s, "12", "100");
 	s.complete = false;
 	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
@@ -552,7 +553,7 @@ static void test_overlap_reject(void **state)
 	int k;
 
 	(void)state;
-	b = bench_up(GW_PRI_SW_EUROISDN, true, true, false);
+	b = bench_up(GW_PRI_SW_EUROISDN, true, true, false, 0);
 	setup_vec(&s, "4", "100");
 	s.complete = false;
 	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
@@ -567,6 +568,44 @@ static void test_overlap_reject(void **state)
 	bench_free(b);
 }
 
+/*
+ * A peer that never completes the release (its upper layer ignores our
+ * DISCONNECT): after stuck_ms the channel is RESTARTed, which clears the
+ * call at both ends and returns the channel to service.
+ */
+static void test_stuck_release(void **state)
+{
+	struct bench *b;
+	struct gw_pri_setup s;
+	struct gw_pri_call *c = NULL;
+	unsigned nb, na;
+	int k;
+
+	(void)state;
+	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false, 1500);
+	setup_vec(&s, "1001", "100");
+	s.channel = 9;
+	s.exclusive = true;
+	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
+	assert_true(wait_ev(b, &b->a, GW_PRI_EV_SETUP, 0, 5000) >= 0);
+	gw_pri_call_answer(b->a.call);
+	assert_true(wait_ev(b, &b->b, GW_PRI_EV_CONNECT, 0, 5000) >= 0);
+	nb = b->b.nev;
+	na = b->a.nev;
+	gw_pri_call_hangup(c, 16);
+	assert_true(wait_ev(b, &b->a, GW_PRI_EV_DISCONNECT, na, 5000) >= 0);
+	/* the network side's upper layer does nothing */
+	k = wait_ev(b, &b->b, GW_PRI_EV_RELEASE, nb, 10000);
+	assert_true(k >= 0);
+	assert_int_equal(b->b.ev[k].cause, 41);
+	k = wait_ev(b, &b->a, GW_PRI_EV_CHAN_RESTART, na, 5000);
+	assert_true(k >= 0);
+	assert_int_equal(b->a.ev[k].channel, 9);
+	assert_true(find_ev(&b->a, GW_PRI_EV_RELEASE, na) >= 0);
+	assert_true(wait_idle(b, 5000));
+	bench_free(b);
+}
+
 /* RESTART of a busy channel clears the call on both sides. */
 static void test_restart(void **state)
 {
@@ -577,7 +616,7 @@ static void test_restart(void **state)
 	int k;
 
 	(void)state;
-	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false);
+	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false, 0);
 	setup_vec(&s, "1001", "100");
 	s.channel = 3;
 	s.exclusive = true;
@@ -621,7 +660,7 @@ static void test_service(void **state)
 	int k;
 
 	(void)state;
-	b = bench_up(GW_PRI_SW_NATIONAL, false, false, true);
+	b = bench_up(GW_PRI_SW_NATIONAL, false, false, true, 0);
 	assert_int_equal(gw_pri_service(b->b.pri, 7, false), 0);
 	assert_int_equal(gw_pri_chan_state(b->b.pri, 7), GW_PRI_CH_OOS_LOCAL);
 	k = wait_ev(b, &b->a, GW_PRI_EV_SERVICE, 0, 5000);
@@ -637,7 +676,7 @@ static void test_service(void **state)
 	bench_free(b);
 
 	/* euroisdn has no SERVICE messages */
-	b = bench_up(GW_PRI_SW_EUROISDN, true, false, true);
+	b = bench_up(GW_PRI_SW_EUROISDN, true, false, true, 0);
 	assert_int_equal(gw_pri_service(b->b.pri, 7, false), ENOTSUP);
 	bench_free(b);
 }
@@ -652,7 +691,7 @@ static void test_dchan_loss(void **state)
 	int k;
 
 	(void)state;
-	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false);
+	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false, 0);
 	setup_vec(&s, "1001", "100");
 	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
 	assert_true(wait_ev(b, &b->a, GW_PRI_EV_SETUP, 0, 5000) >= 0);
@@ -699,7 +738,7 @@ static void test_garbage(void **state)
 	uint32_t x = 12345;
 
 	(void)state;
-	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false);
+	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false, 0);
 	/* libpri reports every bad frame; keep the test output readable */
 	if (!getenv("PRI_TEST_Q931"))
 		log_set_level(LOGL_ERR);
@@ -736,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_overlap_reject),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_stuck_release),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_dchan_loss),
 		cmocka_unit_test(test_garbage),
