@@ -34,9 +34,12 @@
  *
  * Double talk: Geigel (|rx| > 0.5 max|tx| over the tail, G.168's 6 dB ERL
  * assumption) with 30 ms hangover, plus an energy detector once converged
- * (the residual rises well above what the filter predicts). Echo path
- * change: the energy detector fires for 150 ms while Geigel stays silent;
- * adaptation then resumes at full speed.
+ * (the residual rises well above what the filter predicts). When the
+ * energy detector alone fires for 150 ms it is either quiet double talk
+ * or an echo path change: a shadow copy of the filter adapts while the
+ * main one stays frozen, and replaces it only if it cancels 6 dB better
+ * for 20 ms (a path change); near-end speech cannot be cancelled, so
+ * double talk never commits it.
  *
  * NLP: suppress only when the output power is explained by the estimated
  * residual echo; any output clearly above it (near-end speech, however
@@ -62,10 +65,13 @@
 #define GMAX_BLK 16             /* Geigel block maximum length */
 
 #define GEIGEL_THRESH 0.5f      /* 6 dB ERL assumption (G.168) */
-#define GEIGEL_HANG 240         /* 30 ms */
+#define GEIGEL_HANG 120         /* 15 ms */
 #define EDT_HANG 8              /* chunks: 40 ms */
+#define FAST_K 16.0f            /* fast detector: 12 dB over the residual */
 #define NLP_HANG 4              /* chunks: 20 ms */
-#define PC_CHUNKS 30            /* chunks: 150 ms to call a path change */
+#define PC_CHUNKS 30            /* chunks: 150 ms before the shadow runs */
+#define SH_GOOD 4               /* chunks of shadow 6 dB better: commit */
+#define SH_MAX_CHUNKS 200       /* 1 s without that: it was double talk */
 #define MU 0.6f                 /* IPNLMS step while converging */
 #define MU_TRACK 0.3f           /* NLMS step once settled: less misadjustment */
 #define IPNLMS_ALPHA 0.5f
@@ -144,6 +150,8 @@ struct dsp_echo {
 	/* robust step */
 	float s2;
 	bool s2_set;
+	float ef, yf;           /* 1 ms error and echo-estimate envelopes */
+	float inv_erle;         /* 1 / long-term ERLE (linear) */
 
 	/* Geigel */
 	float *gblk;            /* block maxima ring */
@@ -164,8 +172,22 @@ struct dsp_echo {
 	bool lt_set;
 	bool converged;
 	unsigned edt_hang;
-	unsigned pc_cnt, pc_hits;
-	bool edt_override;
+	unsigned pc_cnt;
+
+	/*
+	 * Shadow filter, run only while the energy detector alone says the
+	 * residual rose (quiet double talk or an echo path change): the
+	 * main filter stays frozen, a copy adapts, and replaces it only if
+	 * it cancels clearly better. Near-end speech cannot be cancelled,
+	 * so double talk never commits it.
+	 */
+	struct {
+		float *w;
+		float y, q, l1, s2;
+		bool on, q_ok, s2_set;
+		unsigned chunks, good;
+		double acc_e;
+	} sh;
 	bool dt_prev;
 
 	/* NLP / CNG */
@@ -611,6 +633,7 @@ static void hist_clear(struct dsp_echo *ec)
 	memset(ec->pxring, 0, ec->pxn * sizeof(float));
 	ec->pxidx = 0;
 	ec->hist_stale = false;
+	ec->sh.on = false;
 }
 
 /* Append one far-end sample to the history. */
@@ -652,14 +675,14 @@ static void trackers_reset(struct dsp_echo *ec)
 	ec->pd_lt = ec->pe_lt = ec->px_lt = ec->py_lt = 0;
 	ec->lt_set = false;
 	ec->converged = false;
+	ec->inv_erle = 1.0f;
+	ec->ef = ec->yf = 0;
 	ec->edt_hang = 0;
 	ec->pc_cnt = 0;
-	ec->pc_hits = 0;
-	ec->edt_override = false;
+	ec->sh.on = false;
 	ec->settled = false;
 	ec->erle_ck = 0;
 	ec->ck_cnt = 0;
-	ec->edt_hang = 0;
 	ec->s2_set = false;
 }
 
@@ -706,10 +729,11 @@ struct dsp_echo *dsp_echo_alloc(const struct dsp_echo_cfg *cfg)
 	ec->pxn = (ec->taps + CHUNK - 1) / CHUNK + 1;
 
 	ec->w = alloc_floats(ec->taps);
+	ec->sh.w = alloc_floats(ec->taps);
 	ec->hx = alloc_floats(ec->hist);
 	ec->gblk = calloc(ec->gnblk, sizeof(float));
 	ec->pxring = calloc(ec->pxn, sizeof(float));
-	if (!ec->w || !ec->hx || !ec->gblk || !ec->pxring) {
+	if (!ec->w || !ec->sh.w || !ec->hx || !ec->gblk || !ec->pxring) {
 		dsp_echo_free(ec);
 		return NULL;
 	}
@@ -722,6 +746,7 @@ void dsp_echo_free(struct dsp_echo *ec)
 	if (!ec)
 		return;
 	free(ec->w);
+	free(ec->sh.w);
 	free(ec->hx);
 	free(ec->gblk);
 	free(ec->pxring);
@@ -843,6 +868,35 @@ static float pxmax_tail(const struct dsp_echo *ec, float cur)
 	return m;
 }
 
+/* Start the shadow filter from the current one (at a chunk boundary). */
+static void shadow_start(struct dsp_echo *ec)
+{
+	memcpy(ec->sh.w, ec->w, ec->taps * sizeof(float));
+	ec->sh.y = ec->y;
+	ec->sh.q = ec->q;
+	ec->sh.q_ok = ec->have_y && ec->q_ok;
+	ec->sh.l1 = ec->l1;
+	ec->sh.s2_set = false;
+	ec->sh.chunks = 0;
+	ec->sh.good = 0;
+	ec->sh.acc_e = 0;
+	ec->sh.on = true;
+}
+
+/* The shadow cancels clearly better: the echo path changed. */
+static void shadow_commit(struct dsp_echo *ec)
+{
+	memcpy(ec->w, ec->sh.w, ec->taps * sizeof(float));
+	ec->y = ec->sh.y;
+	ec->q = ec->sh.q;
+	ec->q_ok = ec->sh.q_ok;
+	ec->l1 = ec->sh.l1;
+	ec->s2 = ec->sh.s2;
+	ec->s2_set = ec->sh.s2_set;
+	ec->path_changes++;
+	trackers_reset(ec);
+}
+
 /* End of a 5 ms chunk: long-term trackers, energy DTD, path change. */
 static void chunk_done(struct dsp_echo *ec)
 {
@@ -888,33 +942,43 @@ static void chunk_done(struct dsp_echo *ec)
 		edt_raw = pe > NLP_K * (r + ec->noise) && pe > R_FLOOR;
 	}
 	/*
-	 * The energy detector alone (Geigel silent) for 150 ms is not
-	 * trusted as double talk: the echo path changed, or near-end speech
-	 * too quiet for Geigel is present. Adaptation resumes (the clipped
-	 * error bounds what quiet speech can do) but the long-term trackers
-	 * stay frozen, so the NLP keeps passing the near end. It counts as a
-	 * path change when the short-term ERLE has collapsed.
+	 * The energy detector alone (Geigel silent) for 150 ms: the echo
+	 * path changed, or near-end speech too quiet for Geigel is present.
+	 * The shadow filter tells them apart.
 	 */
 	if (edt_raw && !geigel) {
-		if (pe > 0.5f * pd)
-			ec->pc_hits++;
-		if (++ec->pc_cnt == PC_CHUNKS) {
-			if (ec->pc_hits * 2 >= ec->pc_cnt)
-				ec->path_changes++;
-			ec->edt_override = true;
-		}
+		if (++ec->pc_cnt >= PC_CHUNKS && !ec->sh.on)
+			shadow_start(ec);
 	} else {
 		ec->pc_cnt = 0;
-		ec->pc_hits = 0;
-		if (!edt_raw)
-			ec->edt_override = false;
 	}
-	if (edt_raw && !ec->edt_override)
+	if (edt_raw)
 		ec->edt_hang = EDT_HANG;
 	else if (ec->edt_hang > 0)
 		ec->edt_hang--;
-	if (ec->edt_override)
-		ec->edt_hang = 0;
+	if (ec->sh.on) {
+		float pes = (float)ec->sh.acc_e / n;
+
+		/*
+		 * Better than the main filter by 6 dB and 9 dB under the
+		 * input, 4 chunks running: with near-end speech in the
+		 * input neither can happen (a filter adapting on it only
+		 * shaves a dB or two off it), after a path change the
+		 * shadow gets there in a few tens of ms. The first chunk
+		 * may hold no shadow samples at all.
+		 */
+		bool better = pes < 0.25f * pe && pes < 0.125f * pd;
+
+		if (ec->sh.chunks++ == 0)
+			better = false;
+		ec->sh.good = better ? ec->sh.good + 1 : 0;
+		if (ec->sh.good >= SH_GOOD)
+			shadow_commit(ec);
+		else if (ec->sh.chunks > SH_MAX_CHUNKS ||
+			 (!edt_raw && ec->edt_hang == 0))
+			ec->sh.on = false;
+	}
+	ec->sh.acc_e = 0;
 
 	/* long-term trackers: far end active, no double talk */
 	if (far && !geigel && !edt_raw && ec->edt_hang == 0 && px > 0) {
@@ -931,6 +995,8 @@ static void chunk_done(struct dsp_echo *ec)
 			ec->py_lt += LT_BETA * (py - ec->py_lt);
 		}
 		float erle = db10(ec->pd_lt / (ec->pe_lt + 1e-3f));
+
+		ec->inv_erle = ec->pe_lt / (ec->pd_lt + 1e-3f);
 
 		if (!ec->converged && erle >= CONV_ON_DB)
 			ec->converged = true;
@@ -955,7 +1021,7 @@ static void chunk_done(struct dsp_echo *ec)
 			ec->ck_cnt = 0;
 		}
 	}
-	if (!ec->converged || ec->edt_override)
+	if (!ec->converged || ec->sh.on)
 		ec->settled = false;
 
 	bool dt = geigel || ec->edt_hang > 0;
@@ -1033,6 +1099,44 @@ static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 	ec->nlp_g = g;
 }
 
+/*
+ * Robust adaptation error: clipped at CLIP_K times its own running scale,
+ * so a few samples of undetected double talk move the filter little.
+ */
+static inline float clip_err(float *s2, bool *s2_set, float e)
+{
+	if (!*s2_set) {
+		*s2 = e * e + 1.0f;
+		*s2_set = true;
+	}
+	float lim = CLIP_K * sqrtf(*s2);
+
+	e = fminf(fmaxf(e, -lim), lim);
+	*s2 += SCALE_BETA * (e * e - *s2);
+	if (*s2 < 1.0f)
+		*s2 = 1.0f;
+	return e;
+}
+
+/*
+ * IPNLMS step for error e: g[k] = A + B |w[k]| (A, B from alpha and the
+ * norm l1), normalised by the exact x'Gx = A |x|^2 + B q. Gives the
+ * kernel constants ca = c A, cb = c B.
+ */
+static inline void ipnlms_coef(float *s2, bool *s2_set, float e, float l1,
+			       float q, double ex, size_t L, float *ca,
+			       float *cb)
+{
+	float ew = clip_err(s2, s2_set, e);
+	float ga = (1.0f - IPNLMS_ALPHA) * 0.5f;
+	float gb = (1.0f + IPNLMS_ALPHA) * (float)L / (2.0f * l1 + 1e-3f);
+	float xgx = ga * (float)ex + gb * q + (float)L * 100.0f;
+	float c = MU * ew / xgx;
+
+	*ca = c * ga;
+	*cb = c * gb;
+}
+
 /* Linear stage over one piece of a chunk; returns errors in e[]. */
 static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 const int16_t *tx, size_t n, bool more, float *e)
@@ -1053,6 +1157,12 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ec->y = ec->k.dot(ec->w, ec->hx + ec->p - L + 1, L,
 					  &ec->q);
 			ec->q_ok = true;
+			if (ec->sh.on) {
+				ec->sh.y = ec->k.dot(ec->sh.w,
+						     ec->hx + ec->p - L + 1,
+						     L, &ec->sh.q);
+				ec->sh.q_ok = true;
+			}
 		}
 		float y = ec->y, err = d - y;
 
@@ -1064,7 +1174,6 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		r0 += (double)err * err;
 		r1 += (double)err * ep;
 		ep = err;
-		float ew = err;
 
 		/* Geigel double-talk detector */
 		float gmax = ec->gtail > ec->gcur ? ec->gtail : ec->gcur;
@@ -1076,9 +1185,37 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ec->ghang--;
 		}
 
+		/*
+		 * Fast energy detector (converged only): a 1 ms envelope of
+		 * the error against the residual the filter predicts from
+		 * its own output. Near-end speech, even quiet, stands tens
+		 * of dB over a converged residual and is caught within a
+		 * few samples, before the per-chunk detector could.
+		 */
+		ec->ef += (err * err - ec->ef) * (1.0f / 8);
+		ec->yf += (y * y - ec->yf) * (1.0f / 8);
+		if (ec->converged &&
+		    ec->ef > FAST_K * (ec->yf * ec->inv_erle + ec->noise) &&
+		    ec->ef > R_FLOOR)
+			ec->edt_hang = EDT_HANG;
+
 		bool far = ec->ex > (double)FAR_FLOOR * L;
 		bool adapt = adapt_on && far && ec->ghang == 0 &&
-			     ec->edt_hang == 0;
+			     ec->edt_hang == 0 && !ec->sh.on;
+		float sca = 0, scb = 0;
+		bool sh_adapt = false;
+
+		if (ec->sh.on) {
+			float es = d - ec->sh.y;
+
+			ec->sh.acc_e += (double)es * es;
+			sh_adapt = adapt_on && far && ec->ghang == 0 &&
+				   ec->sh.q_ok;
+			if (sh_adapt)
+				ipnlms_coef(&ec->sh.s2, &ec->sh.s2_set, es,
+					    ec->sh.l1, ec->sh.q, ec->ex, L,
+					    &sca, &scb);
+		}
 
 		/*
 		 * Once settled (converged, ERLE no longer improving, not
@@ -1097,39 +1234,15 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			adapt = false;
 		float ca = 0, cb = 0;
 
-		if (adapt) {
-			float s, ew2 = ew * ew;
+		if (adapt && track) {
+			/* plain NLMS: g = 1, x'Gx = |x|^2 */
+			float ew = clip_err(&ec->s2, &ec->s2_set, err);
 
-			if (!ec->s2_set) {
-				ec->s2 = ew2 + 1.0f;
-				ec->s2_set = true;
-			}
-			s = sqrtf(ec->s2);
-			float lim = CLIP_K * s;
-
-			if (ew > lim)
-				ew = lim;
-			else if (ew < -lim)
-				ew = -lim;
-			ec->s2 += SCALE_BETA * (ew * ew - ec->s2);
-			if (ec->s2 < 1.0f)
-				ec->s2 = 1.0f;
-
-			/* g[k] = A + B |w[k]|, normalised by x'Gx */
-			float ga = (1.0f - IPNLMS_ALPHA) * 0.5f;
-			float gb = (1.0f + IPNLMS_ALPHA) * (float)L /
-				   (2.0f * ec->l1 + 1e-3f);
-
-			if (track) {
-				ga = 1.0f;
-				gb = 0;
-			}
-			float xgx = ga * (float)ec->ex + gb * ec->q +
-				    (float)L * 100.0f;
-			float c = (track ? MU_TRACK : MU) * ew / xgx;
-
-			ca = c * ga;
-			cb = c * gb;
+			ca = MU_TRACK * ew /
+			     (float)(ec->ex + (double)L * 100.0);
+		} else if (adapt) {
+			ipnlms_coef(&ec->s2, &ec->s2_set, err, ec->l1, ec->q,
+				    ec->ex, L, &ca, &cb);
 		}
 
 		if (i + 1 < n || more) {
@@ -1167,6 +1280,14 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			}
 			ec->q_ok = next;
 			ec->have_y = true;
+			if (ec->sh.on && sh_adapt)
+				ec->sh.y = ec->k.upd_dot(ec->sh.w, zw, xn, L,
+							 sca, scb, &ec->sh.l1,
+							 &ec->sh.q);
+			else if (ec->sh.on)
+				ec->sh.y = ec->k.dot(ec->sh.w, xn, L,
+						     &ec->sh.q);
+			ec->sh.q_ok = true;
 		} else {
 			/* last sample of the call: x[n+1] not known yet */
 			const float *zw = ec->hx + ec->p - L + 1;
@@ -1182,6 +1303,8 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 					ec->l1 = l1;
 				ec->adapt_n++;
 			}
+			if (ec->sh.on && sh_adapt)
+				ec->sh.l1 = ec->k.upd(ec->sh.w, zw, L, sca, scb);
 			ec->have_y = false;
 		}
 	}

@@ -331,8 +331,11 @@ static void test_double_talk(void **state)
 	static const struct {
 		size_t model, delay;
 		double erl;
+		float near;     /* far end is at -10 dBm0 */
 	} testv[] = {
-		{ 0, 160, 6 }, { 3, 480, 12 }, { 7, 800, 20 }, { 5, 0, 6 },
+		{ 0, 160, 6, -10 }, { 3, 480, 12, -10 }, { 7, 800, 20, -10 },
+		{ 5, 0, 6, -10 }, { 2, 240, 12, -16 }, { 4, 400, 20, -20 },
+		{ 6, 640, 20, -26 }, { 1, 560, 12, -30 }, { 3, 320, 6, -30 },
 	};
 
 	(void)state;
@@ -341,7 +344,7 @@ static void test_double_talk(void **state)
 					     DSP_ECHO_SIMD_AUTO);
 		struct line_cfg lc = {
 			.model = testv[i].model, .delay = testv[i].delay,
-			.erl = testv[i].erl, .near_dbm0 = -10,
+			.erl = testv[i].erl, .near_dbm0 = testv[i].near,
 			.near_on = 1.5, .near_off = 3.5, .seconds = 4.5,
 		};
 		struct line_trace tr;
@@ -361,19 +364,26 @@ static void test_double_talk(void **state)
 				worst = e;
 		}
 		double after = erle_between(&tr, 4.0, 4.5);
+		double onr = sim_db(tsum(&tr, tr.out, 1.6, 3.5),
+				    tsum(&tr, tr.nearp, 1.6, 3.5));
 
-		printf("# DT %s ERL %.0f delay %zums: ERLE before %.1f, during "
-		       "%.1f (worst 100 ms %.1f), 0.5-1 s after %.1f dB, "
-		       "dt onsets %u\n", sim_models[testv[i].model].name,
-		       testv[i].erl, testv[i].delay / 8, before, during, worst,
-		       after, st.dt_count);
-		/* equal-level double talk: no divergence, and recovery */
+		printf("# DT %s ERL %.0f delay %zums near %.0f dBm0: ERLE "
+		       "before %.1f, during %.1f (worst 100 ms %.1f), 0.5-1 s "
+		       "after %.1f dB, out/near %+.2f dB, dt onsets %u, path "
+		       "changes %u\n", sim_models[testv[i].model].name,
+		       testv[i].erl, testv[i].delay / 8, testv[i].near,
+		       before, during, worst, after, onr, st.dt_count,
+		       st.path_changes);
+		/* double talk: no divergence, and recovery */
 		assert_true(before >= 30);
 		assert_true(worst >= 20);
 		assert_true(after >= 30);
 		assert_true(st.dt_count >= 1);
 		assert_true(st.converged);
 		assert_true(st.erle_db >= 20);
+		/* the near end comes through whole; no false path change */
+		assert_true(onr >= -0.5 && onr <= 0.5);
+		assert_int_equal(st.path_changes, 0);
 		trace_free(&tr);
 		dsp_echo_free(ec);
 	}
