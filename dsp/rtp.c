@@ -147,6 +147,16 @@ int dsp_rtp_encode(uint8_t *buf, size_t size, const struct dsp_rtp_hdr *hdr,
 	return 0;
 }
 
+bool dsp_rtp_is_rtcp(const uint8_t *buf, size_t len)
+{
+	uint8_t pt;
+
+	if (!buf || len < 2 || (buf[0] >> 6) != DSP_RTP_VERSION)
+		return false;
+	pt = buf[1] & 0x7f;
+	return pt >= 64 && pt <= 95;
+}
+
 /* ---- sender ---------------------------------------------------------- */
 
 static int fill_random(void *p, size_t n)

@@ -61,6 +61,15 @@ int dsp_rtp_decode(const uint8_t *buf, size_t len, struct dsp_rtp_hdr *hdr,
 int dsp_rtp_encode(uint8_t *buf, size_t size, const struct dsp_rtp_hdr *hdr,
 		   const uint8_t *payload, size_t plen, size_t *len);
 
+/*
+ * RTP/RTCP demultiplexing on one port (RFC 5761 §4): true when the
+ * datagram is RTCP (second octet, marker bit masked, in 64..95, i.e.
+ * RTCP packet types 192..223). Peers also send RTCP keepalives to the RTP
+ * port without negotiating rtcp-mux; the receiver should hand these to
+ * dsp_rtcp rather than count them as unknown payload types.
+ */
+bool dsp_rtp_is_rtcp(const uint8_t *buf, size_t len);
+
 /* ---- sender ---------------------------------------------------------- */
 
 struct dsp_rtp_tx {

@@ -587,7 +587,7 @@ static void test_baresip_interop(void **state)
 				const uint8_t *p;
 				if (dsp_rtp_sock_recv(rtp_fd, pkt, sizeof(pkt), &len, &src, &srcl))
 					break;
-				if (len >= 2 && (pkt[1] & 0x7f) >= 72 && (pkt[1] & 0x7f) <= 76)
+				if (dsp_rtp_is_rtcp(pkt, len))
 					continue; /* libre's keepalive RTCP on the RTP port */
 				if (dsp_srtp_unprotect_rtp(srtp, pkt, &len))
 					continue;

@@ -113,6 +113,30 @@ static void test_decode_vectors(void **state)
 	}
 }
 
+static void test_rtcp_demux(void **state)
+{
+	static const struct {
+		const char *hex;
+		bool rtcp;
+	} testv[] = {
+		{ "80c8", true },  { "81c9", true },  { "81ca", true },
+		{ "81cb", true },  { "80cc", true },  { "80cd", true },
+		{ "80ce", true },  { "80cf", true },  { "80df", true },
+		{ "80c0", true },  /* 192, the start of the reserved range */
+		{ "8008", false }, { "8088", false }, { "8065", false },
+		{ "80e5", false }, /* PT 101 with marker */
+		{ "80bf", false }, /* PT 63 with marker */
+		{ "40c8", false }, /* version 1 */
+		{ "80", false },
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(testv); i++) {
+		uint8_t b[4];
+		size_t n = unhex(testv[i].hex, b, sizeof(b));
+		assert_int_equal(dsp_rtp_is_rtcp(b, n), testv[i].rtcp);
+	}
+}
+
 static void test_oversized(void **state)
 {
 	uint8_t buf[DSP_RTP_MAX_PACKET + 1] = { 0x80, 8 };
@@ -695,6 +719,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_vectors),
 		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_rtcp_demux),
 		cmocka_unit_test(test_encode_roundtrip),
 		cmocka_unit_test(test_tx),
 		cmocka_unit_test(test_rx_sequence),
