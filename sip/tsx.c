@@ -426,6 +426,8 @@ int sip_tsxl_alloc(struct sip_tsxl **tlp, uv_loop_t *loop,
 		tl->cfg.timer_d = 32000;
 	if (!tl->cfg.max_tsx)
 		tl->cfg.max_tsx = 65536;
+	if (!tl->cfg.max_pending)
+		tl->cfg.max_pending = 300000;
 	if (tl->cfg.max_tsx > (1u << 26)) {
 		err = EINVAL;
 		goto out;
@@ -922,6 +924,10 @@ int sip_tsx_server(struct sip_tsx **tsxp, struct sip_tsxl *tl,
 	}
 	tsx->attached = true;
 	tsx_link(tsx);
+	/* guard against a TU that never answers (memory stays bounded) */
+	tmr_start(tl, &tsx->tm[TM_END], tsx->type == SIP_TSX_IST
+						? tl->cfg.max_pending
+						: 64 * tl->cfg.t1);
 	*tsxp = tsx;
 	tsx = NULL;
 out:
@@ -1087,6 +1093,40 @@ out:
 
 /* ---- timers ---- */
 
+static void reply_text(struct sip_tsxl *tl, const struct sip_msg *req,
+		       const struct sip_tp_addr *src, struct sip_tsx *tsx,
+		       uint16_t code);
+
+/* The TU did not answer a server transaction in time. */
+static void pending_expired(struct sip_tsx *tsx)
+{
+	struct sip_tsxl *tl = tsx->tl;
+	sip_tsx_term_h *h = tsx->attached ? tsx->termh : NULL;
+	void *arg = tsx->arg;
+
+	tl->st.timeouts++;
+	LOGW(MOD, "%s %.*s: no final response from the TU", type_names[tsx->type],
+	     (int)tsx->branch.l, tsx->branch.p);
+	tsx->attached = false;
+	if (h)
+		h(tsx, ETIMEDOUT, arg);
+	if (tsx->final_sent)
+		return; /* the handler answered after all */
+	if (tsx->type == SIP_TSX_IST && tsx->req) {
+		struct sip_msg *m = malloc(sizeof(*m));
+		if (m && !sip_msg_decode(m, tsx->req, tsx->reqlen)) {
+			reply_text(tl, m, &tsx->src, tsx, 500);
+			free(m);
+			if (tsx->final_sent)
+				return; /* Completed: Timers G and H run */
+		} else {
+			free(m);
+		}
+	}
+	tsx->state = SIP_TSX_TERMINATED;
+	tsx_destroy(tsx);
+}
+
 static void fire(struct sip_tsx *tsx, int which)
 {
 	struct sip_tsxl *tl = tsx->tl;
@@ -1120,6 +1160,12 @@ static void fire(struct sip_tsx *tsx, int which)
 			return;
 		}
 		tmr_start(tl, &tsx->tm[TM_RETX], tsx->interval);
+		return;
+	}
+
+	if ((tsx->type == SIP_TSX_IST || tsx->type == SIP_TSX_NIST) &&
+	    !tsx->final_sent && tsx->state != SIP_TSX_TERMINATED) {
+		pending_expired(tsx);
 		return;
 	}
 
@@ -1231,8 +1277,13 @@ static void reply_text(struct sip_tsxl *tl, const struct sip_msg *req,
 		       uint16_t code)
 {
 	struct sip_buf b;
+	char tag[24];
+	struct sip_reply_opt o = { .to_tag = NULL };
+	/* a final response needs a To tag (§8.2.6.2) */
+	sip_tsx_token(tag, sizeof(tag));
+	o.to_tag = tag;
 	sip_buf_init(&b, 0);
-	if (!sip_tsx_build_reply(&b, req, src, code, NULL, NULL)) {
+	if (!sip_tsx_build_reply(&b, req, src, code, NULL, &o)) {
 		if (tsx) {
 			sip_tsx_reply(tsx, b.p, b.len);
 		} else {

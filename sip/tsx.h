@@ -55,6 +55,10 @@ struct sip_tsx_cfg {
 	uint32_t timer_d;  /* 32000 (unreliable transports; 0 on streams) */
 	uint32_t max_tsx;  /* 65536 live transactions (incl. 2xx retransmitters) */
 	bool no_2xx_retrans; /* the TU retransmits 2xx itself */
+	uint32_t max_pending; /* safety net: a server INVITE transaction the TU
+				 has not answered finally within this many ms
+				 (0 = 300000) gets 500; a non-INVITE one is
+				 dropped after 64*T1 (its client gave up) */
 };
 
 /*
@@ -196,7 +200,9 @@ typedef void(sip_tsx_cancel_h)(struct sip_tsx *tsx, const struct sip_msg *cancel
 			       void *arg);
 /*
  * Server transaction ended before the TU answered: transport error while
- * sending a response, or max_tsx cleanup. After it the tsx is gone.
+ * sending a response (err = the errno), or the TU did not answer within
+ * max_pending / 64*T1 (err = ETIMEDOUT; an INVITE then gets 500). After
+ * it the tsx is gone for the TU.
  */
 typedef void(sip_tsx_term_h)(struct sip_tsx *tsx, int err, void *arg);
 

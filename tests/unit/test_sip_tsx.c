@@ -608,6 +608,25 @@ static const struct step rfc2543[] = {
 	END,
 };
 
+/* The TU never answers: a non-INVITE server transaction is dropped after
+   64*T1; an INVITE one gets 500 after max_pending (300 s default), then
+   runs Completed as usual. */
+static const struct step nist_guard[] = {
+	REQ("OPTIONS", NULL, TRYING, "", RX_NEW),
+	AT(31999, TRYING, "", NOTU, 1),
+	AT(32000, GONE, "", NOTU, 0),
+	END,
+};
+
+static const struct step ist_guard[] = {
+	REQ("INVITE", NULL, PROCEEDING, "", RX_NEW),
+	REPLY(180, "INVITE", PROCEEDING, "180"),
+	AT(299999, PROCEEDING, "", NOTU, 1),
+	AT(300000, COMPLETED, "500", NOTU, 1),
+	REQTAG("ACK", NULL, CONFIRMED, "", RX_ABS),
+	END,
+};
+
 static const struct vec vecs[] = {
 	{ "ict_timeout", false, false, ict_timeout },
 	{ "ict_486", false, false, ict_486 },
@@ -631,6 +650,8 @@ static const struct vec vecs[] = {
 	{ "ist_cancel_late", false, false, ist_cancel_late },
 	{ "merged", false, false, merged },
 	{ "rfc2543", false, true, rfc2543 },
+	{ "nist_guard", false, false, nist_guard },
+	{ "ist_guard", false, false, ist_guard },
 };
 
 static void test_vectors(void **state)
