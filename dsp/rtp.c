@@ -464,11 +464,15 @@ int dsp_rtp_rx_input(struct dsp_rtp_rx *rx, const uint8_t *buf, size_t len,
 		   (uint16_t)(h.seq - rx->max_seq) < MAX_DROPOUT;
 
 	/* Timestamp jump on an in-order audio packet: drop it unless it is
-	 * confirmed by the next packet, then resynchronise. */
+	 * confirmed by the next packet, then resynchronise. A forward jump
+	 * on the first packet of a talkspurt (marker) is a long silence,
+	 * not an error. */
 	if (in_order && !is_event && rx->cfg.max_ts_jump && rx->received) {
 		int32_t d = (int32_t)(h.ts - rx->last_ts);
 		uint32_t ad = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
-		if (ad > rx->cfg.max_ts_jump) {
+		if (ad > rx->cfg.max_ts_jump && h.marker && d > 0) {
+			rx->have_transit = false;
+		} else if (ad > rx->cfg.max_ts_jump) {
 			uint32_t cd = h.ts - rx->jump_ts;
 			if (rx->have_jump && h.seq == (uint16_t)(rx->jump_seq + 1) &&
 			    cd <= rx->cfg.max_ts_jump) {

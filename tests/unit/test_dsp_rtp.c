@@ -273,13 +273,14 @@ struct rxp {
 	uint8_t pt;
 	uint64_t at_us;
 	int err;
+	bool marker;
 };
 
 static int feed(struct dsp_rtp_rx *rx, const struct rxp *p,
 		const struct sockaddr *src, socklen_t srclen)
 {
 	struct dsp_rtp_hdr h = { .pt = p->pt, .seq = p->seq, .ts = p->ts,
-				 .ssrc = p->ssrc };
+				 .ssrc = p->ssrc, .marker = p->marker };
 	uint8_t buf[200], pl[160] = { 0 };
 	const uint8_t *op;
 	size_t len, oplen;
@@ -305,28 +306,33 @@ static void test_rx_sequence(void **state)
 	/* seq validation per A.1: probation, wrap, loss, reorder, dup,
 	 * big jump + restart, SSRC change, timestamp jump */
 	static const struct rxp steps[] = {
-		{ 1, 65533, 0, 8, 0, EAGAIN },       /* probation 1 */
-		{ 1, 65534, 160, 8, 20000, 0 },      /* valid: base */
-		{ 1, 65535, 320, 8, 40000, 0 },
-		{ 1, 0, 480, 8, 60000, 0 },          /* wrap */
-		{ 1, 2, 800, 8, 100000, 0 },         /* seq 1 lost */
-		{ 1, 1, 640, 8, 101000, 0 },         /* late: still valid */
-		{ 1, 2, 800, 8, 102000, 0 },         /* duplicate: valid (A.1) */
-		{ 1, 3, 960, 8, 120000, 0 },
-		{ 1, 9, 1920, 8, 240000, 0 },        /* 5 lost */
-		{ 1, 9000, 2080, 8, 260000, EALREADY }, /* wild jump */
-		{ 1, 10, 2080, 8, 260000, 0 },
-		{ 1, 20000, 2240, 8, 280000, EALREADY }, /* restart ... */
-		{ 1, 20001, 2400, 8, 300000, 0 },    /* ... confirmed */
-		{ 2, 500, 0, 8, 320000, EAGAIN },    /* stray SSRC */
-		{ 1, 20002, 2560, 8, 320000, 0 },
-		{ 2, 600, 0, 8, 340000, EAGAIN },    /* new SSRC ... */
-		{ 2, 601, 160, 8, 360000, 0 },       /* ... confirmed */
-		{ 2, 602, 900000, 8, 380000, EAGAIN }, /* ts jump */
-		{ 2, 603, 900160, 8, 400000, 0 },    /* confirmed */
-		{ 2, 604, 900320, 9, 420000, ENOTSUP }, /* unknown PT */
-		{ 2, 604, 900320, 101, 420000, 0 },  /* event */
-		{ 2, 605, 900320, 101, 440000, 0 },
+		{ 1, 65533, 0, 8, 0, EAGAIN, false },       /* probation 1 */
+		{ 1, 65534, 160, 8, 20000, 0, false },      /* valid: base */
+		{ 1, 65535, 320, 8, 40000, 0, false },
+		{ 1, 0, 480, 8, 60000, 0, false },          /* wrap */
+		{ 1, 2, 800, 8, 100000, 0, false },         /* seq 1 lost */
+		{ 1, 1, 640, 8, 101000, 0, false },         /* late: still valid */
+		{ 1, 2, 800, 8, 102000, 0, false },         /* duplicate: valid (A.1) */
+		{ 1, 3, 960, 8, 120000, 0, false },
+		{ 1, 9, 1920, 8, 240000, 0, false },        /* 5 lost */
+		{ 1, 9000, 2080, 8, 260000, EALREADY, false }, /* wild jump */
+		{ 1, 10, 2080, 8, 260000, 0, false },
+		{ 1, 20000, 2240, 8, 280000, EALREADY, false }, /* restart ... */
+		{ 1, 20001, 2400, 8, 300000, 0, false },    /* ... confirmed */
+		{ 2, 500, 0, 8, 320000, EAGAIN, false },    /* stray SSRC */
+		{ 1, 20002, 2560, 8, 320000, 0, false },
+		{ 2, 600, 0, 8, 340000, EAGAIN, false },    /* new SSRC ... */
+		{ 2, 601, 160, 8, 360000, 0, false },       /* ... confirmed */
+		{ 2, 602, 900000, 8, 380000, EAGAIN, false }, /* ts jump */
+		{ 2, 603, 900160, 8, 400000, 0, false },    /* confirmed */
+		{ 2, 604, 900320, 9, 420000, ENOTSUP, false }, /* unknown PT */
+		{ 2, 604, 900320, 101, 420000, 0, false },  /* event */
+		{ 2, 605, 900320, 101, 440000, 0, false },
+		/* 60 s of silence, then a talkspurt: marked, so accepted */
+		{ 2, 606, 900320 + 480000, 8, 60440000, 0, true },
+		{ 2, 607, 900480 + 480000, 8, 60460000, 0, false },
+		/* the same jump backwards is an error even when marked */
+		{ 2, 608, 100, 8, 60480000, EAGAIN, true },
 	};
 	struct dsp_rtp_rx rx;
 	(void)state;
@@ -345,13 +351,13 @@ static void test_rx_sequence(void **state)
 	}
 	assert_int_equal(rx.ssrc, 2);
 	assert_int_equal(rx.cnt.ssrc_change, 1);
-	assert_int_equal(rx.cnt.ts_jump, 1);
+	assert_int_equal(rx.cnt.ts_jump, 2);
 	assert_int_equal(rx.cnt.unknown_pt, 1);
 	assert_int_equal(rx.cnt.bad_seq, 5);
-	assert_int_equal(rx.cnt.packets, 15);
-	/* after the change: 601..605 expected, 602 (the unconfirmed
+	assert_int_equal(rx.cnt.packets, 17);
+	/* after the change: 601..607 expected, 602 (the unconfirmed
 	 * timestamp jump) dropped and so lost */
-	assert_int_equal(dsp_rtp_rx_expected(&rx), 5);
+	assert_int_equal(dsp_rtp_rx_expected(&rx), 7);
 	assert_int_equal(dsp_rtp_rx_lost(&rx), 1);
 }
 
@@ -392,7 +398,7 @@ static void test_rx_jitter(void **state)
 					 (uint64_t)i * 20000 +
 						 (i & 1 ? testv[t].delay_b_us
 							: testv[t].delay_a_us),
-					 0 };
+					 0, false };
 			feed(&rx, &p, NULL, 0);
 		}
 		uint32_t j = dsp_rtp_rx_jitter(&rx);
@@ -419,7 +425,7 @@ static void test_rx_latch_timeout(void **state)
 	rx_setup(&rx);
 	rx.cfg.latch = true;
 	dsp_rtp_rx_set_peer(&rx, (struct sockaddr *)&sdp, sizeof(sdp));
-	struct rxp p = { 5, 100, 0, 8, 1000, 0 };
+	struct rxp p = { 5, 100, 0, 8, 1000, 0, false };
 	assert_int_equal(feed(&rx, &p, (struct sockaddr *)&real, sizeof(real)), EAGAIN);
 	p.seq++;
 	assert_int_equal(feed(&rx, &p, (struct sockaddr *)&real, sizeof(real)), 0);
@@ -461,7 +467,7 @@ static void test_rx_latch_timeout(void **state)
 	cfg.probation = 0;
 	dsp_rtp_rx_init(&rx, &cfg);
 	dsp_rtp_rx_set_peer(&rx, (struct sockaddr *)&sdp, sizeof(sdp));
-	struct rxp q = { 5, 0, 0, 8, 1000, 0 };
+	struct rxp q = { 5, 0, 0, 8, 1000, 0, false };
 	assert_int_equal(feed(&rx, &q, (struct sockaddr *)&real, sizeof(real)), EPERM);
 	assert_int_equal(feed(&rx, &q, (struct sockaddr *)&sdp, sizeof(sdp)), 0);
 	assert_int_equal(dsp_rtp_rx_expected(&rx), 1);
