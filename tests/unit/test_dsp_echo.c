@@ -879,6 +879,36 @@ static void test_api(void **state)
 	dsp_echo_free(ec);
 }
 
+/* DSP_ECHO_F_FULL_RATE (IPNLMS on every sample, never tracking mode). */
+static void test_full_rate(void **state)
+{
+	static const size_t models[] = { 0, 3, 7 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT |
+					     DSP_ECHO_F_FULL_RATE,
+					     DSP_ECHO_SIMD_AUTO);
+		struct sim_scenario sc = {
+			.model = &sim_models[models[i]], .delay = 400,
+			.erl_db = 12, .src = SIM_SRC_HOTH, .dbm0 = -10,
+			.seconds = 4.0, .seed = 77 + (int)i,
+		};
+		struct sim_result r;
+		struct dsp_echo_stats st;
+
+		assert_non_null(ec);
+		assert_int_equal(sim_run_conv(ec_fn, ec, &sc, &r), 0);
+		dsp_echo_get_stats(ec, &st);
+		printf("# full rate %s: t20 %.2f s, t30 %.2f s, ERLE(1-4s) "
+		       "%.1f dB\n", sim_models[models[i]].name, r.t20, r.t30,
+		       r.erle_ss);
+		assert_true(r.erle_ss >= 30);
+		assert_true(st.converged);
+		dsp_echo_free(ec);
+	}
+}
+
 /* Any block size gives (nearly) the same linear output as 160. */
 static void test_block_sizes(void **state)
 {
@@ -940,6 +970,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_block_sizes),
+		cmocka_unit_test(test_full_rate),
 		cmocka_unit_test(test_simd_variants),
 		cmocka_unit_test(test_g168_grid),
 		cmocka_unit_test(test_double_talk),
