@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One media channel (see chan.h): the dsp modules wired into the
+ * per-tick pipeline, with the RTP and RTCP sockets polled on the
+ * channel's media loop.
+ *
+ * Timing: the block received from the TDM side at tick N was captured
+ * while the block sent at tick N-1 was playing, so the canceller's far-end
+ * reference for rx(N) is tx(N-1); the bulk delay of the line beyond that
+ * is inside the canceller's tail.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "base/log.h"
+#include "dsp/chan.h"
+#include "dsp/dtmf.h"
+#include "dsp/echo.h"
+#include "dsp/faxdet.h"
+#include "dsp/jitter.h"
+#include "dsp/rtp.h"
+
+struct dsp_chan {
+	struct dsp_chan_cfg cfg;
+	uv_loop_t *loop;
+	dsp_chan_ev_h *evh;
+	void *arg;
+
+	int rtp_fd, rtcp_fd;
+	uint16_t port;
+	uv_poll_t rtp_poll, rtcp_poll;
+	bool polls_open;
+	unsigned closing;
+	uv_timer_t rtcp_timer;
+
+	struct dsp_codec *codec;     /* encoder side (FIFO for ptime) */
+	struct dsp_codec *decoder;   /* used by the jitter buffer */
+	struct dsp_jb *jb;
+	struct dsp_echo *ec;
+	struct dsp_dtmf_det *det;
+	struct dsp_dtmf_gen *gen;
+	struct dsp_faxdet *fax;
+	struct dsp_srtp *srtp;
+	struct dsp_rtp_tx tx;
+	struct dsp_rtp_rx rx;
+	struct dsp_rtcp rtcp;
+
+	int16_t tx_ref[DSP_CHAN_TICK];  /* what went to the line last tick */
+	bool timeout_reported;
+	struct dsp_chan_stats st;
+};
+
+void dsp_chan_cfg_default(struct dsp_chan_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->tdm_law = DSP_LAW_ALAW;
+	cfg->codec = DSP_CODEC_PCMA;
+	cfg->pt = 8;
+	cfg->dtmf_pt = 101;
+	cfg->ptime = 20;
+	cfg->ec = true;
+	cfg->faxdet = true;
+	cfg->port_min = 20000;
+	cfg->port_max = 29999;
+	cfg->latch = true;
+	cfg->media_timeout_ms = 0;
+	cfg->cname = "pstngw";
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static socklen_t sa_len(const struct sockaddr_storage *sa)
+{
+	return sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					 : sizeof(struct sockaddr_in);
+}
+
+static uint16_t sa_port(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	if (sa->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return 0;
+}
+
+static void ev(struct dsp_chan *ch, enum dsp_chan_ev e,
+	       const struct dsp_chan_evd *d)
+{
+	if (ch->evh)
+		ch->evh(ch, e, d, ch->arg);
+}
+
+/* ---- detectors' callbacks (inside the tick) ---- */
+
+static void digit_h(void *arg, char digit, bool start, unsigned duration_ms,
+		    int level_dbm0)
+{
+	struct dsp_chan *ch = arg;
+	struct dsp_chan_evd d = { .digit = digit, .duration_ms = duration_ms };
+	(void)level_dbm0;
+	if (start)
+		ch->st.digits_rx++;
+	ev(ch, start ? DSP_CHAN_EV_DIGIT : DSP_CHAN_EV_DIGIT_END, &d);
+}
+
+static void fax_h(void *arg, enum dsp_faxdet_tone tone,
+		  enum dsp_faxdet_tone ended)
+{
+	struct dsp_chan *ch = arg;
+	struct dsp_chan_evd d = { .tone = (int)tone };
+	(void)ended;
+	if (tone != DSP_FAXDET_NONE)
+		ev(ch, DSP_CHAN_EV_FAX_TONE, &d);
+}
+
+static int dec_h(void *arg, const uint8_t *p, size_t plen, int16_t *pcm,
+		 size_t max, size_t *n)
+{
+	return dsp_codec_decode(arg, p, plen, pcm, max, n);
+}
+
+/* ---- sending ---- */
+
+static void send_pkt(struct dsp_chan *ch, uint8_t *buf, size_t len,
+		     size_t size)
+{
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+
+	if (ch->srtp && dsp_srtp_protect_rtp(ch->srtp, buf, &len, size)) {
+		ch->st.send_err++;
+		return;
+	}
+	/* symmetric RTP: once latched, answer where the peer sends from */
+	if (dsp_rtp_rx_peer(&ch->rx, &dst, &dlen)) {
+		if (!sa_port(&ch->cfg.remote))
+			return; /* nowhere to send yet */
+		dst = ch->cfg.remote;
+		dlen = sa_len(&dst);
+	}
+	if (dsp_rtp_sock_send(ch->rtp_fd, buf, len, (struct sockaddr *)&dst,
+			      dlen))
+		ch->st.send_err++;
+	else
+		ch->st.rtp_tx++;
+}
+
+void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx)
+{
+	int16_t pcm[DSP_CHAN_TICK], clean[DSP_CHAN_TICK], play[DSP_CHAN_TICK];
+	uint8_t buf[DSP_RTP_MAX_PACKET];
+	struct dsp_dtmf_out dout;
+	size_t len;
+
+	ch->st.ticks++;
+
+	/* TDM -> RTP */
+	dsp_law_decode(ch->cfg.tdm_law, rx, pcm, DSP_CHAN_TICK);
+	if (ch->ec) {
+		dsp_echo_process(ch->ec, pcm, ch->tx_ref, clean, DSP_CHAN_TICK);
+	} else {
+		memcpy(clean, pcm, sizeof(clean));
+	}
+	dout.npkt = 0;
+	if (ch->det)
+		dsp_dtmf_det_process(ch->det, clean, DSP_CHAN_TICK, ch->tx.ts,
+				     &dout);
+	if (ch->fax)
+		dsp_faxdet_process(ch->fax, clean, DSP_CHAN_TICK);
+	for (unsigned i = 0; i < dout.npkt; i++) {
+		if (!dsp_rtp_tx_raw(&ch->tx, buf, sizeof(buf) - DSP_SRTP_MAX_OVERHEAD,
+				    (uint8_t)ch->cfg.dtmf_pt, dout.pkt[i].ts,
+				    dout.pkt[i].marker, dout.pkt[i].payload, 4,
+				    &len))
+			send_pkt(ch, buf, len, sizeof(buf));
+	}
+	if (!dsp_codec_push(ch->codec, clean, DSP_CHAN_TICK)) {
+		uint8_t pay[DSP_CODEC_MAX_PAYLOAD];
+		size_t plen;
+		while (!dsp_codec_pull(ch->codec, pay, sizeof(pay), &plen)) {
+			if (dsp_rtp_tx_audio(&ch->tx, buf,
+					     sizeof(buf) - DSP_SRTP_MAX_OVERHEAD,
+					     ch->cfg.pt,
+					     (uint32_t)dsp_codec_frame_samples(ch->codec),
+					     pay, plen, &len))
+				break;
+			send_pkt(ch, buf, len, sizeof(buf));
+		}
+	}
+
+	/* RTP -> TDM: the jitter buffer never waits for the network */
+	dsp_jb_get(ch->jb, play);
+	if (ch->gen)
+		dsp_dtmf_gen_process(ch->gen, play, DSP_CHAN_TICK);
+	dsp_law_encode(ch->cfg.tdm_law, play, tx, DSP_CHAN_TICK);
+	/* the reference is what the line really carries: the coded block */
+	dsp_law_decode(ch->cfg.tdm_law, tx, ch->tx_ref, DSP_CHAN_TICK);
+
+	if (ch->cfg.media_timeout_ms && !ch->timeout_reported &&
+	    dsp_rtp_rx_timeout(&ch->rx, now_us())) {
+		ch->timeout_reported = true;
+		ev(ch, DSP_CHAN_EV_MEDIA_TIMEOUT, NULL);
+	}
+}
+
+/* ---- receiving ---- */
+
+static void rtp_readable(uv_poll_t *h, int status, int events)
+{
+	struct dsp_chan *ch = h->data;
+	uint8_t buf[DSP_RTP_MAX_PACKET + 64];
+	struct sockaddr_storage src;
+	socklen_t slen;
+	size_t len;
+	(void)events;
+
+	if (status < 0)
+		return;
+	/* drain, bounded: a flood cannot keep the loop here */
+	for (int n = 0; n < 64; n++) {
+		struct dsp_rtp_hdr hdr;
+		const uint8_t *payload;
+		size_t plen;
+
+		slen = sizeof(src);
+		if (dsp_rtp_sock_recv(ch->rtp_fd, buf, sizeof(buf), &len, &src,
+				      &slen))
+			break;
+		if (ch->srtp && dsp_srtp_unprotect_rtp(ch->srtp, buf, &len)) {
+			ch->st.rx_dropped++;
+			continue;
+		}
+		int r = dsp_rtp_rx_input(&ch->rx, buf, len, now_us(),
+					 (struct sockaddr *)&src, slen, &hdr,
+					 &payload, &plen);
+		if (r) {
+			/* EAGAIN: probation or resync of a new source, not
+			 * a bad packet (the rx counters have the details) */
+			if (r != EAGAIN)
+				ch->st.rx_dropped++;
+			continue;
+		}
+		ch->st.rtp_rx++;
+		ch->timeout_reported = false;
+		if (ch->cfg.dtmf_pt >= 0 && hdr.pt == ch->cfg.dtmf_pt) {
+			if (ch->gen && !dsp_dtmf_gen_event(ch->gen, hdr.ts,
+							   hdr.marker, payload,
+							   plen))
+				ch->st.digits_tx++;
+			continue;
+		}
+		dsp_jb_put(ch->jb, hdr.seq, hdr.ts, payload, plen);
+	}
+}
+
+static void rtcp_readable(uv_poll_t *h, int status, int events)
+{
+	struct dsp_chan *ch = h->data;
+	uint8_t buf[1500];
+	struct sockaddr_storage src;
+	socklen_t slen;
+	size_t len;
+	(void)events;
+
+	if (status < 0)
+		return;
+	for (int n = 0; n < 16; n++) {
+		struct dsp_rtcp_info info;
+		slen = sizeof(src);
+		if (dsp_rtp_sock_recv(ch->rtcp_fd, buf, sizeof(buf), &len, &src,
+				      &slen))
+			break;
+		if (ch->srtp && dsp_srtp_unprotect_rtcp(ch->srtp, buf, &len))
+			continue;
+		dsp_rtcp_input(&ch->rtcp, buf, len, ch->tx.ssrc,
+			       dsp_rtcp_ntp_now(), &info);
+	}
+}
+
+static void rtcp_timer_cb(uv_timer_t *t)
+{
+	struct dsp_chan *ch = t->data;
+	uint8_t buf[1500];
+	size_t len;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+
+	if (dsp_rtcp_build(&ch->rtcp, &ch->tx, &ch->rx, dsp_rtcp_ntp_now(),
+			   false, NULL, buf, sizeof(buf) - DSP_SRTP_MAX_OVERHEAD,
+			   &len))
+		return;
+	if (ch->srtp && dsp_srtp_protect_rtcp(ch->srtp, buf, &len, sizeof(buf)))
+		return;
+	if (dsp_rtp_rx_peer(&ch->rx, &dst, &dlen)) {
+		if (!sa_port(&ch->cfg.remote))
+			return;
+		dst = ch->cfg.remote;
+		dlen = sa_len(&dst);
+	}
+	/* RTCP goes to the RTP port + 1 (RFC 3550 §11) */
+	if (dst.ss_family == AF_INET)
+		((struct sockaddr_in *)&dst)->sin_port =
+			htons((uint16_t)(sa_port(&dst) + 1));
+	else
+		((struct sockaddr_in6 *)&dst)->sin6_port =
+			htons((uint16_t)(sa_port(&dst) + 1));
+	dsp_rtp_sock_send(ch->rtcp_fd, buf, len, (struct sockaddr *)&dst, dlen);
+}
+
+/* ---- life cycle ---- */
+
+static void free_parts(struct dsp_chan *ch)
+{
+	dsp_codec_free(ch->codec);
+	dsp_codec_free(ch->decoder);
+	dsp_jb_free(ch->jb);
+	dsp_echo_free(ch->ec);
+	dsp_dtmf_det_free(ch->det);
+	dsp_dtmf_gen_free(ch->gen);
+	dsp_faxdet_free(ch->fax);
+	dsp_srtp_free(ch->srtp);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct dsp_chan *ch = h->data;
+
+	if (--ch->closing)
+		return;
+	if (ch->rtp_fd >= 0)
+		close(ch->rtp_fd);
+	if (ch->rtcp_fd >= 0)
+		close(ch->rtcp_fd);
+	free_parts(ch);
+	free(ch);
+}
+
+int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
+		   const struct dsp_chan_cfg *cfg, dsp_chan_ev_h *evh,
+		   void *arg)
+{
+	struct dsp_chan *ch;
+	struct dsp_rtp_rx_cfg rxc;
+	struct dsp_jb_cfg jbc;
+	int err;
+
+	if (!chp || !loop || !cfg || !dsp_codec_ptime_valid(cfg->ptime) ||
+	    cfg->port_min > cfg->port_max || cfg->dtmf_pt > 127)
+		return EINVAL;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return ENOMEM;
+	ch->cfg = *cfg;
+	ch->loop = loop;
+	ch->evh = evh;
+	ch->arg = arg;
+	ch->rtp_fd = ch->rtcp_fd = -1;
+
+	err = dsp_codec_alloc(&ch->codec, cfg->codec, cfg->ptime);
+	if (!err)
+		err = dsp_codec_alloc(&ch->decoder, cfg->codec, cfg->ptime);
+	if (err)
+		goto fail;
+	dsp_jb_cfg_default(&jbc);
+	jbc.tick = DSP_CHAN_TICK;
+	err = dsp_jb_alloc(&ch->jb, &jbc, dec_h, ch->decoder);
+	if (err)
+		goto fail;
+	if (cfg->ec) {
+		struct dsp_echo_cfg ecc;
+		dsp_echo_cfg_default(&ecc);
+		if (cfg->ec_taps)
+			ecc.taps = cfg->ec_taps;
+		ch->ec = dsp_echo_alloc(&ecc);
+		if (!ch->ec) {
+			err = ENOMEM;
+			goto fail;
+		}
+	}
+	if (cfg->dtmf_pt >= 0) {
+		struct dsp_dtmf_det_cfg dc;
+		struct dsp_dtmf_gen_cfg gc;
+		dsp_dtmf_det_cfg_default(&dc);
+		dsp_dtmf_gen_cfg_default(&gc);
+		err = dsp_dtmf_det_alloc(&ch->det, &dc, digit_h, ch);
+		if (!err)
+			err = dsp_dtmf_gen_alloc(&ch->gen, &gc);
+		if (err)
+			goto fail;
+	}
+	if (cfg->faxdet) {
+		struct dsp_faxdet_cfg fc;
+		dsp_faxdet_cfg_default(&fc);
+		err = dsp_faxdet_alloc(&ch->fax, &fc, fax_h, ch);
+		if (err)
+			goto fail;
+	}
+	if (cfg->srtp) {
+		err = dsp_srtp_alloc(&ch->srtp, cfg->suite, cfg->tx_key,
+				     cfg->tx_key_len, cfg->rx_key,
+				     cfg->rx_key_len);
+		if (err)
+			goto fail;
+	}
+	err = dsp_rtp_tx_init(&ch->tx);
+	if (err)
+		goto fail;
+	dsp_rtp_rx_cfg_default(&rxc);
+	rxc.event_pt = cfg->dtmf_pt;
+	rxc.latch = cfg->latch;
+	rxc.timeout_ms = cfg->media_timeout_ms;
+	dsp_rtp_rx_cfg_allow_pt(&rxc, cfg->pt);
+	if (cfg->dtmf_pt >= 0)
+		dsp_rtp_rx_cfg_allow_pt(&rxc, (uint8_t)cfg->dtmf_pt);
+	dsp_rtp_rx_init(&ch->rx, &rxc);
+	if (sa_port(&cfg->remote))
+		dsp_rtp_rx_set_peer(&ch->rx, (const struct sockaddr *)&cfg->remote,
+				    sa_len(&cfg->remote));
+	dsp_rtcp_init(&ch->rtcp, cfg->cname ? cfg->cname : "pstngw");
+
+	err = dsp_rtp_sock_open_pair((const struct sockaddr *)&cfg->local,
+				     sa_len(&cfg->local), cfg->port_min,
+				     cfg->port_max, &ch->rtp_fd, &ch->rtcp_fd,
+				     &ch->port);
+	if (err)
+		goto fail;
+	err = uv_poll_init(loop, &ch->rtp_poll, ch->rtp_fd);
+	if (err) {
+		err = -err;
+		goto fail;
+	}
+	err = uv_poll_init(loop, &ch->rtcp_poll, ch->rtcp_fd);
+	if (err) {
+		err = -err;
+		ch->rtp_poll.data = ch;
+		ch->closing = 1;
+		uv_close((uv_handle_t *)&ch->rtp_poll, handle_closed);
+		return err; /* freed when the handle has closed */
+	}
+	uv_timer_init(loop, &ch->rtcp_timer);
+	ch->rtp_poll.data = ch->rtcp_poll.data = ch->rtcp_timer.data = ch;
+	ch->polls_open = true;
+	uv_poll_start(&ch->rtp_poll, UV_READABLE, rtp_readable);
+	uv_poll_start(&ch->rtcp_poll, UV_READABLE, rtcp_readable);
+	/* RFC 3550 §6.2: 5 s minimum interval for a two-party session */
+	uv_timer_start(&ch->rtcp_timer, rtcp_timer_cb, 2500, 5000);
+	*chp = ch;
+	return 0;
+fail:
+	if (ch->rtp_fd >= 0)
+		close(ch->rtp_fd);
+	if (ch->rtcp_fd >= 0)
+		close(ch->rtcp_fd);
+	free_parts(ch);
+	free(ch);
+	return err;
+}
+
+void dsp_chan_free(struct dsp_chan *ch)
+{
+	if (!ch)
+		return;
+	ch->closing = 3;
+	uv_close((uv_handle_t *)&ch->rtp_poll, handle_closed);
+	uv_close((uv_handle_t *)&ch->rtcp_poll, handle_closed);
+	uv_close((uv_handle_t *)&ch->rtcp_timer, handle_closed);
+}
+
+uint16_t dsp_chan_port(const struct dsp_chan *ch)
+{
+	return ch->port;
+}
+
+void dsp_chan_set_remote(struct dsp_chan *ch, const struct sockaddr *sa,
+			 socklen_t len)
+{
+	if (len > sizeof(ch->cfg.remote))
+		return;
+	memset(&ch->cfg.remote, 0, sizeof(ch->cfg.remote));
+	memcpy(&ch->cfg.remote, sa, len);
+	dsp_rtp_rx_set_peer(&ch->rx, sa, len);
+}
+
+void dsp_chan_set_passthrough(struct dsp_chan *ch, bool on)
+{
+	if (ch->ec)
+		dsp_echo_set_disabled(ch->ec, on);
+	dsp_jb_set_mode(ch->jb, on ? DSP_JB_FIXED : DSP_JB_ADAPTIVE);
+}
+
+int dsp_chan_play_digit(struct dsp_chan *ch, char digit, unsigned ms)
+{
+	if (!ch->gen)
+		return EINVAL;
+	return dsp_dtmf_gen_digit(ch->gen, digit, ms, -10);
+}
+
+void dsp_chan_stats(const struct dsp_chan *ch, struct dsp_chan_stats *st)
+{
+	*st = ch->st;
+	dsp_rtp_stats_get(&ch->rtcp, &ch->tx, &ch->rx, &st->rtp);
+	if (ch->ec) {
+		struct dsp_echo_stats es;
+		dsp_echo_get_stats(ch->ec, &es);
+		st->erle_db = es.erle_db;
+	}
+}
