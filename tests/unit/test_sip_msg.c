@@ -1170,6 +1170,101 @@ static void test_torture_fields(void **state)
 	free(msg);
 }
 
+static void test_accessors(void **state)
+{
+	static const char m[] =
+		"PRACK sip:gw@192.0.2.5 SIP/2.0\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKpr\n"
+		"From: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: acc\nCSeq: 2 PRACK\n"
+		"RAck: 4711 1 INVITE\n"
+		"RSeq: 4712\n"
+		"x: 1800;refresher=uac\n"
+		"Min-SE: 90\n"
+		"o: dialog;id=abc\n"
+		"Reason: Q.850;cause=17, SIP;cause=486;text=\"Busy\"\n"
+		"P-Asserted-Identity: \"Caller\" <sip:+4930123@carrier.example;user=phone>, <tel:+4930123>\n"
+		"Privacy: id;header\n"
+		"Diversion: <sip:+4930999@carrier.example>;reason=unconditional;counter=1\n"
+		"History-Info: <sip:a@b>;index=1, <sip:c@d?Reason=SIP%3Bcause%3D302>;index=1.1\n"
+		"Authorization: Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"sip:gw\", response=\"x\"\n"
+		"Expires: 120\n"
+		"Content-Length: 0\n\n";
+	size_t len;
+	char *buf = crlf(m, &len);
+	struct sip_msg *msg = malloc(sizeof(*msg));
+	struct sip_rack rack;
+	struct sip_session_expires se;
+	struct sip_event ev;
+	struct sip_reason r;
+	struct sip_addr a;
+	struct sip_msg_iter it;
+	struct pl v;
+	uint32_t x;
+	unsigned k;
+	(void)state;
+
+	assert_int_equal(sip_msg_decode(msg, buf, len), 0);
+	assert_int_equal(msg->meth, SIP_METHOD_PRACK);
+	assert_int_equal(sip_msg_rack(msg, &rack), 0);
+	assert_int_equal(rack.rseq, 4711);
+	assert_int_equal(sip_msg_rseq(msg, &x), 0);
+	assert_int_equal(x, 4712);
+	assert_int_equal(sip_msg_session_expires(msg, &se), 0);
+	assert_int_equal(se.delta, 1800);
+	pl_eq(&se.refresher, "uac");
+	assert_int_equal(sip_msg_min_se(msg, &x), 0);
+	assert_int_equal(x, 90);
+	assert_int_equal(sip_msg_event(msg, &ev), 0);
+	pl_eq(&ev.package, "dialog");
+	pl_eq(&ev.id, "abc");
+	assert_int_equal(msg->expires, 120);
+
+	k = 0;
+	sip_msg_iter_init(&it, msg, SIP_HDR_REASON);
+	while (sip_msg_iter_next(&it, &v)) {
+		assert_int_equal(sip_reason_decode(&r, &v), 0);
+		assert_int_equal(r.cause, k ? 486 : 17);
+		k++;
+	}
+	assert_int_equal(k, 2);
+
+	k = 0;
+	sip_msg_iter_init(&it, msg, SIP_HDR_P_ASSERTED_IDENTITY);
+	while (sip_msg_iter_next(&it, &v)) {
+		assert_int_equal(sip_addr_decode(&a, &v), 0);
+		assert_int_equal(a.uri.scheme, k ? SIP_URI_TEL : SIP_URI_SIP);
+		k++;
+	}
+	assert_int_equal(k, 2);
+	assert_true(sip_msg_has_tag(msg, SIP_HDR_PRIVACY, "id"));
+
+	sip_msg_iter_init(&it, msg, SIP_HDR_DIVERSION);
+	assert_true(sip_msg_iter_next(&it, &v));
+	assert_int_equal(sip_addr_decode(&a, &v), 0);
+	assert_int_equal(sip_param_get(&a.params, "reason", &v), 0);
+	pl_eq(&v, "unconditional");
+
+	k = 0;
+	sip_msg_iter_init(&it, msg, SIP_HDR_HISTORY_INFO);
+	while (sip_msg_iter_next(&it, &v)) {
+		assert_int_equal(sip_addr_decode(&a, &v), 0);
+		assert_int_equal(sip_param_get(&a.params, "index", &v), 0);
+		pl_eq(&v, k ? "1.1" : "1");
+		k++;
+	}
+	assert_int_equal(k, 2);
+	assert_int_equal(sip_uri_header(&a.uri, "reason", &v), 0);
+	pl_eq(&v, "SIP%3Bcause%3D302");
+
+	/* raw value access for digest credentials */
+	pl_eq(&sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)->val,
+	      "Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"sip:gw\", response=\"x\"");
+	assert_ptr_equal(sip_msg_hdr_last(msg, SIP_HDR_VIA), sip_msg_hdr(msg, SIP_HDR_VIA));
+	assert_int_equal(sip_msg_rseq(msg, &x), 0);
+	free(msg);
+	free(buf);
+}
+
 static void test_bare_lf(void **state)
 {
 	/* lenient: bare LF line ends are accepted */
@@ -1202,6 +1297,7 @@ int main(void)
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_callid),
+		cmocka_unit_test(test_accessors),
 		cmocka_unit_test(test_torture_fields),
 		cmocka_unit_test(test_bare_lf),
 	};
