@@ -67,6 +67,7 @@ struct gw_pri {
 	struct chan ch[GW_PRI_MAX_TS + 1];
 	struct gw_pri_call *calls;   /* every call object, incl. orphans */
 	char id[16];
+	FILE *cap;            /* pcap capture of D-channel frames */
 	char msg[512];
 	size_t msglen;
 	struct gw_pri_stats stats;
@@ -341,6 +342,67 @@ static void libpri_error(struct pri *ctrl, char *s)
 
 /* ---- frame I/O ---- */
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* One pcap record: timestamp, lengths, the frame as on the wire. */
+static void capture(struct gw_pri *p, const uint8_t *frame, size_t len)
+{
+	uint8_t rec[16];
+	struct timeval tv;
+
+	if (!p->cap)
+		return;
+	gettimeofday(&tv, NULL);
+	put_le32(rec, (uint32_t)tv.tv_sec);
+	put_le32(rec + 4, (uint32_t)tv.tv_usec);
+	put_le32(rec + 8, (uint32_t)len);
+	put_le32(rec + 12, (uint32_t)len);
+	if (fwrite(rec, 1, sizeof(rec), p->cap) != sizeof(rec) ||
+	    fwrite(frame, 1, len, p->cap) != len) {
+		LOGW(MOD, "span %u: capture write failed; capture stopped",
+		     p->conf.span);
+		fclose(p->cap);
+		p->cap = NULL;
+		return;
+	}
+	fflush(p->cap);
+}
+
+int gw_pri_set_capture(struct gw_pri *pri, const char *path)
+{
+	/* pcap file header: magic, 2.4, GMT offset, accuracy, snaplen,
+	 * link type 147 (USER0) */
+	uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 };
+	FILE *f;
+
+	if (!pri)
+		return EINVAL;
+	if (pri->cap) {
+		fclose(pri->cap);
+		pri->cap = NULL;
+	}
+	if (!path)
+		return 0;
+	f = fopen(path, "wb");
+	if (!f)
+		return errno;
+	put_le32(hdr + 16, 65535);
+	put_le32(hdr + 20, 147);
+	if (fwrite(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
+		fclose(f);
+		return EIO;
+	}
+	fflush(f);
+	pri->cap = f;
+	return 0;
+}
+
 static int io_read(struct pri *ctrl, void *buf, int buflen)
 {
 	struct gw_pri *p = pri_get_userdata(ctrl);
@@ -369,6 +431,7 @@ static int io_write(struct pri *ctrl, void *buf, int buflen)
 	if (p->l1_down)
 		return buflen;   /* dropped; LAPD will retransmit */
 	/* libpri leaves room for an FCS the hardware would compute */
+	capture(p, buf, (size_t)buflen - 2);
 	err = p->frameh((const uint8_t *)buf, (size_t)buflen - 2, p->arg);
 	if (err) {
 		LOGD(MOD, "span %u: frame write: %s", p->conf.span,
@@ -1228,6 +1291,8 @@ void gw_pri_free(struct gw_pri *pri)
 		uv_timer_stop(pri->house);
 	}
 	drop_ctrl(pri);
+	if (pri->cap)
+		fclose(pri->cap);
 	uv_close((uv_handle_t *)pri->sched, (uv_close_cb)free);
 	uv_close((uv_handle_t *)pri->house, (uv_close_cb)free);
 	free(pri);
@@ -1243,6 +1308,7 @@ void gw_pri_recv(struct gw_pri *pri, const uint8_t *frame, size_t len)
 	if (len < 3 || len > 1000)
 		return;
 	pri->stats.frames_rx++;
+	capture(pri, frame, len);
 	pri->rx = frame;
 	pri->rxlen = len;
 	e = pri_check_event(pri->ctrl);

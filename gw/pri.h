@@ -268,6 +268,15 @@ const struct gw_pri_conf *gw_pri_get_conf(const struct gw_pri *pri);
 void gw_pri_set_trace(struct gw_pri *pri, unsigned trace);
 
 /*
+ * Capture every D-channel frame, both directions, to a pcap file (path
+ * NULL: stop). The file uses link type 147 (USER0) holding bare LAPD
+ * frames from the address field on; Wireshark decodes it with a user DLT
+ * mapping 147 to "lapd" (see tests/integration/pri_wire.sh). Returns 0 or
+ * the errno of opening the file.
+ */
+int gw_pri_set_capture(struct gw_pri *pri, const char *path);
+
+/*
  * Send RESTART for one B-channel (0: every B-channel). The channel must not
  * carry a call unless force is set, in which case the call is released
  * with cause 41 first. EINVAL, EBUSY, ENOTCONN (link down).

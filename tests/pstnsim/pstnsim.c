@@ -356,6 +356,15 @@ static void ctl_cmd(int argc, char **argv, struct ctl_reply *r, void *arg)
 		if (!strcmp(argv[2], "on"))
 			log_set_module_level("pri", LOGL_INFO);
 		ctl_printf(r, "OK\n");
+	} else if (!strcmp(cmd, "capture") && argc == 3 &&
+		   (sp = span_arg(s, argv[1]))) {
+		int err = gw_pri_set_capture(sp->pri, strcmp(argv[2], "off") ?
+					     argv[2] : NULL);
+
+		if (err)
+			ctl_printf(r, "ERR capture: %s\n", strerror(err));
+		else
+			ctl_printf(r, "OK\n");
 	} else if (!strcmp(cmd, "quit")) {
 		ctl_printf(r, "OK bye\n");
 		uv_timer_start(&s->quit_timer, quit_cb, 50, 0);
@@ -366,7 +375,8 @@ static void ctl_cmd(int argc, char **argv, struct ctl_reply *r, void *arg)
 			   "alert <id> | info <id> <digits> | play <id> ... | "
 			   "digits <id> | stats <id> | restart <span> [ts] | "
 			   "service <span> <ts> in|out | drop <span> | "
-			   "trace <span> on|off | quit\n");
+			   "trace <span> on|off | capture <span> <file|off> | "
+			   "quit\n");
 		ctl_printf(r, "OK\n");
 	} else {
 		ctl_printf(r, "ERR unknown command or arguments: %s "

@@ -8,7 +8,7 @@
  * socket with the same commands as pstnsim.
  *
  *   pritest -s SPANSOCK -C CTLSOCK [-t e1|t1] [-n cpe|net] [-w SWITCH]
- *           [-o] [-p answer|ring] [-T] [-d]
+ *           [-o] [-p answer|ring] [-P PCAP] [-T] [-d]
  *   pritest -x CTLSOCK WORDS...
  *
  * The media engines, call records and control server are pstnsim's
@@ -163,7 +163,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pritest -s SPANSOCK -C CTLSOCK [-t e1|t1] [-n cpe|net]\n"
-		"               [-w SWITCH] [-o] [-p answer|ring] [-T] [-d]\n"
+		"               [-w SWITCH] [-o] [-p answer|ring] [-P PCAP] [-T] [-d]\n"
 		"       pritest -x CTLSOCK COMMAND [ARGS...]\n");
 }
 
@@ -196,14 +196,14 @@ int main(int argc, char **argv)
 		.alarm_h = span_alarm,
 	};
 	uv_loop_t loop;
-	const char *spansock = NULL, *ctlsock = NULL;
+	const char *spansock = NULL, *ctlsock = NULL, *capfile = NULL;
 	bool t1 = false, debug = false;
 	int opt, err, rc = 0;
 
 	gw_pri_conf_init(&d.pconf);
 	d.pconf.node = GW_PRI_CPE;
 	sim_calls_init(&d.calls, NULL, SIM_POLICY_ANSWER);
-	while ((opt = getopt(argc, argv, "+s:C:t:n:w:op:Tdx:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+s:C:t:n:w:op:P:Tdx:h")) != -1) {
 		switch (opt) {
 		case 's':
 			spansock = optarg;
@@ -236,6 +236,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			d.pconf.trace = GW_PRI_TRACE_Q931;
+			break;
+		case 'P':
+			capfile = optarg;
 			break;
 		case 'd':
 			debug = true;
@@ -276,6 +279,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.line.pri = d.pri;
+	if (capfile && (err = gw_pri_set_capture(d.pri, capfile))) {
+		fprintf(stderr, "capture %s: %s\n", capfile, strerror(err));
+		return 1;
+	}
 	gw_pri_l1_state(d.pri, false);
 	gw_span_set_handlers(d.span, &sh, &d);
 	err = gw_pri_start(d.pri);
