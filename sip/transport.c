@@ -97,6 +97,7 @@ struct sip_transp {
 	struct bucket *flood;
 	unsigned handles;      /* open libuv handles; tp freed at 0 */
 	bool freeing;
+	uint64_t rnd;          /* fault injection PRNG */
 	struct sip_transp_stats st;
 };
 
@@ -256,6 +257,7 @@ int sip_transp_alloc(struct sip_transp **tpp, uv_loop_t *loop,
 	tp->connh = connh;
 	tp->arg = arg;
 	tp->next_id = 1;
+	tp->rnd = (uv_hrtime() ^ (uint64_t)(uintptr_t)tp) | 1;
 	uv_timer_init(loop, &tp->idle);
 	tp->idle.data = tp;
 	tp->handles = 1;
@@ -354,6 +356,20 @@ static bool flood_ok(struct sip_transp *tp, const struct sockaddr_storage *sa)
 
 /* ---- UDP ---- */
 
+/* Fault injection (tests only): true if this datagram is to be lost. */
+static bool test_lose(struct sip_transp *tp)
+{
+	if (!tp->cfg.test_loss_pct)
+		return false;
+	tp->rnd ^= tp->rnd << 13;
+	tp->rnd ^= tp->rnd >> 7;
+	tp->rnd ^= tp->rnd << 17;
+	if (tp->rnd % 100 >= tp->cfg.test_loss_pct)
+		return false;
+	tp->st.test_lost++;
+	return true;
+}
+
 static void udp_alloc(uv_handle_t *h, size_t sugg, uv_buf_t *buf)
 {
 	struct lsock *ls = (struct lsock *)((char *)h - offsetof(struct lsock, u));
@@ -398,7 +414,7 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	       addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 					   : sizeof(struct sockaddr_in));
 	src.lsock = ls->idx;
-	if (!flood_ok(tp, &src.peer))
+	if (!flood_ok(tp, &src.peer) || test_lose(tp))
 		return;
 	buf->base[len] = '\0';
 	/* RFC 5626 §3.5.1 / common practice: bare CRLF keepalives */
@@ -447,6 +463,8 @@ static int udp_send(struct sip_transp *tp, const struct sip_tp_addr *dst,
 				   dst->lsock);
 	if (!ls)
 		return EAFNOSUPPORT;
+	if (test_lose(tp))
+		return 0;
 	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
 	int r = uv_udp_try_send(&ls->u.udp, &b, 1,
 				(const struct sockaddr *)&dst->peer);

@@ -57,6 +57,8 @@ struct sip_transp_cfg {
 	uint32_t flood_rate;      /* messages/s per source IP; 0 = no limit */
 	uint32_t flood_burst;     /* bucket depth; default 2 * flood_rate */
 	uint32_t flood_slots;     /* source addresses tracked; default 4096 */
+	uint32_t test_loss_pct;   /* fault injection for tests: drop this % of
+				     datagrams sent and received (0 = off) */
 };
 
 struct sip_transp_stats {
@@ -69,6 +71,7 @@ struct sip_transp_stats {
 	uint64_t conn_refused;  /* over max_conns */
 	uint64_t conn_idle;     /* closed by the idle timeout */
 	uint32_t conn_cur;      /* currently open */
+	uint64_t test_lost;     /* datagrams dropped by test_loss_pct */
 };
 
 struct sip_transp;

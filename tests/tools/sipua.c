@@ -648,7 +648,8 @@ static void print_stats(struct app *app)
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr,
 		"STATS rx_msgs=%llu tx_msgs=%llu rx_flood_drop=%llu "
-		"rx_oversize=%llu tx_err=%llu conn_accepted=%llu\n"
+		"rx_oversize=%llu tx_err=%llu conn_accepted=%llu "
+		"test_lost=%llu\n"
 		"STATS tsx_created=%llu tsx_live=%u retrans_tx=%llu "
 		"retrans_rx=%llu timeouts=%llu overflow=%llu\n"
 		"STATS rx_req=%llu rx_resp=%llu parse_drop=%llu "
@@ -662,6 +663,7 @@ static void print_stats(struct app *app)
 		(unsigned long long)ts.rx_oversize,
 		(unsigned long long)ts.tx_err,
 		(unsigned long long)ts.conn_accepted,
+		(unsigned long long)ts.test_lost,
 		(unsigned long long)xs.created, xs.live,
 		(unsigned long long)xs.retrans_tx,
 		(unsigned long long)xs.retrans_rx,
@@ -726,6 +728,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sipua -l ADDR:PORT [-t udp|tcp] [-v] [-R ring_ms]\n"
 		"             [-T t1_ms] [-m max_tsx] [-F flood_rate]\n"
+		"             [-L loss_pct (drop datagrams, for tests)]\n"
 		"             [-c URI -n COUNT -r RATE [-d hold_ms] [-M METHOD]\n"
 		"              [-p HOST:PORT (next hop; default from URI)]]\n");
 }
@@ -749,7 +752,7 @@ int main(int argc, char **argv)
 	cfg.supported = supported;
 	cfg.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, NOTIFY";
 
-	while ((opt = getopt(argc, argv, "l:t:vR:T:m:F:c:n:r:d:M:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "l:t:vR:T:m:F:L:c:n:r:d:M:p:h")) != -1) {
 		switch (opt) {
 		case 'l': listen = optarg; break;
 		case 't':
@@ -765,6 +768,7 @@ int main(int argc, char **argv)
 		case 'T': cfg.tsx.t1 = (uint32_t)atoi(optarg); break;
 		case 'm': cfg.tsx.max_tsx = (uint32_t)atoi(optarg); break;
 		case 'F': cfg.tp.flood_rate = (uint32_t)atoi(optarg); break;
+		case 'L': cfg.tp.test_loss_pct = (uint32_t)atoi(optarg); break;
 		case 'c': app.target = optarg; break;
 		case 'n': app.count = (uint32_t)atoi(optarg); break;
 		case 'r': app.rate = (uint32_t)atoi(optarg); break;
