@@ -33,13 +33,14 @@
  * were tried and dropped (no faster on speech; slower convergence).
  *
  * Double talk: Geigel (|rx| > 0.5 max|tx| over the tail, G.168's 6 dB ERL
- * assumption) with 30 ms hangover, plus an energy detector once converged
- * (the residual rises well above what the filter predicts). When the
- * energy detector alone fires for 150 ms it is either quiet double talk
- * or an echo path change: a shadow copy of the filter adapts while the
- * main one stays frozen, and replaces it only if it cancels 6 dB better
- * for 20 ms (a path change); near-end speech cannot be cancelled, so
- * double talk never commits it.
+ * assumption) with 15 ms hangover, plus an energy detector once converged
+ * (the residual rises well above what the filter predicts from its own
+ * output), with a 1 ms fast path that freezes adaptation within a few
+ * samples of near-end speech onset. When the energy detector fires for
+ * 100 ms it is either double talk or an echo path change: a shadow copy
+ * of the filter adapts while the main one stays frozen, and replaces it
+ * only if it cancels 6 dB better for 20 ms (a path change); near-end
+ * speech cannot be cancelled, so double talk never commits it.
  *
  * NLP: suppress only when the output power is explained by the estimated
  * residual echo; any output clearly above it (near-end speech, however
@@ -69,7 +70,7 @@
 #define EDT_HANG 8              /* chunks: 40 ms */
 #define FAST_K 16.0f            /* fast detector: 12 dB over the residual */
 #define NLP_HANG 4              /* chunks: 20 ms */
-#define PC_CHUNKS 30            /* chunks: 150 ms before the shadow runs */
+#define PC_CHUNKS 20            /* chunks: 100 ms before the shadow runs */
 #define SH_GOOD 4               /* chunks of shadow 6 dB better: commit */
 #define SH_MAX_CHUNKS 200       /* 1 s without that: it was double talk */
 #define MU 0.6f                 /* IPNLMS step while converging */
@@ -942,11 +943,12 @@ static void chunk_done(struct dsp_echo *ec)
 		edt_raw = pe > NLP_K * (r + ec->noise) && pe > R_FLOOR;
 	}
 	/*
-	 * The energy detector alone (Geigel silent) for 150 ms: the echo
-	 * path changed, or near-end speech too quiet for Geigel is present.
-	 * The shadow filter tells them apart.
+	 * The residual has stayed high for 100 ms: near-end speech, or the
+	 * echo path changed. The shadow filter tells them apart; it is safe
+	 * to start on any suspicion, Geigel or not (at 6 dB ERL Geigel also
+	 * fires on the echo itself).
 	 */
-	if (edt_raw && !geigel) {
+	if (edt_raw) {
 		if (++ec->pc_cnt >= PC_CHUNKS && !ec->sh.on)
 			shadow_start(ec);
 	} else {
@@ -1209,8 +1211,8 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			float es = d - ec->sh.y;
 
 			ec->sh.acc_e += (double)es * es;
-			sh_adapt = adapt_on && far && ec->ghang == 0 &&
-				   ec->sh.q_ok;
+			/* disposable: adapts through double talk too */
+			sh_adapt = adapt_on && far && ec->sh.q_ok;
 			if (sh_adapt)
 				ipnlms_coef(&ec->sh.s2, &ec->sh.s2_set, es,
 					    ec->sh.l1, ec->sh.q, ec->ex, L,
