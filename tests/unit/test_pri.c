@@ -179,7 +179,8 @@ static bool wait_idle(struct bench *b, unsigned ms)
 }
 
 static struct bench *bench_new(enum gw_pri_switch sw, bool e1,
-			       bool overlap, bool service, unsigned stuck_ms)
+			       bool overlap, bool service, unsigned stuck_ms,
+			       void (*tweak)(struct gw_pri_conf *c))
 {
 	struct bench *b = calloc(1, sizeof(*b));
 	struct gw_pri_conf ca, cb;
@@ -208,6 +209,10 @@ static struct bench *bench_new(enum gw_pri_switch sw, bool e1,
 	cb.node = GW_PRI_CPE;
 	cb.span = 2;
 	cb.stuck_ms = stuck_ms;
+	if (tweak) {
+		tweak(&ca);
+		tweak(&cb);
+	}
 	assert_int_equal(gw_pri_alloc(&b->a.pri, &b->loop, &ca, frame_h,
 				      event_h, &b->a), 0);
 	assert_int_equal(gw_pri_alloc(&b->b.pri, &b->loop, &cb, frame_h,
@@ -230,7 +235,7 @@ static void bench_free(struct bench *b)
 static struct bench *bench_up(enum gw_pri_switch sw, bool e1, bool overlap,
 			      bool service, unsigned stuck_ms)
 {
-	struct bench *b = bench_new(sw, e1, overlap, service, stuck_ms);
+	struct bench *b = bench_new(sw, e1, overlap, service, stuck_ms, NULL);
 
 	assert_true(wait_ev(b, &b->a, GW_PRI_EV_LINK_UP, 0, 8000) >= 0);
 	assert_true(wait_ev(b, &b->b, GW_PRI_EV_LINK_UP, 0, 8000) >= 0);
@@ -500,6 +505,42 @@ static void test_call(void **state)
 		assert_true(wait_idle(b, 2000));
 		bench_free(b);
 	}
+}
+
+static void dialplans(struct gw_pri_conf *c)
+{
+	c->dialplan_ton = GW_PRI_TON_NATIONAL;
+	c->dialplan_npi = GW_PRI_NPI_E164;
+	c->localdialplan_ton = GW_PRI_TON_SUBSCRIBER;
+	c->localdialplan_npi = GW_PRI_NPI_PRIVATE;
+}
+
+/* Numbers given without TON/NPI take the span's dialplan/localdialplan. */
+static void test_dialplan(void **state)
+{
+	struct bench *b;
+	struct gw_pri_setup s;
+	struct gw_pri_call *c = NULL;
+
+	(void)state;
+	b = bench_new(GW_PRI_SW_EUROISDN, true, false, false, 0, dialplans);
+	assert_true(wait_ev(b, &b->b, GW_PRI_EV_LINK_UP, 0, 8000) >= 0);
+	assert_true(wait_idle(b, 20000));
+	setup_vec(&s, "301234567", "4711");
+	snprintf(s.redirecting.num, sizeof(s.redirecting.num), "4712");
+	s.redirect_reason = GW_PRI_REDIR_NO_REPLY;
+	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
+	assert_true(wait_ev(b, &b->a, GW_PRI_EV_SETUP, 0, 5000) >= 0);
+	assert_int_equal(b->a.setup.called.ton, GW_PRI_TON_NATIONAL);
+	assert_int_equal(b->a.setup.called.npi, GW_PRI_NPI_E164);
+	assert_int_equal(b->a.setup.calling.ton, GW_PRI_TON_SUBSCRIBER);
+	assert_int_equal(b->a.setup.calling.npi, GW_PRI_NPI_PRIVATE);
+	assert_string_equal(b->a.setup.redirecting.num, "4712");
+	assert_int_equal(b->a.setup.redirect_reason, GW_PRI_REDIR_NO_REPLY);
+	b->a.auto_hangup_on_disconnect = 1;
+	gw_pri_call_hangup(c, 16);
+	assert_true(wait_idle(b, 5000));
+	bench_free(b);
 }
 
 /* Q.931 §5.1.3 overlap sending, SETUP ACK, INFORMATION digits. */
@@ -772,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_bad_conf),
 		cmocka_unit_test(test_link_up),
 		cmocka_unit_test(test_call),
+		cmocka_unit_test(test_dialplan),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_overlap_reject),
 		cmocka_unit_test(test_restart),
