@@ -4,7 +4,9 @@
 # this CPU runs) against spandsp 0.0.6's echo_can at the same tail, on the
 # same simulated A-law line: microseconds of thread CPU time per channel
 # per 20 ms frame, channels per core, speed ratio, and time to 20/30 dB
-# ERLE on the G.168 Annex D models for both (see tests/bench/echo_bench.c).
+# ERLE on the G.168 Annex D models for both (see tests/bench/echo_bench.c);
+# then dsp/echo alone on a composite-source far end and on random
+# conversations (tests/tools/echo_report.c).
 # Single-threaded; pinned to one CPU when taskset exists.
 # Env: BUILD (build dir), ECHO_BENCH_FRAMES (cost run length, 20 ms
 # frames), ECHO_BENCH_CONV (seconds per case, ours), ECHO_BENCH_SPANDSP
@@ -17,7 +19,17 @@ B=$BUILD/bench/echo_bench
 PIN=""
 command -v taskset >/dev/null 2>&1 && PIN="taskset -c $(($(nproc) - 1))"
 
+R=$BUILD/tools/echo_report
 [ -x "$B" ] || { echo "# missing $B (make BUILD=$BUILD bench)"; exit 1; }
 echo "# command: $PIN $B -f $FRAMES -c $CONV -C $SCONV"
 echo "# conditions: $(nproc) cores shared, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-exec $PIN "$B" -f "$FRAMES" -c "$CONV" -C "$SCONV"
+$PIN "$B" -f "$FRAMES" -c "$CONV" -C "$SCONV" || exit 1
+# Speech-like far end (composite source: voiced, noise, pauses) and
+# random conversations (double talk, path changes): figures, not checks.
+if [ -x "$R" ]; then
+	echo "# command: $R -q -s css -t 6"
+	"$R" -q -s css -t 6 | tail -1
+	echo "# command: $R -S 200"
+	"$R" -S 200 | tail -1
+fi
+exit 0
