@@ -25,7 +25,7 @@
 
 /* Kernel variant for the filter and the coefficient update. */
 enum dsp_echo_simd {
-	DSP_ECHO_SIMD_AUTO = 0, /* best the CPU supports */
+	DSP_ECHO_SIMD_AUTO = 0, /* AVX2, else AVX-512, else SSE2, else C */
 	DSP_ECHO_SIMD_C,        /* portable C */
 	DSP_ECHO_SIMD_SSE2,
 	DSP_ECHO_SIMD_AVX2,     /* AVX2 + FMA */
@@ -38,9 +38,10 @@ enum {
 	DSP_ECHO_F_ADAPT = 0x01, /* adapt the filter (off: frozen filter) */
 	DSP_ECHO_F_NLP   = 0x02, /* non-linear processor */
 	DSP_ECHO_F_CNG   = 0x04, /* comfort noise while the NLP suppresses */
-	/* adapt on every sample even once settled (default: every other
-	 * sample once the ERLE has stopped improving, every sample while
-	 * converging or after a path change) */
+	/* proportionate (IPNLMS) update on every sample even once settled
+	 * (default: NLMS tracking on every other sample once the ERLE has
+	 * stopped improving; IPNLMS on every sample while converging or
+	 * after a path change). Costs about twice as much when settled. */
 	DSP_ECHO_F_FULL_RATE = 0x08,
 };
 #define DSP_ECHO_F_DEFAULT (DSP_ECHO_F_ADAPT | DSP_ECHO_F_NLP | DSP_ECHO_F_CNG)
@@ -49,7 +50,8 @@ struct dsp_echo_cfg {
 	unsigned taps;          /* filter length, 8..1024; 0 = default;
 				 * rounded up to a multiple of 64 */
 	unsigned flags;         /* DSP_ECHO_F_*; used as given (0 = all off) */
-	enum dsp_echo_simd simd;/* kernel choice; AUTO picks the best */
+	enum dsp_echo_simd simd;/* kernel choice (all give the same output
+				 * within float rounding) */
 	uint32_t seed;          /* comfort noise generator seed */
 };
 
