@@ -381,6 +381,10 @@ static void test_double_talk(void **state)
 		assert_true(st.dt_count >= 1);
 		assert_true(st.converged);
 		assert_true(st.erle_db >= 20);
+		printf("# stats: ERL estimate %.1f dB (line %.0f dB), ERLE "
+		       "estimate %.1f dB\n", st.erl_db, testv[i].erl,
+		       st.erle_db);
+		assert_true(fabs(st.erl_db - testv[i].erl) <= 3.0);
 		/* the near end comes through whole; no false path change */
 		assert_true(onr >= -0.5 && onr <= 0.5);
 		assert_int_equal(st.path_changes, 0);
