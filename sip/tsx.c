@@ -797,9 +797,12 @@ static void resp_ict(struct sip_tsx *tsx, const struct sip_msg *resp)
 	case SIP_TSX_PROCEEDING:
 		if (sc < 200) {
 			tsx->state = SIP_TSX_PROCEEDING;
-			tsx->got_prov = true;
 			tmr_stop(tl, &tsx->tm[TM_RETX]);
-			tmr_stop(tl, &tsx->tm[TM_END]);
+			/* Timer B stops here (§17.1.1.2); a guard of max_pending
+			   keeps a never-answered INVITE from living forever */
+			if (!tsx->got_prov)
+				tmr_start(tl, &tsx->tm[TM_END], tl->cfg.max_pending);
+			tsx->got_prov = true;
 			if (tsx->cancel_pending)
 				send_cancel(tsx);
 			break;

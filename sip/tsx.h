@@ -58,7 +58,10 @@ struct sip_tsx_cfg {
 	uint32_t max_pending; /* safety net: a server INVITE transaction the TU
 				 has not answered finally within this many ms
 				 (0 = 300000) gets 500; a non-INVITE one is
-				 dropped after 64*T1 (its client gave up) */
+				 dropped after 64*T1 (its client gave up); a
+				 client INVITE in Proceeding ends with
+				 ETIMEDOUT after it (the TU should CANCEL
+				 sooner) */
 };
 
 /*

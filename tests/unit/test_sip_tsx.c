@@ -627,6 +627,16 @@ static const struct step ist_guard[] = {
 	END,
 };
 
+/* A client INVITE stuck in Proceeding ends after max_pending. */
+static const struct step ict_guard[] = {
+	START("INVITE", CALLING, "INVITE", 1),
+	RESP(183, "INVITE", PROCEEDING, "", 183, RX_PASSED),
+	RESP(180, "INVITE", PROCEEDING, "", 180, RX_PASSED),
+	AT(299999, PROCEEDING, "", NOTU, 1),
+	AT(300000, GONE, "", -ETIMEDOUT, 0),
+	END,
+};
+
 static const struct vec vecs[] = {
 	{ "ict_timeout", false, false, ict_timeout },
 	{ "ict_486", false, false, ict_486 },
@@ -652,6 +662,7 @@ static const struct vec vecs[] = {
 	{ "rfc2543", false, true, rfc2543 },
 	{ "nist_guard", false, false, nist_guard },
 	{ "ist_guard", false, false, ist_guard },
+	{ "ict_guard", false, false, ict_guard },
 };
 
 static void test_vectors(void **state)
