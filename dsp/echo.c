@@ -583,10 +583,21 @@ static enum dsp_echo_simd simd_best(void)
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* min/max that compile to one instruction (fminf/fmaxf may be calls). */
+static inline float minf(float a, float b)
+{
+	return a < b ? a : b;
+}
+
+static inline float maxf(float a, float b)
+{
+	return a > b ? a : b;
+}
+
 /* Round to nearest and saturate, without data-dependent branches. */
 static inline int16_t sat16(float v)
 {
-	v = fminf(fmaxf(v, -32768.0f), 32767.0f);
+	v = minf(maxf(v, -32768.0f), 32767.0f);
 #ifdef ECHO_X86
 	return (int16_t)_mm_cvtss_si32(_mm_set_ss(v));
 #else
@@ -664,7 +675,7 @@ static void hist_push(struct dsp_echo *ec, float x)
 		float m = 0;
 
 		for (size_t i = 0; i < ec->gnblk; i++)
-			m = fmaxf(m, ec->gblk[i]);
+			m = maxf(m, ec->gblk[i]);
 		ec->gtail = m;
 		ec->gcur = 0;
 		ec->gcnt = 0;
@@ -929,7 +940,7 @@ static void chunk_done(struct dsp_echo *ec)
 	if (!far && pe <= 2.0f * ec->noise && ec->acc_r0 > 0) {
 		float rho = (float)(ec->acc_r1 / ec->acc_r0);
 
-		rho = fminf(fmaxf(rho, -0.9f), 0.95f);
+		rho = minf(maxf(rho, -0.9f), 0.95f);
 		ec->cng_rho += 0.05f * (rho - ec->cng_rho);
 	}
 	ec->acc_r0 = ec->acc_r1 = 0;
@@ -1086,9 +1097,9 @@ static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 	/* 5 ms power-complementary cross-fade between signal and noise */
 	for (size_t i = 0; i < n; i++) {
 		if (g < target)
-			g = fminf(target, g + 1.0f / CHUNK);
+			g = minf(target, g + 1.0f / CHUNK);
 		else if (g > target)
-			g = fmaxf(target, g - 1.0f / CHUNK);
+			g = maxf(target, g - 1.0f / CHUNK);
 		float v = e[i];
 
 		if (g < 1.0f) {
@@ -1113,7 +1124,7 @@ static inline float clip_err(float *s2, bool *s2_set, float e)
 	}
 	float lim = CLIP_K * sqrtf(*s2);
 
-	e = fminf(fmaxf(e, -lim), lim);
+	e = minf(maxf(e, -lim), lim);
 	*s2 += SCALE_BETA * (e * e - *s2);
 	if (*s2 < 1.0f)
 		*s2 = 1.0f;
