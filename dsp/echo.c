@@ -23,7 +23,7 @@
  *    double talk before a detector fires;
  *  - time-domain processing, one fused pass per sample (update of w for
  *    sample n and filter output for sample n+1 share the loads): no
- *    block delay, and 1024 taps cost about 14 us per channel per 20 ms
+ *    block delay, and 1024 taps cost about 12-15 us per channel per 20 ms
  *    frame in the steady state with AVX2 (tests/bench/bench_echo.sh).
  * A partitioned-block frequency-domain filter would be cheaper per tap
  * and would whiten the input per bin, but adds a block of delay or needs
