@@ -1260,20 +1260,9 @@ static void drop_ctrl(struct gw_pri *p)
 
 void gw_pri_stop(struct gw_pri *pri)
 {
-	struct gw_pri_call *c, *next;
-	bool was_up;
-
 	if (!pri || !pri->started)
 		return;
-	was_up = pri->up;
-	pri->up = true;   /* so link_down reports it */
-	for (c = pri->calls; c; c = next) {
-		next = c->next;
-		if (!c->orphan)
-			call_release(pri, c, PRI_CAUSE_NETWORK_OUT_OF_ORDER,
-				     false);
-	}
-	pri->up = was_up;
+	/* Every call is released to the upper layer (cause 38) first */
 	link_down(pri, PRI_CAUSE_NETWORK_OUT_OF_ORDER);
 	uv_timer_stop(pri->sched);
 	uv_timer_stop(pri->house);

@@ -771,6 +771,42 @@ static void test_dchan_loss(void **state)
 	bench_free(b);
 }
 
+/* Stopping a span releases its calls; started again, it RESTARTs every
+ * channel, which also clears the far end's leftover call. */
+static void test_stop_start(void **state)
+{
+	struct bench *b;
+	struct gw_pri_setup s;
+	struct gw_pri_call *c = NULL;
+	unsigned na, nb;
+	int k;
+
+	(void)state;
+	b = bench_up(GW_PRI_SW_EUROISDN, true, false, false, 0);
+	setup_vec(&s, "1001", "100");
+	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
+	assert_true(wait_ev(b, &b->a, GW_PRI_EV_SETUP, 0, 5000) >= 0);
+	gw_pri_call_answer(b->a.call);
+	assert_true(wait_ev(b, &b->b, GW_PRI_EV_CONNECT, 0, 5000) >= 0);
+	na = b->a.nev;
+	nb = b->b.nev;
+	gw_pri_stop(b->b.pri);
+	k = find_ev(&b->b, GW_PRI_EV_RELEASE, nb);
+	assert_true(k >= 0);
+	assert_int_equal(b->b.ev[k].cause, 38);
+	assert_true(find_ev(&b->b, GW_PRI_EV_LINK_DOWN, nb) > k);
+	assert_false(gw_pri_link_up(b->b.pri));
+	assert_int_equal(gw_pri_chan_count(b->b.pri, GW_PRI_CH_DOWN), 30);
+	gw_pri_stop(b->b.pri);   /* twice is harmless */
+	assert_int_equal(gw_pri_start(b->b.pri), 0);
+	assert_true(wait_ev(b, &b->b, GW_PRI_EV_LINK_UP, nb, 10000) >= 0);
+	assert_true(wait_idle(b, 20000));
+	k = find_ev(&b->a, GW_PRI_EV_RELEASE, na);
+	assert_true(k >= 0);
+	assert_int_equal(b->a.ev[k].cause, 41);
+	bench_free(b);
+}
+
 /* Garbage on the D-channel is dropped without effect on a live link. */
 static void test_garbage(void **state)
 {
@@ -820,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_stuck_release),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_dchan_loss),
+		cmocka_unit_test(test_stop_start),
 		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
