@@ -7,8 +7,9 @@
  * unsupported INVITE bodies (415, §8.2.3); 100 Trying for INVITE
  * (§8.2.6.1); 481 for in-dialog requests nobody claims (§12.2.2); OPTIONS
  * answered by the core (§11.2). Requests sent by the TU get our Via with
- * a fresh branch and rport (RFC 3581); responses whose top Via is not
- * ours are dropped (§18.1.2).
+ * a fresh branch and rport (RFC 3581), over TCP instead of UDP when
+ * larger than 1300 bytes (§18.1.1); responses whose top Via is not ours
+ * are dropped (§18.1.2).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -519,6 +520,20 @@ int sip_ua_request(struct sip_ua *ua, struct sip_tsx **tsxp,
 	sip_buf_init(&b, 0);
 	err = build_request(ua, &b, dst, method, ruri, hdrs, ctype, body,
 			    body_len);
+	/* §18.1.1: a request within 200 bytes of the path MTU (1500 assumed)
+	   goes over TCP when we can (big SIP-I multipart INVITEs) */
+	struct sip_tp_addr tcp;
+	struct sockaddr_storage la;
+	if (!err && dst->tp == SIP_TP_UDP && b.len > 1300 &&
+	    !sip_transp_laddr(ua->tp, SIP_TP_TCP, dst->peer.ss_family, &la)) {
+		tcp = *dst;
+		tcp.tp = SIP_TP_TCP;
+		tcp.conn = 0;
+		sip_buf_reset(&b);
+		err = build_request(ua, &b, &tcp, method, ruri, hdrs, ctype, body,
+				    body_len);
+		dst = &tcp;
+	}
 	if (!err)
 		err = sip_tsx_request(tsxp, ua->tl, dst, b.p, b.len, resph, arg);
 	sip_buf_free(&b);

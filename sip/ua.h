@@ -115,8 +115,10 @@ int sip_ua_reply_stateless(struct sip_ua *ua, const struct sip_msg *req,
  * (transport of dst, our listener address as sent-by, new branch,
  * ;rport), Max-Forwards: 70 (unless hdrs has one), User-Agent, then hdrs
  * (raw CRLF-ended lines: From, To, Call-ID, CSeq, Contact, Route, ...),
- * Content-Type (if ctype) and Content-Length + body. ACK is refused
- * (use sip_ua_send_ack). Result as sip_tsx_request.
+ * Content-Type (if ctype) and Content-Length + body. A UDP request
+ * larger than 1300 bytes goes over TCP to the same address when a TCP
+ * listener exists (RFC 3261 §18.1.1). ACK is refused (use
+ * sip_ua_send_ack). Result as sip_tsx_request.
  */
 int sip_ua_request(struct sip_ua *ua, struct sip_tsx **tsxp,
 		   const struct sip_tp_addr *dst, const char *method,

@@ -212,4 +212,21 @@ start_ua msg_uas -l 127.0.0.1:15096 && {
 	fi
 	stop_ua msg_uas
 }
+# §18.1.1: a UDP request over 1300 bytes goes over TCP when both ends
+# listen on both (2000-byte MESSAGE bodies)
+start_ua big_uas -l 127.0.0.1:15098 -t both && {
+	if timeout 60 "$UA" -l 127.0.0.1:15099 -t both -c sip:m@127.0.0.1:15098 \
+		-M MESSAGE -n 5 -r 50 -b 2000 >"$W/ua_big_uac.log" 2>&1; then
+		big_ok=1
+	else
+		big_ok=0
+	fi
+	stop_ua big_uas
+	if [ "$big_ok" = 1 ] && grep -q 'conn_accepted=1 ' "$UA_LOG"; then
+		echo "PASS large_request_over_tcp"
+	else
+		echo "FAIL large_request_over_tcp (uac ok=$big_ok)"
+		grep -E 'STATS|finished' "$W/ua_big_uac.log" "$UA_LOG"
+	fi
+}
 exit 0

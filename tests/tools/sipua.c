@@ -71,6 +71,8 @@ struct app {
 	char dst_host[64];
 	const char *method;   /* NULL = INVITE calls */
 	uint32_t count, rate, hold_ms;
+	uint32_t body_len;    /* -b: text body of non-INVITE requests */
+	bool both;            /* -t both: UDP and TCP on the same port */
 	uint32_t started, done, ok, failed;
 	uv_timer_t pace;
 	uint64_t t0;
@@ -583,9 +585,19 @@ static void uac_start_one(struct app *app)
 			 "From: <sip:sipua@%s>;tag=%s\r\nTo: <%s>\r\n"
 			 "Call-ID: %s\r\nCSeq: 1 %s\r\n",
 			 laddr, tag, app->target, cid, app->method);
+		char *body = NULL;
+		if (app->body_len) {
+			body = malloc(app->body_len);
+			if (body) {
+				for (uint32_t i = 0; i < app->body_len; i++)
+					body[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
+			}
+		}
 		err = sip_ua_request(app->ua, NULL, &app->dst, app->method,
-				     app->target, hdrs, NULL, NULL, 0,
+				     app->target, hdrs, body ? "text/plain" : NULL,
+				     body, body ? app->body_len : 0,
 				     uac_nict_resp, app);
+		free(body);
 		if (err) {
 			LOGW(MOD, "%s not sent: %s", app->method, strerror(err));
 			uac_done(app, false);
@@ -726,10 +738,11 @@ static int parse_hostport(const char *s, char *host, size_t hsz,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: sipua -l ADDR:PORT [-t udp|tcp] [-v] [-R ring_ms]\n"
+		"usage: sipua -l ADDR:PORT [-t udp|tcp|both] [-v] [-R ring_ms]\n"
 		"             [-T t1_ms] [-m max_tsx] [-F flood_rate]\n"
 		"             [-L loss_pct (drop datagrams, for tests)]\n"
 		"             [-c URI -n COUNT -r RATE [-d hold_ms] [-M METHOD]\n"
+		"              [-b BODY_BYTES (non-INVITE text body)]\n"
 		"              [-p HOST:PORT (next hop; default from URI)]]\n");
 }
 
@@ -752,12 +765,14 @@ int main(int argc, char **argv)
 	cfg.supported = supported;
 	cfg.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, NOTIFY";
 
-	while ((opt = getopt(argc, argv, "l:t:vR:T:m:F:L:c:n:r:d:M:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "l:t:vR:T:m:F:L:c:n:r:d:M:b:p:h")) != -1) {
 		switch (opt) {
 		case 'l': listen = optarg; break;
 		case 't':
 			if (!strcmp(optarg, "tcp"))
 				app.tp = SIP_TP_TCP;
+			else if (!strcmp(optarg, "both"))
+				app.both = true;
 			else if (strcmp(optarg, "udp")) {
 				usage();
 				return 2;
@@ -774,6 +789,7 @@ int main(int argc, char **argv)
 		case 'r': app.rate = (uint32_t)atoi(optarg); break;
 		case 'd': app.hold_ms = (uint32_t)atoi(optarg); break;
 		case 'M': app.method = optarg; break;
+		case 'b': app.body_len = (uint32_t)atoi(optarg); break;
 		case 'p': nexthop = optarg; break;
 		default: usage(); return 2;
 		}
@@ -794,6 +810,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = sip_ua_listen(app.ua, app.tp, app.laddr, app.lport);
+	if (!err && app.both)
+		err = sip_ua_listen(app.ua, SIP_TP_TCP, app.laddr, app.lport);
 	if (err) {
 		LOGE(MOD, "listen %s: %s", listen, strerror(err));
 		return 1;
@@ -841,7 +859,8 @@ int main(int argc, char **argv)
 		LOGN(MOD, "UAC: %u %s to %s at %u/s", app.count,
 		     app.method ? app.method : "calls", app.target, app.rate);
 	}
-	LOGN(MOD, "listening on %s/%s", listen, sip_tp_name(app.tp));
+	LOGN(MOD, "listening on %s/%s%s", listen, sip_tp_name(app.tp),
+	     app.both ? "+TCP" : "");
 	uv_run(app.loop, UV_RUN_DEFAULT);
 
 	print_stats(&app);
