@@ -710,6 +710,28 @@ static void link_up(struct gw_pri *p)
 
 /* ---- libpri events ---- */
 
+/* libpri's progress mask as Q.931 progress description bits */
+static unsigned pi_bits(int mask)
+{
+	static const struct {
+		int lp;
+		unsigned pi;
+	} map[] = {
+		{ PRI_PROG_CALL_NOT_E2E_ISDN, GW_PRI_PI_NOT_E2E_ISDN },
+		{ PRI_PROG_CALLED_NOT_ISDN, GW_PRI_PI_DEST_NOT_ISDN },
+		{ PRI_PROG_CALLER_NOT_ISDN, GW_PRI_PI_ORIG_NOT_ISDN },
+		{ PRI_PROG_CALLER_RETURNED_TO_ISDN, GW_PRI_PI_RETURNED_ISDN },
+		{ PRI_PROG_INTERWORKING_WITH_PUBLIC, GW_PRI_PI_INTERWORKING },
+		{ PRI_PROG_INBAND_AVAILABLE, GW_PRI_PI_INBAND },
+	};
+	unsigned pi = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (mask & map[i].lp)
+			pi |= map[i].pi;
+	return pi;
+}
+
 static unsigned ev_chan(int channel)
 {
 	if (channel < 0)
@@ -827,7 +849,8 @@ static void on_ring(struct gw_pri *p, const pri_event_ring *r)
 	c->responded = true;
 	if (!s.complete) {
 		c->sack_sent = true;
-		pri_setup_ack(p->ctrl, r->call, (int)ts, 0, 0);
+		pri_setup_ack(p->ctrl, r->call, (int)ts,
+			      p->conf.interworking, 0);
 	} else {
 		c->proc_sent = true;
 		pri_proceeding(p->ctrl, r->call, (int)ts, 0);
@@ -836,6 +859,7 @@ static void on_ring(struct gw_pri *p, const pri_event_ring *r)
 	ev.channel = ts;
 	ev.setup = &s;
 	ev.inband = (r->progressmask & PRI_PROG_INBAND_AVAILABLE) != 0;
+	ev.pi = pi_bits(r->progressmask);
 	emit(p, &ev);
 }
 
@@ -866,6 +890,7 @@ static void on_call_ev(struct gw_pri *p, enum gw_pri_ev_type t, q931_call *qc,
 	}
 	ev.channel = c->ch;
 	ev.inband = (progressmask & PRI_PROG_INBAND_AVAILABLE) != 0;
+	ev.pi = pi_bits(progressmask);
 	emit(p, &ev);
 }
 
@@ -1519,7 +1544,7 @@ int gw_pri_call_setup(struct gw_pri *pri, const struct gw_pri_setup *setup,
 	strcopy(name, sizeof(name), setup->calling_name);
 	strcopy(redir, sizeof(redir), setup->redirecting.num);
 	pri_sr_set_channel(sr, (int)ts, pri->conf.node == GW_PRI_NET ? 1 :
-			   setup->exclusive, 0);
+			   setup->exclusive, pri->conf.interworking);
 	pri_sr_set_bearer(sr, tc, pri->conf.alaw ? PRI_LAYER_1_ALAW :
 			  PRI_LAYER_1_ULAW);
 	pri_sr_set_called(sr, called,
@@ -1590,7 +1615,8 @@ int gw_pri_call_setup_ack(struct gw_pri_call *call)
 		call->responded = true;
 		call->sack_sent = true;
 	}
-	CALL_OP(pri_setup_ack(call->pri->ctrl, call->qc, (int)call->ch, 0, 0));
+	CALL_OP(pri_setup_ack(call->pri->ctrl, call->qc, (int)call->ch,
+			      call->pri->conf.interworking, 0));
 }
 
 int gw_pri_call_proceeding(struct gw_pri_call *call, bool inband)
@@ -1629,7 +1655,8 @@ int gw_pri_call_answer(struct gw_pri_call *call)
 {
 	if (call)
 		call->responded = true;
-	CALL_OP(pri_answer(call->pri->ctrl, call->qc, (int)call->ch, 0));
+	CALL_OP(pri_answer(call->pri->ctrl, call->qc, (int)call->ch,
+			   call->pri->conf.interworking));
 }
 
 int gw_pri_call_info(struct gw_pri_call *call, const char *digits)

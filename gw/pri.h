@@ -113,6 +113,12 @@ struct gw_pri_conf {
 	bool service_msgs;        /* SERVICE messages, where the switch has them */
 	bool restart_on_up;       /* RESTART every B-channel when the link comes up */
 	bool alaw;                /* bearer user layer 1: A-law (else mu-law) */
+	/*
+	 * The calls are interworked with a non-ISDN network (SIP): our
+	 * SETUP ACK and CONNECT say "destination not ISDN" (PI 2) and, on
+	 * national ISDN, our SETUP "origination not ISDN" (PI 3).
+	 */
+	bool interworking;
 	/* A channel left in release for longer than this is RESTARTed. 0 = 30 s */
 	unsigned stuck_ms;
 	unsigned trace;           /* GW_PRI_TRACE_* */
@@ -198,12 +204,21 @@ enum gw_pri_ev_type {
 
 const char *gw_pri_ev_name(enum gw_pri_ev_type t);
 
+/* Q.931 §4.5.23 progress descriptions seen, a bit set (gw_pri_event.pi). */
+#define GW_PRI_PI_NOT_E2E_ISDN    (1u << 1)  /* 1: call not end-to-end ISDN */
+#define GW_PRI_PI_DEST_NOT_ISDN   (1u << 2)  /* 2: destination not ISDN */
+#define GW_PRI_PI_ORIG_NOT_ISDN   (1u << 3)  /* 3: origination not ISDN */
+#define GW_PRI_PI_RETURNED_ISDN   (1u << 4)  /* 4: call returned to ISDN */
+#define GW_PRI_PI_INTERWORKING    (1u << 5)  /* 5: interworking */
+#define GW_PRI_PI_INBAND          (1u << 8)  /* 8: in-band info available */
+
 struct gw_pri_event {
 	enum gw_pri_ev_type type;
 	struct gw_pri_call *call; /* NULL for span events */
 	unsigned channel;         /* timeslot, 0 if none */
 	int cause;                /* Q.850 cause, 0 if none */
 	bool inband;              /* in-band information available (PI 8) */
+	unsigned pi;              /* progress descriptions, GW_PRI_PI_* */
 	int info;                 /* notify indicator / service status */
 	const char *digits;       /* INFO/KEYPAD digits */
 	const struct gw_pri_setup *setup;  /* GW_PRI_EV_SETUP */

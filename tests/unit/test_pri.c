@@ -42,6 +42,7 @@ struct side {
 		unsigned channel;
 		int cause;
 		bool inband;
+		unsigned pi;
 		char digits[32];
 		struct gw_pri_call *call;
 	} ev[EVMAX];
@@ -85,6 +86,7 @@ static void event_h(const struct gw_pri_event *ev, void *arg)
 		s->ev[s->nev].channel = ev->channel;
 		s->ev[s->nev].cause = ev->cause;
 		s->ev[s->nev].inband = ev->inband;
+		s->ev[s->nev].pi = ev->pi;
 		s->ev[s->nev].call = ev->call;
 		if (ev->digits)
 			snprintf(s->ev[s->nev].digits,
@@ -543,6 +545,44 @@ static void test_dialplan(void **state)
 	bench_free(b);
 }
 
+static void interworking(struct gw_pri_conf *c)
+{
+	c->interworking = true;
+}
+
+/* Progress descriptions: PI 8 with in-band alerting, PI 2 on CONNECT from
+ * a span that interworks with a non-ISDN network. */
+static void test_progress_ind(void **state)
+{
+	struct bench *b;
+	struct gw_pri_setup s;
+	struct gw_pri_call *c = NULL;
+	int k;
+
+	(void)state;
+	b = bench_new(GW_PRI_SW_EUROISDN, true, false, false, 0,
+		      interworking);
+	assert_true(wait_ev(b, &b->b, GW_PRI_EV_LINK_UP, 0, 8000) >= 0);
+	assert_true(wait_idle(b, 20000));
+	setup_vec(&s, "1001", "100");
+	assert_int_equal(gw_pri_call_setup(b->b.pri, &s, NULL, &c), 0);
+	assert_true(wait_ev(b, &b->a, GW_PRI_EV_SETUP, 0, 5000) >= 0);
+	gw_pri_call_alerting(b->a.call, true);
+	k = wait_ev(b, &b->b, GW_PRI_EV_ALERTING, 0, 5000);
+	assert_true(k >= 0);
+	assert_true(b->b.ev[k].pi & GW_PRI_PI_INBAND);
+	assert_true(b->b.ev[k].inband);
+	gw_pri_call_answer(b->a.call);
+	k = wait_ev(b, &b->b, GW_PRI_EV_CONNECT, 0, 5000);
+	assert_true(k >= 0);
+	assert_true(b->b.ev[k].pi & GW_PRI_PI_DEST_NOT_ISDN);
+	assert_false(b->b.ev[k].pi & GW_PRI_PI_INBAND);
+	b->a.auto_hangup_on_disconnect = 1;
+	gw_pri_call_hangup(c, 16);
+	assert_true(wait_idle(b, 5000));
+	bench_free(b);
+}
+
 /* Q.931 §5.1.3 overlap sending, SETUP ACK, INFORMATION digits. */
 static void test_overlap(void **state)
 {
@@ -850,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_link_up),
 		cmocka_unit_test(test_call),
 		cmocka_unit_test(test_dialplan),
+		cmocka_unit_test(test_progress_ind),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_overlap_reject),
 		cmocka_unit_test(test_restart),
