@@ -171,7 +171,7 @@ void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx)
 	} else {
 		memcpy(clean, pcm, sizeof(clean));
 	}
-	dout.npkt = 0;
+	memset(&dout, 0, sizeof(dout));
 	if (ch->det)
 		dsp_dtmf_det_process(ch->det, clean, DSP_CHAN_TICK, ch->tx.ts,
 				     &dout);
@@ -184,7 +184,11 @@ void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx)
 				    &len))
 			send_pkt(ch, buf, len, sizeof(buf));
 	}
-	if (!dsp_codec_push(ch->codec, clean, DSP_CHAN_TICK)) {
+	if (dout.muted) {
+		/* a digit is on: RFC 4733 carries it, the audio clock goes on
+		 * without audio packets (RFC 4733 §2.5.1.2) */
+		dsp_rtp_tx_skip(&ch->tx, DSP_CHAN_TICK);
+	} else if (!dsp_codec_push(ch->codec, clean, DSP_CHAN_TICK)) {
 		uint8_t pay[DSP_CODEC_MAX_PAYLOAD];
 		size_t plen;
 		while (!dsp_codec_pull(ch->codec, pay, sizeof(pay), &plen)) {

@@ -273,7 +273,9 @@ static void wait_cb(uv_timer_t *t)
 		if (!gw_span_is_up(gw_spans_span(ct->spans, i)))
 			continue;
 		up = true;
-		if (p && !gw_pri_link_up(p)) {
+		/* D-channel up and the start-up RESTARTs acknowledged */
+		if (p && (!gw_pri_link_up(p) ||
+			  gw_pri_chan_count(p, GW_PRI_CH_RESTARTING))) {
 			up = false;
 			break;
 		}
