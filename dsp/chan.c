@@ -131,6 +131,22 @@ static int dec_h(void *arg, const uint8_t *p, size_t plen, int16_t *pcm,
 
 /* ---- sending ---- */
 
+/*
+ * Where media goes: the latched source of the peer's packets (symmetric
+ * RTP), else the address from the SDP. False when there is none yet.
+ */
+static bool chan_dst(const struct dsp_chan *ch, struct sockaddr_storage *dst,
+		     socklen_t *dlen)
+{
+	if (!dsp_rtp_rx_peer(&ch->rx, dst, dlen))
+		return true;
+	if (!sa_port(&ch->cfg.remote))
+		return false;
+	*dst = ch->cfg.remote;
+	*dlen = sa_len(dst);
+	return true;
+}
+
 static void send_pkt(struct dsp_chan *ch, uint8_t *buf, size_t len,
 		     size_t size)
 {
@@ -141,13 +157,8 @@ static void send_pkt(struct dsp_chan *ch, uint8_t *buf, size_t len,
 		ch->st.send_err++;
 		return;
 	}
-	/* symmetric RTP: once latched, answer where the peer sends from */
-	if (dsp_rtp_rx_peer(&ch->rx, &dst, &dlen)) {
-		if (!sa_port(&ch->cfg.remote))
-			return; /* nowhere to send yet */
-		dst = ch->cfg.remote;
-		dlen = sa_len(&dst);
-	}
+	if (!chan_dst(ch, &dst, &dlen))
+		return; /* nowhere to send yet */
 	if (dsp_rtp_sock_send(ch->rtp_fd, buf, len, (struct sockaddr *)&dst,
 			      dlen))
 		ch->st.send_err++;
@@ -305,12 +316,8 @@ static void rtcp_timer_cb(uv_timer_t *t)
 		return;
 	if (ch->srtp && dsp_srtp_protect_rtcp(ch->srtp, buf, &len, sizeof(buf)))
 		return;
-	if (dsp_rtp_rx_peer(&ch->rx, &dst, &dlen)) {
-		if (!sa_port(&ch->cfg.remote))
-			return;
-		dst = ch->cfg.remote;
-		dlen = sa_len(&dst);
-	}
+	if (!chan_dst(ch, &dst, &dlen))
+		return;
 	/* RTCP goes to the RTP port + 1 (RFC 3550 §11) */
 	if (dst.ss_family == AF_INET)
 		((struct sockaddr_in *)&dst)->sin_port =
