@@ -487,16 +487,51 @@ static void sched_arm(struct gw_pri *p)
 
 /* ---- channels and calls ---- */
 
-static void chan_set(struct gw_pri *p, unsigned ts, enum gw_pri_chan_state st)
+#define CS(x) (1u << GW_PRI_CH_##x)
+/*
+ * Legal B-channel state transitions: chan_next[from] is the set of states
+ * a channel may move to. A channel taken out of service locally only
+ * comes back through SERVICE (in service); a busy channel is freed by its
+ * call's release, a RESTART or the loss of the link.
+ */
+static const unsigned chan_next[] = {
+	[GW_PRI_CH_NONE] = 0,
+	[GW_PRI_CH_DOWN] = CS(DOWN) | CS(RESTARTING) | CS(IDLE),
+	[GW_PRI_CH_RESTARTING] = CS(RESTARTING) | CS(IDLE) | CS(BUSY) |
+				 CS(DOWN) | CS(OOS_LOCAL) | CS(OOS_REMOTE),
+	[GW_PRI_CH_IDLE] = CS(IDLE) | CS(BUSY) | CS(RESTARTING) | CS(DOWN) |
+			   CS(OOS_LOCAL) | CS(OOS_REMOTE),
+	[GW_PRI_CH_BUSY] = CS(BUSY) | CS(IDLE) | CS(RESTARTING) | CS(DOWN),
+	[GW_PRI_CH_OOS_LOCAL] = CS(OOS_LOCAL) | CS(IDLE),
+	[GW_PRI_CH_OOS_REMOTE] = CS(OOS_REMOTE) | CS(IDLE) | CS(RESTARTING) |
+				 CS(DOWN) | CS(OOS_LOCAL),
+};
+#undef CS
+
+/* Move a channel through the table; an illegal move is logged, counted
+ * and refused. */
+static bool chan_set(struct gw_pri *p, unsigned ts,
+		     enum gw_pri_chan_state st)
 {
+	enum gw_pri_chan_state from;
+
 	if (!is_bchan(p, ts))
-		return;
-	if (p->ch[ts].st != st)
+		return false;
+	from = p->ch[ts].st;
+	if (!(chan_next[from] & (1u << st))) {
+		LOGW(MOD, "span %u ts %u: illegal channel transition %s -> %s "
+		     "refused", p->conf.span, ts, gw_pri_chan_state_name(from),
+		     gw_pri_chan_state_name(st));
+		p->stats.illegal_transitions++;
+		return false;
+	}
+	if (from != st)
 		LOGD(MOD, "span %u ts %u: %s -> %s", p->conf.span, ts,
-		     gw_pri_chan_state_name(p->ch[ts].st),
+		     gw_pri_chan_state_name(from),
 		     gw_pri_chan_state_name(st));
 	p->ch[ts].st = st;
 	p->ch[ts].since = uv_now(p->loop);
+	return true;
 }
 
 static void emit(struct gw_pri *p, struct gw_pri_event *ev)
@@ -967,7 +1002,8 @@ static void on_service(struct gw_pri *p, int channel, int status, bool ack)
 		/* changestatus 0 = in service, 1 = maintenance, 2 = out */
 		if (status == 0 && p->ch[ts].st == GW_PRI_CH_OOS_REMOTE)
 			chan_set(p, ts, GW_PRI_CH_IDLE);
-		else if (status != 0 && !p->ch[ts].call)
+		else if (status != 0 && !p->ch[ts].call &&
+			 p->ch[ts].st != GW_PRI_CH_OOS_LOCAL)
 			chan_set(p, ts, GW_PRI_CH_OOS_REMOTE);
 	}
 	emit(p, &ev);

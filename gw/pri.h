@@ -341,6 +341,7 @@ struct gw_pri_stats {
 	uint64_t link_ups, link_downs;
 	uint64_t restarts_tx, restarts_rx;
 	uint64_t unknown_events;
+	uint64_t illegal_transitions;   /* refused channel state changes */
 };
 void gw_pri_get_stats(const struct gw_pri *pri, struct gw_pri_stats *st);
 

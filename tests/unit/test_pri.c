@@ -226,6 +226,13 @@ static struct bench *bench_new(enum gw_pri_switch sw, bool e1,
 
 static void bench_free(struct bench *b)
 {
+	struct gw_pri_stats sa, sb;
+
+	/* No test scenario may drive a channel through an illegal state */
+	gw_pri_get_stats(b->a.pri, &sa);
+	gw_pri_get_stats(b->b.pri, &sb);
+	assert_int_equal(sa.illegal_transitions, 0);
+	assert_int_equal(sb.illegal_transitions, 0);
 	gw_pri_free(b->a.pri);
 	gw_pri_free(b->b.pri);
 	uv_close((uv_handle_t *)&b->pump, NULL);
