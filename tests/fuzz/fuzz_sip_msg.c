@@ -142,6 +142,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sip_msg_frame(buf, size, 0, &fr);
 	if (fr.kind == SIP_FRAME_MSG && (fr.skip > size || fr.len > size - fr.skip))
 		abort();
+	if (fr.kind == SIP_FRAME_MSG) {
+		/* the framed message decodes on its own, and a tighter bound holds */
+		struct sip_frame fr2;
+		sip_msg_decode(msg, buf + fr.skip, fr.len);
+		if (sip_msg_frame(buf, size, fr.len / 2 + 1, &fr2) == SIP_FRAME_MSG &&
+		    fr2.len > fr.len / 2 + 1)
+			abort();
+	}
 
 	sip_msg_decode(msg, buf, size);
 	if (msg->len > size)
