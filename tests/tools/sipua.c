@@ -15,8 +15,12 @@
  * 487, RFC 3261 §9.2); the call is forgotten here.
  * UAC (-c URI -n COUNT -r RATE): COUNT INVITE calls (ACK, hold -d ms,
  * BYE) or, with -M METHOD, COUNT non-INVITE requests, at RATE per second;
- * exits 0 when all succeeded.
- * SIGTERM/SIGINT: stop, print counters, exit 0.
+ * exits 0 when all succeeded; -b N adds an N-byte text body to
+ * non-INVITE requests.
+ * Transports: -t udp (default), tcp, or both (UDP and TCP on one port; UDP
+ * requests over 1300 bytes then go over TCP). -L PCT drops PCT % of the
+ * datagrams sent and received (fault injection for loss tests).
+ * SIGTERM/SIGINT: stop, print counters (STATS lines), exit 0.
  */
 #include <errno.h>
 #include <getopt.h>
