@@ -15,6 +15,7 @@
 CC       ?= gcc
 BUILD    ?= build
 PREFIX   ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 SAN      ?=
 V        ?= 0
 
@@ -181,11 +182,15 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/run_default.sh $(BUILD)
 
+# The sample configuration is installed as pstngw.conf.sample, and as
+# pstngw.conf only when there is none (an operator's file is never replaced).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/etc/pstngw
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/pstngw
 	install -m 755 $(BUILD)/pstngw $(DESTDIR)$(PREFIX)/sbin/pstngw
-	[ ! -f $(BUILD)/pstngwctl ] || install -m 755 $(BUILD)/pstngwctl $(DESTDIR)$(PREFIX)/bin/pstngwctl
-	install -m 644 etc/*.conf $(DESTDIR)$(PREFIX)/etc/pstngw/
+	install -m 755 $(BUILD)/pstngwctl $(DESTDIR)$(PREFIX)/bin/pstngwctl
+	install -m 644 etc/pstngw.conf $(DESTDIR)$(SYSCONFDIR)/pstngw/pstngw.conf.sample
+	[ -e $(DESTDIR)$(SYSCONFDIR)/pstngw/pstngw.conf ] || \
+		install -m 644 etc/pstngw.conf $(DESTDIR)$(SYSCONFDIR)/pstngw/pstngw.conf
 
 clean:
 	rm -rf build build-asan
