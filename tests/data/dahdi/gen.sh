@@ -7,7 +7,7 @@
 # fixed so the files do not change on every run.
 #   sh tests/data/dahdi/gen.sh        (from the repository root)
 set -e
-command -v dahdi_genconf >/dev/null || { echo "dahdi_genconf not found (apt-get install dahdi)"; exit 1; }
+command -v dahdi_genconf >/dev/null || { echo "dahdi_genconf not found: apt-get install --no-install-recommends dahdi-source dahdi (dahdi-source first, so dahdi-dkms is not pulled in)"; exit 1; }
 OUT=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
