@@ -252,8 +252,15 @@ int sip_cseq_decode(struct sip_cseq *cseq, const struct pl *val)
 	if (!s)
 		return EINVAL;
 	skip_lws(&s, e);
-	if (digits(&s, e, 0x7fffffffull, &n))
-		return EINVAL;
+	{
+		/* at most 10 digits, range-checked once at the end */
+		const char *ds = s;
+		n = 0;
+		while (s < e && is_digit(*s) && s - ds < 11)
+			n = n * 10 + (uint64_t)(*s++ - '0');
+		if (s == ds || s - ds > 10 || n > 0x7fffffffull)
+			return EINVAL;
+	}
 	if (s == e || !sip_is_lws(*s))
 		return EINVAL;
 	skip_lws(&s, e);
@@ -756,6 +763,23 @@ int sip_contact_decode(struct sip_contact *c, const struct pl *val)
 	return 0;
 }
 
+/*
+ * First value of a list header line: a line without a comma is one value
+ * (the common case, found with one memchr); otherwise the quote- and
+ * <>-aware list scanner decides.
+ */
+static bool first_value(struct pl *rest, struct pl *val)
+{
+	if (rest->p && rest->l && !memchr(rest->p, ',', rest->l)) {
+		*val = *rest;
+		sip_pl_trim(val);
+		rest->p += rest->l;
+		rest->l = 0;
+		return val->l != 0;
+	}
+	return sip_list_next(rest, val);
+}
+
 /* ---- header table access ---- */
 
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdr_id id)
@@ -860,13 +884,16 @@ static int first_val(const struct sip_msg *msg, enum sip_hdr_id id, struct pl *v
 
 int sip_msg_contact(const struct sip_msg *msg, struct sip_contact *c)
 {
-	struct sip_msg_iter it;
-	struct pl v;
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	struct pl rest, v;
 
-	sip_msg_iter_init(&it, msg, SIP_HDR_CONTACT);
-	if (!sip_msg_iter_next(&it, &v))
-		return ENOENT;
-	return sip_contact_decode(c, &v) ? EINVAL : 0;
+	/* the first non-empty value of the first line that has one */
+	for (; h; h = h->next ? &msg->hdrv[h->next - 1] : NULL) {
+		rest = h->val;
+		if (first_value(&rest, &v))
+			return sip_contact_decode(c, &v) ? EINVAL : 0;
+	}
+	return ENOENT;
 }
 
 int sip_msg_rseq(const struct sip_msg *msg, uint32_t *rseq)
@@ -1112,7 +1139,7 @@ static unsigned decode_core(struct sip_msg *msg, bool *core_ok)
 		ok = false;
 	} else {
 		struct pl rest = h->val;
-		if (!sip_list_next(&rest, &v) || via_parse(&msg->via, &v)) {
+		if (!first_value(&rest, &v) || via_parse(&msg->via, &v)) {
 			set_err(msg, 400, "Bad Via Header", SIP_HDR_VIA);
 			ok = false;
 		} else {

@@ -54,20 +54,24 @@ static bool is_ipv4(const char *s, size_t n)
 {
 	const char *e = s + n;
 
-	for (int part = 0; part < 4; part++) {
-		const char *st = s;
-		unsigned v = 0;
-		while (s < e && is_digit(*s) && s - st < 3)
-			v = v * 10 + (unsigned)(*s++ - '0');
-		if (s == st || v > 255)
+	for (int part = 0;; part++) {
+		unsigned v;
+		if (s >= e || !is_digit(*s))
 			return false;
-		if (part < 3) {
-			if (s >= e || *s != '.')
-				return false;
-			s++;
+		v = (unsigned)(*s++ - '0');
+		if (s < e && is_digit(*s)) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			if (s < e && is_digit(*s))
+				v = v * 10 + (unsigned)(*s++ - '0');
 		}
+		if (v > 255)
+			return false;
+		if (part == 3)
+			return s == e;
+		if (s >= e || *s != '.')
+			return false;
+		s++;
 	}
-	return s == e;
 }
 
 /* IPv6 address (RFC 4291 §2.2 text forms, incl. embedded IPv4). */
