@@ -239,9 +239,23 @@ static int params_tail(const char *s, const char *e, struct pl *params)
 	return params_tail_v(s, e, params, NULL, NULL);
 }
 
-/* name equals a lower-case literal, ASCII case-insensitive */
-#define NAME_IS(pl, lit) \
-	((pl)->l == sizeof(lit) - 1 && !pl_strcasecmp((pl), (lit)))
+/*
+ * A parameter name (token characters, as params_tail_v guarantees) equals
+ * a lower-case literal, ignoring case: OR-ing 0x20 folds exactly the
+ * upper-case letters among token characters.
+ */
+static inline bool lit_eq(const struct pl *pl, const char *lit, size_t n)
+{
+	if (pl->l != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((char)(pl->p[i] | 0x20) != lit[i])
+			return false;
+	}
+	return true;
+}
+
+#define NAME_IS(pl, lit) lit_eq((pl), (lit), sizeof(lit) - 1)
 
 int sip_cseq_decode(struct sip_cseq *cseq, const struct pl *val)
 {
