@@ -4,6 +4,8 @@
 #  - D-channel loss: pstnsim is killed during a call; the gateway releases
 #    the call with cause 38 and marks its channels down; pstnsim comes back,
 #    the link returns, RESTART leaves every channel idle and calls work.
+#  - Line loss (pstnsim drops the connection): the same, and the gateway
+#    side reconnects by itself.
 #  - RESTART of a busy channel from the far end clears the call (cause 41)
 #    and the channel carries a new call.
 #  - Overlap dialling in both directions (SETUP ACK, INFORMATION digits).
@@ -55,6 +57,25 @@ if [ "$(dstat "$c" state)" = active ] && [ "$(dstat "$c" locked)" = 1 ] &&
 else
 	fail "call after recovery: $(drv stats "$c")"
 fi
+
+# -- line loss without a restart of pstnsim: it drops the connection, the
+#    gateway side reconnects by itself
+set -- $(drv_call 1003 5551000)
+c=$1
+wait_for 50 "[ \"\$(dstat $c state)\" = active ]"
+sim drop 1 >/dev/null
+if wait_for 50 "[ \"\$(dstat $c state)\" = released ]" && [ "$(dstat "$c" cause)" = 38 ]; then
+	pass "line drop released the call with cause 38"
+else
+	fail "line drop: $(drv stats "$c")"
+fi
+if wait_for 200 "link_ready 30"; then
+	pass "link back after the line drop, 30 channels idle at both ends"
+else
+	fail "after line drop: $(drv status | head -1) / $(sim status | head -1)"
+fi
+set -- $(drv_call 1001 5551000)
+c=$1
 
 # -- RESTART of the busy channel from pstnsim
 ts=$(dstat "$c" ts)
