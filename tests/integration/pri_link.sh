@@ -4,7 +4,9 @@
 # T1/national, with the gateway driver (gw/span + gw/tdm_virt + gw/pri) as
 # user side and as network side: the D-channel comes up, RESTART leaves
 # every B-channel idle at both ends, and calls in both directions land on
-# the same B-channel at both ends (asked channel and chosen channel).
+# the same B-channel at both ends (asked channel and chosen channel);
+# a call from pstnsim brings its calling number, presentation and bearer
+# and carries exact audio and DTMF.
 . tests/data/pstnsim/lib.sh
 need_bins pri_link
 
@@ -59,6 +61,40 @@ for combo in "e1 euroisdn cpe net 30" "e1 euroisdn net cpe 30" \
 			fail "$name release of incoming call: $(drv stats "$did")"
 	else
 		fail "$name incoming call not answered: $out"
+	fi
+
+	# media from pstnsim on its own call: exact pattern through the
+	# gateway's loopback, then DTMF recorded by the gateway side
+	if [ "$t" = e1 ] && [ "$gwnode" = cpe ]; then
+		out=$(sim call 1 3002 5552000 restricted 3k1)
+		sid=$(echo "$out" | awk '/^OK/ {print $2}')
+		wait_for 50 "[ \"\$(sstat $sid state)\" = active ]"
+		did=$(drv_last_in)
+		l=$(drv last in)
+		if [ "$(echo "$l" | field calling)" = 5552000 ] &&
+			[ "$(echo "$l" | field pres)" = restricted ] &&
+			[ "$(echo "$l" | field bearer)" = 3k1 ]; then
+			pass "$name calling number, presentation and bearer from pstnsim"
+		else
+			fail "$name incoming SETUP contents: $l"
+		fi
+		sim play "$sid" pattern >/dev/null
+		sleep 1
+		s=$(sim stats "$sid")
+		if [ "$(echo "$s" | field locked)" = 1 ] && [ "$(echo "$s" | field bad)" = 0 ]; then
+			pass "$name pstnsim-originated call carries exact audio both ways"
+		else
+			fail "$name pstnsim pattern: $s"
+		fi
+		drv play "$did" dtmfrx >/dev/null
+		sim play "$sid" dtmf 4711 >/dev/null
+		if wait_for 50 "[ \"\$(drv digits $did | head -1)\" = 'OK 4711' ]"; then
+			pass "$name DTMF from pstnsim received by the gateway side"
+		else
+			fail "$name DTMF: $(drv digits "$did")"
+		fi
+		sim hangup "$sid" >/dev/null
+		wait_for 50 "[ \"\$(dstat $did state)\" = released ]"
 	fi
 
 	# an exclusive channel asked by the network side is the one used

@@ -27,6 +27,8 @@ struct sim_call {
 	char called[40];
 	char calling[32];
 	char sub[12];             /* subscriber behaviour */
+	const char *pres;         /* calling number presentation */
+	const char *bearer;
 	struct sim_media *media;
 	struct sim_media_stats final;
 	uv_timer_t *timer;
@@ -132,6 +134,8 @@ static struct sim_call *call_new(struct sim_line *l, unsigned ts,
 	c->ts = ts;
 	c->outgoing = outgoing;
 	snprintf(c->sub, sizeof(c->sub), "-");
+	c->pres = "allowed";
+	c->bearer = "speech";
 	cs->rec[cs->nrec++] = c;
 	if (ts >= 1 && ts <= GW_PRI_MAX_TS)
 		l->chan[ts] = c;
@@ -250,6 +254,12 @@ static void incoming(struct sim_line *l, const struct gw_pri_event *ev)
 	snprintf(c->called, sizeof(c->called), "%s", ev->setup->called.num);
 	snprintf(c->calling, sizeof(c->calling), "%s",
 		 ev->setup->calling.num);
+	c->pres = ev->setup->calling.pres == GW_PRI_PRES_RESTRICTED ?
+		  "restricted" : ev->setup->calling.pres ==
+		  GW_PRI_PRES_UNAVAILABLE ? "unavailable" : "allowed";
+	c->bearer = ev->setup->bearer == GW_PRI_BEARER_UDI ? "udi" :
+		    ev->setup->bearer == GW_PRI_BEARER_AUDIO_3K1 ? "3k1" :
+		    "speech";
 	c->st = SIM_CS_PROCEEDING;
 	LOGI(MOD, "call %u: in on span %u ts %u from '%s' to '%s'", c->id,
 	     l->id, c->ts, c->calling, c->called);
@@ -481,6 +491,11 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 		ctl_printf(r, "ERR no memory for calls\n");
 		return;
 	}
+	c->pres = s.calling.pres == GW_PRI_PRES_RESTRICTED ? "restricted" :
+		  s.calling.pres == GW_PRI_PRES_UNAVAILABLE ? "unavailable" :
+		  "allowed";
+	c->bearer = s.bearer == GW_PRI_BEARER_UDI ? "udi" :
+		    s.bearer == GW_PRI_BEARER_AUDIO_3K1 ? "3k1" : "speech";
 	snprintf(c->called, sizeof(c->called), "%s", s.called.num);
 	snprintf(c->calling, sizeof(c->calling), "%s", s.calling.num);
 	err = gw_pri_call_setup(l->pri, &s, c, &c->pc);
@@ -538,12 +553,13 @@ static void print_call(const struct sim_call *c, struct ctl_reply *r,
 		       const char *prefix)
 {
 	ctl_printf(r, "%s%u span %u ts %u dir %s state %s cause %d called %s "
-		   "calling %s sub %s mode %s inband %d\n", prefix, c->id,
-		   c->line->id, c->ts, c->outgoing ? "out" : "in",
-		   sim_call_state_name(c->st), c->cause,
-		   c->called[0] ? c->called : "-",
-		   c->calling[0] ? c->calling : "-", c->sub,
-		   sim_media_mode_name(sim_media_mode(c->media)), c->inband);
+		   "calling %s pres %s bearer %s sub %s mode %s inband %d\n",
+		   prefix, c->id, c->line->id, c->ts,
+		   c->outgoing ? "out" : "in", sim_call_state_name(c->st),
+		   c->cause, c->called[0] ? c->called : "-",
+		   c->calling[0] ? c->calling : "-", c->pres, c->bearer,
+		   c->sub, sim_media_mode_name(sim_media_mode(c->media)),
+		   c->inband);
 }
 
 static void cmd_stats(struct sim_call *c, struct ctl_reply *r)
