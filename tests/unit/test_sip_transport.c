@@ -267,10 +267,17 @@ static void test_udp_oversize_and_flood(void **state)
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(sip_transp_send(b.tp, &dst, msg1, sizeof(msg1) - 1,
 						 NULL), 0);
-	run_until(&loop, &a.rx, 30, 300);
 	struct sip_transp_stats st;
-	sip_transp_stats(a.tp, &st);
-	assert_true(a.rx <= 7);
+	/* until all 21 were seen (passed or dropped), bounded */
+	for (int i = 0; i < 300; i++) {
+		run_until(&loop, &a.rx, 30, 10);
+		sip_transp_stats(a.tp, &st);
+		if (st.rx_flood_drop + (uint64_t)a.rx >= 21)
+			break;
+	}
+	/* 5 in the bucket, plus at most a few refilled at 1/s */
+	assert_true(a.rx <= 9);
+	assert_true(a.rx >= 5);
 	assert_int_equal(st.rx_flood_drop + (uint64_t)a.rx, 21);
 	assert_int_equal(st.rx_oversize, 1);
 	sides_free(&loop, &a, &b);
