@@ -322,6 +322,16 @@ static void test_tcp(void **state)
 	assert_int_equal(b.rx, 3);
 	sip_transp_stats(a.tp, &sa);
 	assert_int_equal(sa.conn_opened, 0);
+	/* a message split over two segments is reassembled */
+	int arx = a.rx;
+	assert_int_equal(sip_transp_send(b.tp, &dst, msg1, 30, NULL), 0);
+	run_until(&loop, &a.rx, arx + 1, 100);
+	assert_int_equal(a.rx, arx);
+	assert_int_equal(sip_transp_send(b.tp, &dst, msg1 + 30, sizeof(msg1) - 31,
+					 NULL), 0);
+	run_until(&loop, &a.rx, arx + 1, 3000);
+	assert_int_equal(a.rx, arx + 1);
+	run_until(&loop, &b.rx, 4, 3000);
 	/* garbage on the stream: framing error, connection closed */
 	assert_int_equal(sip_transp_send(b.tp, &dst, "NOT SIP\r\n\r\n", 11, NULL), 0);
 	run_until(&loop, &b.conn_events, 1, 3000);
