@@ -6,7 +6,8 @@
  * (483, §8.2.2 / §16.3), unknown Require option tags (420, §8.2.2.3),
  * unsupported INVITE bodies (415, §8.2.3); 100 Trying for INVITE
  * (§8.2.6.1); 481 for in-dialog requests nobody claims (§12.2.2); OPTIONS
- * answered by the core (§11.2). Requests sent by the TU get our Via with
+ * answered by the core (§11.2); other unclaimed requests 405 or 501
+ * (§8.2.1). Requests sent by the TU get our Via with
  * a fresh branch and rport (RFC 3581), over TCP instead of UDP when
  * larger than 1300 bytes (§18.1.1); responses whose top Via is not ours
  * are dropped (§18.1.2).
@@ -416,8 +417,15 @@ static void handle_request(struct sip_ua *ua, const struct sip_msg *m,
 	char h[300];
 	snprintf(h, sizeof(h), "Allow: %s\r\n", ua->allow);
 	struct sip_reply_opt o = { .hdrs = h };
-	ua->st.rej_501++;
-	sip_ua_reply(ua, tsx, m, 501, NULL, &o);
+	/* §8.2.1: a method we do not know is 501; a known one nobody here
+	   handles is 405, both with Allow */
+	if (m->meth == SIP_METHOD_OTHER) {
+		ua->st.rej_501++;
+		sip_ua_reply(ua, tsx, m, 501, NULL, &o);
+	} else {
+		ua->st.rej_405++;
+		sip_ua_reply(ua, tsx, m, 405, NULL, &o);
+	}
 }
 
 void sip_ua_input(struct sip_ua *ua, const struct sip_tp_addr *src, char *buf,

@@ -10,7 +10,8 @@
  * start a transaction and ACKs for 2xx go to an ordered chain of request
  * handlers (dialog layer first, then the application). In-dialog requests
  * nobody claims get 481 (§12.2.2); unclaimed OPTIONS get 200 (§11.2);
- * other unclaimed requests 501. Responses carry received/rport (§18.2.1,
+ * other unclaimed requests 405 (known method) or 501 (unknown method)
+ * with Allow (§8.2.1). Responses carry received/rport (§18.2.1,
  * RFC 3581) and go where §18.2.2 says.
  */
 #ifndef SIP_UA_H
@@ -62,6 +63,7 @@ struct sip_ua_stats {
 	uint64_t opt_200;        /* OPTIONS answered by the core */
 	uint64_t resp_foreign;   /* responses whose top Via is not ours
 				    (§18.1.2): dropped */
+	uint64_t rej_405;        /* known method nobody handles */
 };
 
 /*

@@ -4,7 +4,7 @@
  * on 127.0.0.1:15160; the responses arrive at a peer transport on
  * 127.0.0.1:15161 (the Via sent-by / source). Table: request -> status
  * and text the response must contain (400/505/416/513 from the parser,
- * 483, 420 + Unsupported, 415 + Accept, 481, 501, OPTIONS 200,
+ * 483, 420 + Unsupported, 415 + Accept, 481, 405, 501, OPTIONS 200,
  * received/rport), or no response at all (dropped). Also a handler that
  * answers after it returned, and responses with a foreign Via.
  */
@@ -112,7 +112,9 @@ static void test_requests(void **state)
 		  "Call-ID: c%d@x\r\nCSeq: 2 %s\r\nContent-Length: 0\r\n\r\n",
 		  "BYE", false, 481, NULL },
 		{ "INVITE sip:b@127.0.0.1 SIP/2.0\r\n" VIA HDRS "Content-Length: 0\r\n\r\n",
-		  "INVITE", false, 501, "\r\nAllow: " },
+		  "INVITE", false, 405, "\r\nAllow: " },
+		{ "FROB sip:b@127.0.0.1 SIP/2.0\r\n" VIA HDRS "Content-Length: 0\r\n\r\n",
+		  "FROB", false, 501, "\r\nAllow: " },
 		{ "CANCEL sip:b@127.0.0.1 SIP/2.0\r\n" VIA HDRS "Content-Length: 0\r\n\r\n",
 		  "CANCEL", false, 481, NULL },
 		/* private sent-by with rport: answer to the source, with
@@ -172,6 +174,7 @@ static void test_requests(void **state)
 	assert_int_equal(st.rej_415, 1);
 	assert_int_equal(st.rej_481, 1);
 	assert_int_equal(st.rej_501, 1);
+	assert_int_equal(st.rej_405, 1);
 
 	sip_ua_free(ua);
 	sip_transp_free(ptp);
@@ -245,11 +248,54 @@ static void test_deferred_reply(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Over max_tsx live transactions: 503 with Retry-After, statelessly. */
+static void test_overload(void **state)
+{
+	struct sip_ua_cfg cfg = { .tsx = { .max_tsx = 2 } };
+	uv_loop_t loop;
+	struct sip_ua *ua;
+	struct sip_transp *ptp;
+	struct peer peer = { 0 };
+	static const int want[] = { 200, 200, 503 };
+	(void)state;
+
+	uv_loop_init(&loop);
+	assert_int_equal(sip_ua_alloc(&ua, &loop, &cfg), 0);
+	assert_int_equal(sip_ua_listen(ua, SIP_TP_UDP, "127.0.0.1", UA_PORT), 0);
+	assert_int_equal(sip_transp_alloc(&ptp, &loop, NULL, peer_recv, NULL, &peer), 0);
+	assert_int_equal(sip_transp_listen(ptp, SIP_TP_UDP, "127.0.0.1", PEER_PORT), 0);
+	for (int i = 0; i < 3; i++) {
+		char buf[1024];
+		int c = 300 + i;
+		int n = snprintf(buf, sizeof(buf),
+				 "OPTIONS sip:b@127.0.0.1 SIP/2.0\r\n" VIA HDRS
+				 "Content-Length: 0\r\n\r\n", c, c, c, "OPTIONS");
+		struct sip_tp_addr src = { .tp = SIP_TP_UDP };
+		sip_sa_set(&src.peer, "127.0.0.1", PEER_PORT);
+		sip_ua_input(ua, &src, buf, (size_t)n, false);
+		run_until(&loop, &peer.rx, i + 1, 2000);
+		assert_int_equal(peer.rx, i + 1);
+		char sl[16];
+		snprintf(sl, sizeof(sl), "SIP/2.0 %d ", want[i]);
+		assert_memory_equal(peer.last, sl, strlen(sl));
+	}
+	assert_non_null(strstr(peer.last, "\r\nRetry-After: "));
+	struct sip_ua_stats st;
+	sip_ua_stats(ua, &st);
+	assert_int_equal(st.rej_503, 1);
+	sip_ua_free(ua);
+	sip_transp_free(ptp);
+	for (int i = 0; i < 10; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_deferred_reply),
+		cmocka_unit_test(test_overload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
