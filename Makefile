@@ -172,7 +172,8 @@ test-unit: $(UNIT_BINS)
 
 test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS))
-	@ASAN_OPTIONS=detect_leaks=1:suppressions=$(CURDIR)/tests/asan.supp sh tests/run.sh build-asan
+	@ASAN_OPTIONS=detect_leaks=1:suppressions=$(CURDIR)/tests/asan.supp \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp sh tests/run.sh build-asan
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
