@@ -73,22 +73,22 @@ static const struct msgv {
 	  "Content-Length: 0\n\n",
 	  0, 0, true, NULL },
 	{ "folding, compact forms, odd whitespace, case",
-	  "\n\nOPTIONS sip:user;par=u%40example.net@example.com SIP/2.0\n"
+	  "\n\nOPTIONS sip:ext;ctx=pbx%40site.example@gw.example.org SIP/2.0\n"
 	  "v:  SIP / 2.0 / UDP\n"
 	  "   192.0.2.1 : 5060\n"
-	  "\t;branch = z9hG4bKkdjuw;rport\n"
+	  "\t;branch = z9hG4bKfold77;rport\n"
 	  "TO : \"Name, \\\"quoted\\\"\" <sip:user@example.com>\n"
-	  "f: sip:caller@example.net;tag=134161461246\n"
+	  "f: sip:probe@trunk.example.net;tag=77aa01\n"
 	  "mAX-fOrWaRdS: 0068\n"
-	  "i: 8.0.2.com.example.3@7.A\n"
+	  "i: f81d4fae.7dec@gw-3.example\n"
 	  "cseq: 0009\n"
 	  "  OPTIONS\n"
-	  "NewFangledHeader:   newfangled value\n"
-	  " continued newfangled value\n"
-	  "UnknownHeaderWithUnusualValue: ;;,,;;,;\n"
-	  "s: I know you're there,\n"
-	  "     pick up the phone\n"
-	  "     and talk to me!\n"
+	  "X-Carrier-Note:   first part\n"
+	  " continued second part\n"
+	  "X-Odd-Value: ,;,;;,\n"
+	  "s: Trunk 7 test call,\n"
+	  "     please ignore\n"
+	  "     this one\n"
 	  "l: 0\n"
 	  "k: 100rel,  ,timer\n\n",
 	  0, 0, true, NULL },
@@ -208,7 +208,7 @@ static const struct msgv {
 	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
 	  EBADMSG, 400, false, "Via" },
 	{ "unknown Request-URI scheme",
-	  "OPTIONS soap.beep://192.0.2.103:3002 SIP/2.0\n"
+	  "OPTIONS ftp://192.0.2.103/pub SIP/2.0\n"
 	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
 	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
 	  EBADMSG, 416, true, "Scheme" },
@@ -248,23 +248,23 @@ static const struct msgv {
 	  "From: <sip:a@b>;tag=\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
 	  EBADMSG, 400, false, "From" },
 	{ "unusual method and URI characters",
-	  "!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\n"
-	  "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~\n"
-	  "To: \"BEL:\\\x07 DEL:\\\x7F\" <sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*@example.com>\n"
-	  "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%=\"\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9\";tag=_token~1'+`*%!-.\n"
-	  "Call-ID: intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{\n"
-	  "CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\n"
+	  "X.Trunk-Probe_7*+`%~' sip:odd_user.name~(lab!)&co+op$/x?,/;;*:&pw+x=1,y!*z$~_w.(q)@lab.example.net SIP/2.0\n"
+	  "Via: SIP/2.0/TCP probe.lab.example.net;branch=z9hG4bK-.!%77*_+`'~\n"
+	  "To: \"CTL:\\\x07 DEL:\\\x7F\" <sip:odd_user.name~(lab!)&co+op$/x?,/;;*@lab.example.net>\n"
+	  "From: word1~` word2'+_ word3*%!.- <sip:plain@lab.example.net>;xParam''~+*_!.-%=\"\xC3\xA9t\xC3\xA9\";tag=_t~9'+`*%!-.\n"
+	  "Call-ID: lab.probe%QQ-!.*_+'@x`~)(><:\\/\"][?}{\n"
+	  "CSeq: 4242 X.Trunk-Probe_7*+`%~'\n"
 	  "Max-Forwards: 255\n"
-	  "extensionHeader-!.%*+_`'~: \xEF\xBB\xBF\xE5\xA4\xA7\xE5\x81\x9C\xE9\x9B\xBB\n"
+	  "X-Ext-!.%*+_`'~: \xE2\x98\x8E \xE2\x98\x8F\n"
 	  "Content-Length: 0\n\n",
 	  0, 0, true, NULL },
 	{ "overlarge CSeq, Max-Forwards and expiries",
-	  "REGISTER sip:example.com SIP/2.0\n"
-	  "Via: SIP/2.0/TCP host129.example.com;branch=z9hG4bK342sdfoi3\n"
-	  "To: <sip:user@example.com>\nFrom: <sip:user@example.com>;tag=239232jh3\n"
-	  "CSeq: 36893488147419103232 REGISTER\nCall-ID: scalar02.23o0pd9vanlq3wnrlnewofjas9ui32\n"
-	  "Max-Forwards: 300\nExpires: 10000000000000000000000000000000\n"
-	  "Contact: <sip:user@host129.example.com>;expires=280297596632815\nl: 0\n\n",
+	  "REGISTER sip:reg7.example.net SIP/2.0\n"
+	  "Via: SIP/2.0/TCP edge.reg7.example.net;branch=z9hG4bKbig01\n"
+	  "To: <sip:trunk7@reg7.example.net>\nFrom: <sip:trunk7@reg7.example.net>;tag=big-1\n"
+	  "CSeq: 18446744073709551616 REGISTER\nCall-ID: big-values-1@reg7.example.net\n"
+	  "Max-Forwards: 999\nExpires: 99999999999999999999\n"
+	  "Contact: <sip:trunk7@edge.reg7.example.net>;expires=99999999999999\nl: 0\n\n",
 	  EBADMSG, 400, false, "CSeq" },
 	{ "Request-URI in <>",
 	  "INVITE <sip:user@example.com> SIP/2.0\n"
@@ -277,25 +277,25 @@ static const struct msgv {
 	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 INVITE\n\n",
 	  EBADMSG, 400, true, "Request-URI" },
 	{ "trailing space after version",
-	  "OPTIONS sip:remote-target@example.com SIP/2.0  \n"
+	  "OPTIONS sip:probe-target@example.net SIP/2.0  \n"
 	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
 	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
 	  EBADMSG, 400, true, "Start Line" },
 	{ "huge status code",
-	  "SIP/2.0 4294967301 better not break the receiver\n"
+	  "SIP/2.0 70000 Status Out Of Range\n"
 	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
 	  "From: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: c\nCSeq: 1 OPTIONS\n\n",
 	  EBADMSG, 400, false, "Start Line" },
 	{ "response without reason phrase, unknown scheme in To",
 	  "SIP/2.0 100 \n"
 	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
-	  "From: <sip:a@b>;tag=1\nTo: isbn:2983792873\nCall-ID: c\nCSeq: 1 INVITE\n\n",
+	  "From: <sip:a@b>;tag=1\nTo: mailto:noc@example.net\nCall-ID: c\nCSeq: 1 INVITE\n\n",
 	  0, 0, false, NULL },
 	{ "Contact addr-spec with URI headers (not a core header: parses)",
 	  "REGISTER sip:example.com SIP/2.0\n"
 	  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
 	  "From: <sip:a@b>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 1 REGISTER\n"
-	  "Contact: sip:user@example.com?Route=%3Csip:sip.example.com%3E\n\n",
+	  "Contact: sip:reg@example.net?Subject=hello%20there\n\n",
 	  0, 0, true, NULL },
 	{ "only CRLFs", "\n\n\n", EBADMSG, 400, false, NULL },
 	{ "no line end at all", "INVITE sip:a@b SIP/2.0", EBADMSG, 400, false, NULL },
@@ -346,22 +346,22 @@ static void test_tortuous_fields(void **state)
 	assert_true(msg->req);
 	assert_int_equal(msg->meth, SIP_METHOD_OPTIONS);
 	assert_int_equal(msg->ruri.scheme, SIP_URI_SIP);
-	pl_eq(&msg->ruri.user, "user;par=u%40example.net");
-	pl_eq(&msg->ruri.host, "example.com");
+	pl_eq(&msg->ruri.user, "ext;ctx=pbx%40site.example");
+	pl_eq(&msg->ruri.host, "gw.example.org");
 	pl_eq(&msg->via.transport, "UDP");
 	pl_eq(&msg->via.host, "192.0.2.1");
 	assert_int_equal(msg->via.host_type, SIP_HOST_IPV4);
 	assert_int_equal(msg->via.port, 5060);
-	pl_eq(&msg->via.branch, "z9hG4bKkdjuw");
+	pl_eq(&msg->via.branch, "z9hG4bKfold77");
 	assert_true(msg->via.has_rport);
 	assert_int_equal(msg->via.rport.l, 0);
 	assert_true(msg->to.dname_quoted);
 	pl_eq(&msg->to.dname, "Name, \\\"quoted\\\"");
 	assert_false(msg->from.angle);
-	pl_eq(&msg->from.tag, "134161461246");
-	pl_eq(&msg->from.uri.user, "caller");
+	pl_eq(&msg->from.tag, "77aa01");
+	pl_eq(&msg->from.uri.user, "probe");
 	assert_int_equal(msg->max_forwards, 68);
-	pl_eq(&msg->call_id, "8.0.2.com.example.3@7.A");
+	pl_eq(&msg->call_id, "f81d4fae.7dec@gw-3.example");
 	assert_int_equal(msg->cseq.num, 9);
 	assert_int_equal(msg->cseq.meth, SIP_METHOD_OPTIONS);
 	assert_true(msg->has_clen);
@@ -373,12 +373,12 @@ static void test_tortuous_fields(void **state)
 	assert_non_null(h);
 	assert_ptr_equal(h, sip_msg_hdr_byname(msg, "s"));
 	assert_int_equal(sip_pl_unfold(&h->val, tmp, sizeof(tmp), &n), 0);
-	assert_string_equal(tmp, "I know you're there, pick up the phone and talk to me!");
-	h = sip_msg_hdr_byname(msg, "newfangledheader");
+	assert_string_equal(tmp, "Trunk 7 test call, please ignore this one");
+	h = sip_msg_hdr_byname(msg, "x-carrier-note");
 	assert_non_null(h);
 	assert_int_equal(h->id, SIP_HDR_OTHER);
 	assert_int_equal(sip_pl_unfold(&h->val, tmp, sizeof(tmp), &n), 0);
-	assert_string_equal(tmp, "newfangled value continued newfangled value");
+	assert_string_equal(tmp, "first part continued second part");
 	assert_null(sip_msg_hdr_byname(msg, "X-Absent"));
 	assert_true(sip_msg_has_tag(msg, SIP_HDR_SUPPORTED, "timer"));
 	assert_true(sip_msg_has_tag(msg, SIP_HDR_SUPPORTED, "100REL"));
@@ -1148,14 +1148,14 @@ static void test_torture_fields(void **state)
 		buf = crlf(msgv[i].msg, &len);
 		assert_int_equal(sip_msg_decode(msg, buf, len), 0);
 		assert_int_equal(msg->meth, SIP_METHOD_OTHER);
-		pl_eq(&msg->method, "!interesting-Method0123456789_*+`.%indeed'~");
-		pl_eq(&msg->ruri.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
-		pl_eq(&msg->ruri.password, "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)");
-		pl_eq(&msg->from.dname, "token1~` token2'+_ token3*%!.-");
-		pl_eq(&msg->from.tag, "_token~1'+`*%!-.");
-		pl_eq(&msg->via.branch, "z9hG4bK-.!%66*_+`'~");
+		pl_eq(&msg->method, "X.Trunk-Probe_7*+`%~'");
+		pl_eq(&msg->ruri.user, "odd_user.name~(lab!)&co+op$/x?,/;;*");
+		pl_eq(&msg->ruri.password, "&pw+x=1,y!*z$~_w.(q)");
+		pl_eq(&msg->from.dname, "word1~` word2'+_ word3*%!.-");
+		pl_eq(&msg->from.tag, "_t~9'+`*%!-.");
+		pl_eq(&msg->via.branch, "z9hG4bK-.!%77*_+`'~");
 		assert_int_equal(msg->max_forwards, 255);
-		assert_non_null(sip_msg_hdr_byname(msg, "extensionHeader-!.%*+_`'~"));
+		assert_non_null(sip_msg_hdr_byname(msg, "x-ext-!.%*+_`'~"));
 		free(buf);
 	}
 	/* the Contact with URI headers in addr-spec form does not decode */
