@@ -62,14 +62,14 @@ static const struct msgv {
 	const char *reason;     /* substring of err.reason, or NULL */
 } msgv[] = {
 	{ "plain INVITE",
-	  "INVITE sip:bob@biloxi.example.com SIP/2.0\n"
-	  "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\n"
+	  "INVITE sip:+4989555010@gw.example.net SIP/2.0\n"
+	  "Via: SIP/2.0/UDP sbc1.carrier.example;branch=z9hG4bK-plain-0001\n"
 	  "Max-Forwards: 70\n"
-	  "To: Bob <sip:bob@biloxi.example.com>\n"
-	  "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\n"
-	  "Call-ID: a84b4c76e66710@pc33.atlanta.example.com\n"
-	  "CSeq: 314159 INVITE\n"
-	  "Contact: <sip:alice@pc33.atlanta.example.com>\n"
+	  "To: <sip:+4989555010@gw.example.net>\n"
+	  "From: Ops <sip:+4930555020@carrier.example>;tag=ops-7781\n"
+	  "Call-ID: 5be0c1a2-plain@sbc1.carrier.example\n"
+	  "CSeq: 27 INVITE\n"
+	  "Contact: <sip:+4930555020@sbc1.carrier.example>\n"
 	  "Content-Length: 0\n\n",
 	  0, 0, true, NULL },
 	{ "folding, compact forms, odd whitespace, case",
