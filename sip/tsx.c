@@ -26,6 +26,9 @@
 #define KEY_MAX 512
 #define COOKIE "z9hG4bK"
 
+/* Buckets of the stream-connection index (connection failures). */
+#define CTAB_SIZE 1024
+
 /* Internal kind beyond the public four: the UAS core's 2xx retransmitter. */
 #define TSX_2XX 4
 
@@ -41,6 +44,9 @@ struct sip_tsx {
 	struct sip_tsxl *tl;
 	struct sip_tsx *hnext; /* key hash chain */
 	struct sip_tsx *mnext; /* merge hash chain */
+	struct sip_tsx *cnext, *cprev; /* connection index chain */
+	uint64_t cconn;        /* conn id it is indexed under, 0 = none */
+	bool linked;           /* in the tables (tsx_link done) */
 	uint32_t hash, mhash;
 	int type;              /* enum sip_tsx_type or TSX_2XX */
 	enum sip_tsx_state state;
@@ -91,6 +97,7 @@ struct sip_tsxl {
 	struct sip_tsx **tab;  /* key hash */
 	struct sip_tsx **mtab; /* merge hash */
 	uint32_t mask;
+	struct sip_tsx *ctab[CTAB_SIZE]; /* by stream connection id */
 
 	struct tmr **heap;
 	uint32_t nheap, heapsz;
@@ -264,6 +271,41 @@ static void tab_unlink(struct sip_tsxl *tl, struct sip_tsx *tsx)
 		}
 		tsx->in_merge = false;
 	}
+}
+
+/*
+ * Connection index: transactions whose destination is a stream connection
+ * are chained per connection id, so that a connection failure touches
+ * only them (§17.1.4, §18.2.2).
+ */
+static void conn_unlink(struct sip_tsx *tsx)
+{
+	if (!tsx->cconn)
+		return;
+	if (tsx->cprev)
+		tsx->cprev->cnext = tsx->cnext;
+	else
+		tsx->tl->ctab[tsx->cconn % CTAB_SIZE] = tsx->cnext;
+	if (tsx->cnext)
+		tsx->cnext->cprev = tsx->cprev;
+	tsx->cnext = tsx->cprev = NULL;
+	tsx->cconn = 0;
+}
+
+/* Index tsx under its dst.conn (call after every change of it). */
+static void conn_index(struct sip_tsx *tsx)
+{
+	if (tsx->cconn == tsx->dst.conn)
+		return;
+	conn_unlink(tsx);
+	if (!tsx->dst.conn)
+		return;
+	struct sip_tsx **b = &tsx->tl->ctab[tsx->dst.conn % CTAB_SIZE];
+	tsx->cnext = *b;
+	if (*b)
+		(*b)->cprev = tsx;
+	*b = tsx;
+	tsx->cconn = tsx->dst.conn;
 }
 
 /* ---- keys ---- */
@@ -478,6 +520,7 @@ static void tsx_destroy(struct sip_tsx *tsx)
 	tmr_stop(tl, &tsx->tm[0]);
 	tmr_stop(tl, &tsx->tm[1]);
 	tab_unlink(tl, tsx);
+	conn_unlink(tsx);
 	tl->st.live--;
 	if (tsx->type == TSX_2XX)
 		tl->st.live_2xx--;
@@ -573,6 +616,8 @@ static void tsx_link(struct sip_tsx *tsx)
 	struct sip_tsx **b = &tl->tab[tsx->hash & tl->mask];
 	tsx->hnext = *b;
 	*b = tsx;
+	tsx->linked = true;
+	conn_index(tsx);
 	tl->st.live++;
 	tl->st.created++;
 	if (tsx->type == TSX_2XX)
@@ -583,8 +628,11 @@ static int tsx_send(struct sip_tsx *tsx, const char *buf, size_t len)
 {
 	uint64_t conn = 0;
 	int err = tsx->tl->sendh(&tsx->dst, buf, len, &conn, tsx->tl->arg);
-	if (!err && conn)
+	if (!err && conn && conn != tsx->dst.conn) {
 		tsx->dst.conn = conn;
+		if (tsx->linked)
+			conn_index(tsx); /* else tsx_link indexes it */
+	}
 	return err;
 }
 
@@ -1572,26 +1620,25 @@ void sip_tsxl_conn_failed(struct sip_tsxl *tl, uint64_t conn, int err)
 {
 	if (!conn)
 		return;
-	for (uint32_t i = 0; i <= tl->mask; i++) {
-		struct sip_tsx *t = tl->tab[i];
-		while (t) {
-			struct sip_tsx *next = t->hnext;
-			if (t->dst.conn == conn && t->state != SIP_TSX_TERMINATED &&
-			    t->state != SIP_TSX_COMPLETED &&
-			    t->state != SIP_TSX_CONFIRMED) {
-				if (t->type == SIP_TSX_ICT ||
-				    t->type == SIP_TSX_NICT) {
-					if (t->state != SIP_TSX_ACCEPTED)
-						client_end(t, err ? err : ECONNRESET);
-				} else if (t->type != TSX_2XX &&
-					   !t->final_sent) {
-					/* §18.2.2: responses can still go over a
-					   new connection; only forget the old */
-					t->dst.conn = 0;
-				}
-			}
+	struct sip_tsx *t = tl->ctab[conn % CTAB_SIZE];
+	while (t) {
+		struct sip_tsx *next = t->cnext;
+		if (t->cconn != conn || t->state == SIP_TSX_TERMINATED ||
+		    t->state == SIP_TSX_COMPLETED ||
+		    t->state == SIP_TSX_CONFIRMED) {
 			t = next;
+			continue;
 		}
+		if (t->type == SIP_TSX_ICT || t->type == SIP_TSX_NICT) {
+			if (t->state != SIP_TSX_ACCEPTED)
+				client_end(t, err ? err : ECONNRESET);
+		} else if (t->type != TSX_2XX && !t->final_sent) {
+			/* §18.2.2: responses can still go over a new
+			   connection; only forget the old one */
+			t->dst.conn = 0;
+			conn_index(t);
+		}
+		t = next;
 	}
 }
 

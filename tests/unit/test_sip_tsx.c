@@ -36,6 +36,7 @@ enum op {
 	OP_TIME,       /* clock := t */
 	OP_ACK2XX,     /* ACK for the 2xx (new branch, To tag) */
 	OP_SENDFAIL,   /* the fake transport fails from now on */
+	OP_CONNFAIL,   /* stream connection 42 fails */
 };
 
 struct step {
@@ -83,7 +84,7 @@ static int fake_send(const struct sip_tp_addr *dst, const char *buf,
 	if (c->sendfail)
 		return ECONNREFUSED;
 	if (conn)
-		*conn = 0;
+		*conn = c->tcp ? 42 : 0; /* the fake stream connection */
 	size_t n = strcspn(buf, " \r");
 	if (n > len)
 		n = len;
@@ -168,6 +169,7 @@ static void src_addr(const struct ctx *c, struct sip_tp_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->tp = c->tcp ? SIP_TP_TCP : SIP_TP_UDP;
+	a->conn = c->tcp ? 42 : 0;
 	assert_int_equal(sip_sa_set(&a->peer, "192.0.2.1", 5070), 0);
 }
 
@@ -288,6 +290,13 @@ static void run_step(struct ctx *c, const struct step *s, const char *name,
 		break;
 	case OP_SENDFAIL:
 		c->sendfail = true;
+		break;
+	case OP_CONNFAIL:
+		sip_tsxl_conn_failed(c->tl, 42, ECONNRESET);
+		if (c->tsx && !c->tsx_gone &&
+		    (sip_tsx_type(c->tsx) == SIP_TSX_IST ||
+		     sip_tsx_type(c->tsx) == SIP_TSX_NIST))
+			assert_int_equal(sip_tsx_dst(c->tsx)->conn, 0);
 		break;
 	case OP_END:
 		break;
@@ -637,6 +646,21 @@ static const struct step ict_guard[] = {
 	END,
 };
 
+/* A stream connection fails (§17.1.4): client transactions on it end
+   with the error; server ones keep going and answer over a new one. */
+static const struct step ict_connfail[] = {
+	START("INVITE", CALLING, "INVITE", 1),
+	{ OP_CONNFAIL, NULL, 0, NULL, 0, GONE, "", -ECONNRESET, 0, ANY },
+	END,
+};
+
+static const struct step nist_connfail[] = {
+	REQ("OPTIONS", NULL, TRYING, "", RX_NEW),
+	{ OP_CONNFAIL, NULL, 0, NULL, 0, TRYING, "", NOTU, 1, ANY },
+	REPLY(200, "OPTIONS", COMPLETED, "200"),
+	END,
+};
+
 static const struct vec vecs[] = {
 	{ "ict_timeout", false, false, ict_timeout },
 	{ "ict_486", false, false, ict_486 },
@@ -663,6 +687,8 @@ static const struct vec vecs[] = {
 	{ "nist_guard", false, false, nist_guard },
 	{ "ist_guard", false, false, ist_guard },
 	{ "ict_guard", false, false, ict_guard },
+	{ "ict_connfail", true, false, ict_connfail },
+	{ "nist_connfail", true, false, nist_connfail },
 };
 
 static void test_vectors(void **state)
