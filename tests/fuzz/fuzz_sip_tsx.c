@@ -6,7 +6,8 @@
  * received message (UDP or TCP source; new requests get a server
  * transaction and an answer whose status comes from the script), start a
  * client transaction with it, move the manual clock, make the fake
- * transport fail, cancel the last client INVITE. The same messages then
+ * transport fail, cancel the last client INVITE, fail a fake stream
+ * connection. The same messages then
  * go through sip_ua_input() of a UA on a loop without listeners. Nothing
  * may crash, leak, or leave a transaction behind after the layer is freed.
  */
@@ -33,8 +34,9 @@ static int fz_send(const struct sip_tp_addr *dst, const char *buf, size_t len,
 		   uint64_t *conn, void *arg)
 {
 	struct fz *f = arg;
-	(void)dst;
-	(void)conn;
+	/* streams: one of three fake connections */
+	if (conn && dst->tp == SIP_TP_TCP)
+		*conn = 1 + len % 3;
 	/* touch every byte so ASan checks the buffer */
 	volatile unsigned sum = 0;
 	for (size_t i = 0; i < len; i++)
@@ -80,7 +82,7 @@ static void run_tsx(const uint8_t *data, size_t size)
 		struct sip_tp_addr src = { .tp = (op & 0x10) ? SIP_TP_TCP : SIP_TP_UDP };
 		sip_sa_set(&src.peer, (op & 0x20) ? "::1" : "127.0.0.1", 5060);
 		struct sip_msg *m = malloc(sizeof(*m));
-		switch (op % 6) {
+		switch (op % 7) {
 		case 0: /* message in */
 			if (m && !sip_msg_decode(m, msgbuf, n - 1) &&
 			    sip_tsxl_recv(f.tl, m, &src) == SIP_TSX_RX_NEW &&
@@ -128,6 +130,10 @@ static void run_tsx(const uint8_t *data, size_t size)
 				sip_tsx_detach(f.client);
 				f.client = NULL;
 			}
+			break;
+		case 6: /* a stream connection fails */
+			sip_tsxl_conn_failed(f.tl, 1 + (op >> 3) % 3,
+					     (op & 0x80) ? 0 : 104);
 			break;
 		}
 		free(m);
