@@ -529,6 +529,19 @@ static int daemonize(void)
 	return 0;
 }
 
+/* Undo a start that failed half way (main's error path). */
+static void start_failed(struct gw_app *app)
+{
+	if (app->ua)
+		sip_ua_free(app->ua);
+	gw_spans_free(app->spans);
+	gw_trunks_free(app->set.trunks);
+	gw_route_table_free(app->set.routes);
+	gw_ctl_free(app->ctl);
+	uv_run(app->loop, UV_RUN_NOWAIT);
+	gw_conf_free(app->conf);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -638,26 +651,11 @@ int main(int argc, char **argv)
 
 	app.spans = app.set.spans;
 	app.set.spans = NULL;
-	if (gw_spans_start(app.spans, app.loop)) {
+	ret = gw_spans_start(app.spans, app.loop);
+	if (ret)
 		LOGE("main", "%s: cannot start the spans", app.conf_path);
-		gw_spans_free(app.spans);
-		app.spans = NULL;
-		gw_trunks_free(app.set.trunks);
-		gw_route_table_free(app.set.routes);
-		gw_ctl_free(app.ctl);
-		uv_run(app.loop, UV_RUN_NOWAIT);
-		gw_conf_free(app.conf);
-		return 1;
-	}
-	if (sip_start(&app)) {
-		if (app.ua)
-			sip_ua_free(app.ua);
-		gw_spans_free(app.spans);
-		gw_trunks_free(app.set.trunks);
-		gw_route_table_free(app.set.routes);
-		gw_ctl_free(app.ctl);
-		uv_run(app.loop, UV_RUN_NOWAIT);
-		gw_conf_free(app.conf);
+	if (ret || sip_start(&app)) {
+		start_failed(&app);
 		return 1;
 	}
 
