@@ -11,14 +11,14 @@
 # transactions. sipp's own CPU time per transaction is shown too: on a
 # small host the load generator saturates before sipua does. Ports 127.0.0.1:15400-15499.
 #   BENCH_TSX_SECS   seconds per step (default 10)
-#   BENCH_TSX_RATES  rates to try over UDP (default "5000 10000 15000 20000 25000 30000 40000")
-#   BENCH_TSX_TCP_RATES  the same over one TCP connection (default "5000 10000 20000 30000")
+#   BENCH_TSX_RATES  rates to try over UDP (default "5000 10000 15000 20000 25000 30000 40000 50000")
+#   BENCH_TSX_TCP_RATES  the same over one TCP connection (default "5000 10000 20000 30000 40000")
 BUILD=${BUILD:-build}
 UA="$BUILD/tools/sipua"
 SC="$(pwd)/tests/data/sipp/core_bench_nict_uac.xml"
 SECS=${BENCH_TSX_SECS:-10}
-RATES=${BENCH_TSX_RATES:-"5000 10000 15000 20000 25000 30000 40000"}
-TCP_RATES=${BENCH_TSX_TCP_RATES:-"5000 10000 20000 30000"}
+RATES=${BENCH_TSX_RATES:-"5000 10000 15000 20000 25000 30000 40000 50000"}
+TCP_RATES=${BENCH_TSX_TCP_RATES:-"5000 10000 20000 30000 40000"}
 W="$(pwd)/$BUILD/bench-logs/sip_tsx"
 UA_PID=""
 SP_PID=""
