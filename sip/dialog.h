@@ -335,6 +335,52 @@ int sip_dialog_sess_reject_offer(struct sip_dialog_sess *s, uint16_t scode);
 /* The peer's last session description (INVITE, 1xx/2xx, PRACK, UPDATE, ACK), or NULL. */
 const char *sip_dialog_sess_remote_sdp(const struct sip_dialog_sess *s);
 
+/*
+ * Gateway needs: what raised an event, where the peer is, and headers of
+ * our own on the messages the session sends.
+ *
+ * sip_dialog_sess_msg(): during an event handler, the message that raised
+ * the event: the INVITE (EV_INCOMING), the 1xx (EV_PROGRESS), the 2xx
+ * (UAC EV_ESTABLISHED), the ACK (UAS EV_ESTABLISHED), the re-INVITE /
+ * UPDATE / PRACK (EV_OFFER), and for EV_TERMINATED the failure response,
+ * the BYE or the CANCEL that ended the session. NULL when the event had
+ * no message (timeouts, local BYE answered, transport errors) and always
+ * outside a handler.
+ */
+const struct sip_msg *sip_dialog_sess_msg(const struct sip_dialog_sess *s);
+/* The peer's transport address: the INVITE's source (UAS), the next hop (UAC). */
+const struct sip_tp_addr *sip_dialog_sess_peer(const struct sip_dialog_sess *s);
+/*
+ * Extra header lines ("Name: value\r\n" each, copied) for the next message
+ * this session sends on its own initiative: the next sip_dialog_sess_progress()
+ * or sip_dialog_sess_answer() response, or the BYE / CANCEL / 480 of
+ * sip_dialog_sess_bye(). Used once, then cleared (a reliable 1xx keeps them
+ * in its retransmissions). NULL clears. 0, EINVAL (not CRLF-terminated
+ * lines, or a line that would duplicate a header the layer writes:
+ * Via, From, To, Call-ID, CSeq, Contact, Content-*), ENOMEM.
+ */
+int sip_dialog_sess_set_hdrs(struct sip_dialog_sess *s, const char *hdrs);
+
+/* Options of an outgoing INVITE; zeroed fields take the layer's defaults. */
+struct sip_dialog_connect_opt {
+	const char *from_uri;     /* addr-spec of From (default sip:USER@our-address) */
+	const char *from_display; /* display-name of From, quoted on output */
+	const char *to_uri;       /* addr-spec of To (default: the Request-URI) */
+	const char *hdrs;         /* extra header lines (P-Asserted-Identity,
+				     Privacy, Diversion, Reason...), CRLF each,
+				     same rules as sip_dialog_sess_set_hdrs */
+	const char *sdp;          /* our offer (default: the layer's SDP);
+				     "" sends no offer (offer in 2xx, answer in ACK) */
+	void *user;               /* set as the session's user before any event */
+};
+/*
+ * sip_dialog_connect() with options (NULL opt = sip_dialog_connect()).
+ * The extra headers repeat on the authenticated retry of the INVITE.
+ */
+int sip_dialog_connect_opt(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
+			   const char *uri, const struct sip_tp_addr *dst,
+			   const struct sip_dialog_connect_opt *opt);
+
 enum sip_dialog_sess_state sip_dialog_sess_state(const struct sip_dialog_sess *s);
 /* The session's dialog (NULL before one exists). */
 struct sip_dialog *sip_dialog_sess_dialog(const struct sip_dialog_sess *s);

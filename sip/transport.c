@@ -884,8 +884,9 @@ static int udp_listen(struct lsock *ls, const struct sockaddr_storage *sa)
 	ls->rbuf = malloc(UDP_MMSG * UDP_RXBUF);
 	if (!ls->rbuf)
 		return UV_ENOMEM;
-	r = uv_udp_bind(&ls->u.udp, (const struct sockaddr *)sa,
-			    UV_UDP_REUSEADDR);
+	/* no UV_UDP_REUSEADDR: on Linux it lets a second process bind the
+	 * same port and take half of our traffic; a port in use must fail */
+	r = uv_udp_bind(&ls->u.udp, (const struct sockaddr *)sa, 0);
 	if (r)
 		return r;
 	/* bursts of datagrams: ask for large kernel buffers */

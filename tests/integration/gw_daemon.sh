@@ -103,6 +103,11 @@ else
 	echo "SKIP sip_options: sipp not installed"
 fi
 
+# a second instance whose SIP port is taken fails cleanly, naming it
+printf '[general]\ncontrol_socket = %s/gw2.ctl\n[sip]\nlisten = udp:127.0.0.1:%s\n' "$T" $SIPPORT >"$T/port.conf"
+out=$($GW -f -c "$T/port.conf" 2>&1); rc=$?
+check sip_port_in_use '[ $rc = 1 ] && echo "$out" | grep -q "\[sip\] listen UDP 127.0.0.1 port $SIPPORT" && [ ! -e "$T/gw2.ctl" ]' "rc=$rc out=$out"
+
 # second instance on the same control socket refuses to start
 out=$($GW -f -c "$T/good.conf" 2>&1); rc=$?
 check second_instance_refused '[ $rc = 1 ] && echo "$out" | grep -q "in use"' "rc=$rc out=$out"
