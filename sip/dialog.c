@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -732,6 +733,7 @@ struct sip_dialog_sess {
 	struct sip_prack_uas pu;
 	uint16_t rel_scode;    /* the reliable 1xx being retransmitted */
 	bool rel_sdp;
+	char *rel_hdrs;        /* the owner's extra lines in that 1xx */
 	uint32_t rel_rseq;
 	uint16_t answer_deferred;
 	struct sip_sesstimer_uas std;
@@ -745,6 +747,8 @@ struct sip_dialog_sess {
 	char *inv_buf;         /* our INVITE as text, parsed into inv_msg */
 	struct sip_msg *inv_msg;
 	struct sip_auth_client *auth;
+	bool inv_no_offer;     /* our INVITE goes without SDP (offer in 2xx) */
+	bool ack_pending;      /* the 2xx's ACK waits for the owner's answer */
 
 	/* both */
 	struct sip_sesstimer st;
@@ -755,6 +759,8 @@ struct sip_dialog_sess {
 	char *local_sdp;       /* set by the owner; NULL: the policy's SDP */
 	char *remote_sdp;      /* the peer's last session description */
 	uint16_t offer_reject; /* set during EV_OFFER to refuse the offer */
+	char *extra_hdrs;      /* sip_dialog_sess_set_hdrs, for the next message */
+	const struct sip_msg *cur_msg; /* sip_dialog_sess_msg, set around events */
 	unsigned open_handles;
 	bool freeing;
 };
@@ -837,6 +843,104 @@ void *sip_dialog_sess_user(const struct sip_dialog_sess *s)
 	return s->user;
 }
 
+const struct sip_msg *sip_dialog_sess_msg(const struct sip_dialog_sess *s)
+{
+	return s->cur_msg;
+}
+
+const struct sip_tp_addr *sip_dialog_sess_peer(const struct sip_dialog_sess *s)
+{
+	return &s->dst;
+}
+
+/* Longest set of extra header lines accepted (they go into one message). */
+#define SESS_HDRS_MAX 4096
+
+/*
+ * May the owner add a header of this name? Not one the layer writes
+ * itself (a second Via, From, CSeq... would corrupt the message): long
+ * and compact forms (sip_hdr_lookup), and every Content-* header, since
+ * the body is the layer's.
+ */
+static bool hdr_name_allowed(const char *name, size_t len)
+{
+	switch (sip_hdr_lookup(name, len)) {
+	case SIP_HDR_VIA:
+	case SIP_HDR_FROM:
+	case SIP_HDR_TO:
+	case SIP_HDR_CALL_ID:
+	case SIP_HDR_CSEQ:
+	case SIP_HDR_CONTACT:
+	case SIP_HDR_MAX_FORWARDS:
+	case SIP_HDR_CONTENT_TYPE:
+	case SIP_HDR_CONTENT_LENGTH:
+	case SIP_HDR_CONTENT_ENCODING:
+	case SIP_HDR_CONTENT_DISPOSITION:
+		return false;
+	default:
+		break;
+	}
+	return !(len >= 8 && !strncasecmp(name, "Content-", 8));
+}
+
+/*
+ * Check extra header lines: each "Name: value" (token name, optional
+ * SP/HTAB before the colon) ending in CRLF, no other CR, LF or control
+ * character (HTAB aside), no continuation lines, no empty line (it would
+ * end the header section), a name the layer does not write. "" is valid.
+ */
+static int hdrs_check(const char *h)
+{
+	const char *p = h, *name;
+
+	if (strlen(h) > SESS_HDRS_MAX)
+		return EINVAL;
+	while (*p) {
+		name = p;
+		while (sip_cc_is(*p, SIP_CC_TOKEN))
+			p++;
+		if (p == name || !hdr_name_allowed(name, (size_t)(p - name)))
+			return EINVAL;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != ':')
+			return EINVAL;
+		for (; *p != '\r'; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (!c || c == '\n' || (c < 0x20 && c != '\t') || c == 0x7f)
+				return EINVAL;
+		}
+		if (p[1] != '\n')
+			return EINVAL;
+		p += 2;
+	}
+	return 0;
+}
+
+int sip_dialog_sess_set_hdrs(struct sip_dialog_sess *s, const char *hdrs)
+{
+	char *c = NULL;
+
+	if (hdrs && *hdrs) {
+		if (hdrs_check(hdrs))
+			return EINVAL;
+		c = strdup(hdrs);
+		if (!c)
+			return ENOMEM;
+	}
+	free(s->extra_hdrs);
+	s->extra_hdrs = c;
+	return 0;
+}
+
+/* The owner's extra lines were sent: they are used once. */
+static void sess_hdrs_used(struct sip_dialog_sess *s)
+{
+	free(s->extra_hdrs);
+	s->extra_hdrs = NULL;
+}
+
 void sip_dialog_layer_stats(const struct sip_dialog_layer *dl, struct sip_dialog_layer_stats *st)
 {
 	*st = dl->st;
@@ -891,16 +995,17 @@ int sip_dialog_sess_reject_offer(struct sip_dialog_sess *s, uint16_t scode)
 	return 0;
 }
 
-static void ev(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode);
+static void ev(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode,
+	       const struct sip_msg *msg);
 
 /*
- * The peer made an offer in a request: let the owner negotiate (set the
+ * The peer made an offer in request req: let the owner negotiate (set the
  * session SDP, or refuse). Returns the refusal status, 0 to answer.
  */
-static uint16_t sess_offer(struct sip_dialog_sess *s)
+static uint16_t sess_offer(struct sip_dialog_sess *s, const struct sip_msg *req)
 {
 	s->offer_reject = 0;
-	ev(s, SIP_DIALOG_EV_OFFER, 0);
+	ev(s, SIP_DIALOG_EV_OFFER, 0, req);
 	return s->freeing ? 500 : s->offer_reject;
 }
 
@@ -985,6 +1090,8 @@ static void sess_handle_closed(uv_handle_t *h)
 		free(s->auth);
 		free(s->local_sdp);
 		free(s->remote_sdp);
+		free(s->extra_hdrs);
+		free(s->rel_hdrs);
 		free(s);
 	}
 }
@@ -998,6 +1105,7 @@ static void sess_free(struct sip_dialog_sess *s)
 	if (s->freeing)
 		return;
 	s->freeing = true;
+	s->ack_pending = false;
 	for (pp = &dl->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
@@ -1031,8 +1139,29 @@ static void sess_free(struct sip_dialog_sess *s)
 	uv_close((uv_handle_t *)&s->t_glare, sess_handle_closed);
 }
 
-/* The session is over: tell the owner once, then free it. */
-static void sess_end(struct sip_dialog_sess *s, uint16_t scode)
+/*
+ * Call the owner's handler with msg as sip_dialog_sess_msg() for its
+ * duration. Handlers may raise events themselves (an answer(486) inside
+ * EV_INCOMING ends the session at once), so the previous message comes
+ * back afterwards: NULL at the outermost level. The session's memory
+ * outlives sess_free until its timers close, so restoring is safe even
+ * when the handler ended the session.
+ */
+static void ev_call(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode,
+		    const struct sip_msg *msg)
+{
+	const struct sip_msg *prev = s->cur_msg;
+
+	s->cur_msg = msg;
+	s->dl->evh(s, e, scode, s->dl->arg);
+	s->cur_msg = prev;
+}
+
+/*
+ * The session is over: tell the owner once, then free it. msg: the
+ * received message that ended it (failure response, BYE, CANCEL) or NULL.
+ */
+static void sess_end(struct sip_dialog_sess *s, uint16_t scode, const struct sip_msg *msg)
 {
 	struct sip_dialog_layer *dl = s->dl;
 
@@ -1042,14 +1171,15 @@ static void sess_end(struct sip_dialog_sess *s, uint16_t scode)
 	dl->st.terminated++;
 	SLOG(LOGL_INFO, s, "session ended (%u)", scode);
 	if (dl->evh)
-		dl->evh(s, SIP_DIALOG_EV_TERMINATED, scode, dl->arg);
+		ev_call(s, SIP_DIALOG_EV_TERMINATED, scode, msg);
 	sess_free(s);
 }
 
-static void ev(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode)
+static void ev(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t scode,
+	       const struct sip_msg *msg)
 {
 	if (s->dl->evh && !s->freeing)
-		s->dl->evh(s, e, scode, s->dl->arg);
+		ev_call(s, e, scode, msg);
 }
 
 static void t_sess_cb(uv_timer_t *t);
@@ -1095,6 +1225,7 @@ static void sess_timer_arm(struct sip_dialog_sess *s)
 /* ---- sending ---- */
 
 static void sess_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err, void *arg);
+static void uac_ack_flush(struct sip_dialog_sess *s);
 
 /*
  * Send an in-dialog request built by sip_dialog_request. extra: more
@@ -1110,9 +1241,15 @@ static int sess_send(struct sip_dialog_sess *s, enum sip_method m, bool sdp, con
 	struct sip_tsx *tsx = NULL;
 	struct sip_buf hb;
 	const char *body = sdp ? sess_sdp(s) : NULL;
-	bool was_inv = dlg->inv_client, was_off = dlg->oa_local, was_rem = dlg->oa_remote;
+	bool was_inv, was_off, was_rem;
 	int err;
 
+	/* a request sent from the EV_ESTABLISHED handler follows the 2xx's ACK */
+	if (s->ack_pending && m != SIP_METHOD_ACK)
+		uac_ack_flush(s);
+	was_inv = dlg->inv_client;
+	was_off = dlg->oa_local;
+	was_rem = dlg->oa_remote;
 	if (!body)
 		sdp = false;
 	sip_buf_init(&hb, 16384);
@@ -1187,13 +1324,12 @@ static void ist_cancel_h(struct sip_tsx *tsx, const struct sip_msg *cancel, void
 	struct sip_dialog_sess *s = arg;
 
 	(void)tsx;
-	(void)cancel;
 	/* the transaction layer sends 487; the early dialog ends with it */
 	s->ist = NULL;
 	uv_timer_stop(&s->t_prack);
 	if (s->dlg)
 		sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, 487, false);
-	sess_end(s, 487);
+	sess_end(s, 487, cancel);
 }
 
 static void ist_term_h(struct sip_tsx *tsx, int err, void *arg)
@@ -1203,7 +1339,7 @@ static void ist_term_h(struct sip_tsx *tsx, int err, void *arg)
 	(void)tsx;
 	s->ist = NULL;
 	SLOG(LOGL_WARN, s, "INVITE transaction ended: %s", strerror(err));
-	sess_end(s, 500);
+	sess_end(s, 500, NULL);
 }
 
 /* Send a response in the initial INVITE transaction. */
@@ -1225,19 +1361,27 @@ static int ist_reply(struct sip_dialog_sess *s, uint16_t scode, const char *reas
 	return sip_ua_reply(dl->ua, s->ist, NULL, scode, reason, &o);
 }
 
-/* Send (or resend) the reliable 1xx with RSeq rel_rseq. */
+/* Send (or resend) the reliable 1xx with RSeq rel_rseq (and rel_hdrs). */
 static int rel1xx_send(struct sip_dialog_sess *s)
 {
-	char hdrs[300];
+	struct sip_buf hb;
+	int err;
 
-	snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\nRequire: 100rel\r\nRSeq: %u\r\n%s",
-		 s->dlg->local_contact, s->rel_rseq, layer_supported(s->dl));
-	return ist_reply(s, s->rel_scode, NULL, hdrs, s->rel_sdp);
+	sip_buf_init(&hb, 8192);
+	sip_buf_printf(&hb, "Contact: <%s>\r\nRequire: 100rel\r\nRSeq: %u\r\n%s",
+		       s->dlg->local_contact, s->rel_rseq, layer_supported(s->dl));
+	if (s->rel_hdrs)
+		sip_buf_str(&hb, s->rel_hdrs);
+	err = sip_buf_err(&hb);
+	if (!err)
+		err = ist_reply(s, s->rel_scode, NULL, hb.p, s->rel_sdp);
+	sip_buf_free(&hb);
+	return err;
 }
 
 int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp)
 {
-	char hdrs[300];
+	struct sip_buf hb;
 	uint32_t rseq, retx;
 	int err;
 
@@ -1246,10 +1390,19 @@ int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp
 	if (!sess_sdp(s))
 		sdp = false;
 	if (!s->reliable) {
-		snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s", s->dlg->local_contact,
-			 layer_supported(s->dl));
+		sip_buf_init(&hb, 8192);
+		sip_buf_printf(&hb, "Contact: <%s>\r\n%s", s->dlg->local_contact,
+			       layer_supported(s->dl));
+		if (s->extra_hdrs)
+			sip_buf_str(&hb, s->extra_hdrs);
+		err = sip_buf_err(&hb);
 		/* an SDP in an unreliable 1xx is a preview, not the answer */
-		return ist_reply(s, scode, NULL, hdrs, sdp);
+		if (!err)
+			err = ist_reply(s, scode, NULL, hb.p, sdp);
+		sip_buf_free(&hb);
+		if (!err)
+			sess_hdrs_used(s);
+		return err;
 	}
 	err = sip_prack_uas_send(&s->pu, sdp, &rseq, &retx);
 	if (err)
@@ -1257,9 +1410,15 @@ int sip_dialog_sess_progress(struct sip_dialog_sess *s, uint16_t scode, bool sdp
 	s->rel_scode = scode;
 	s->rel_sdp = sdp;
 	s->rel_rseq = rseq;
+	/* the owner's lines go with this 1xx and its retransmissions */
+	free(s->rel_hdrs);
+	s->rel_hdrs = s->extra_hdrs;
+	s->extra_hdrs = NULL;
 	err = rel1xx_send(s);
 	if (err) {
 		s->pu.pending = false;
+		s->extra_hdrs = s->rel_hdrs;
+		s->rel_hdrs = NULL;
 		return err;
 	}
 	if (sdp && !s->inv_sdp)
@@ -1287,7 +1446,7 @@ static void t_prack_cb(uv_timer_t *t)
 		ist_reply(s, 504, "No PRACK", NULL, false);
 		s->ist = NULL;
 		sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, 504, false);
-		sess_end(s, 504);
+		sess_end(s, 504, NULL);
 		return;
 	}
 	if (err)
@@ -1300,19 +1459,20 @@ static void t_prack_cb(uv_timer_t *t)
 int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode)
 {
 	struct sip_dialog_layer *dl = s->dl;
-	char hdrs[512];
-	size_t off;
+	struct sip_buf hb;
+	char st[256];
 	bool sdp;
 	int err;
 
 	if (s->uac || !s->ist || s->state != SIP_SESS_INCOMING || scode < 200 || scode > 699)
 		return EINVAL;
 	if (scode >= 300) {
-		err = ist_reply(s, scode, NULL, NULL, false);
+		err = ist_reply(s, scode, NULL, s->extra_hdrs, false);
+		sess_hdrs_used(s);
 		s->ist = NULL;
 		uv_timer_stop(&s->t_prack);
 		sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, false);
-		sess_end(s, scode);
+		sess_end(s, scode, NULL);
 		return err;
 	}
 	if (!sip_prack_uas_final_allowed(&s->pu, true)) {
@@ -1324,14 +1484,22 @@ int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode)
 	s->answer_deferred = 0;
 	/* answer an open offer; offer ourselves if nothing was exchanged */
 	sdp = s->dlg->oa_remote || (!s->inv_sdp && !s->rel_offer);
-	off = (size_t)snprintf(hdrs, sizeof(hdrs), "Contact: <%s>\r\n%s", s->dlg->local_contact,
-			       layer_supported(dl));
-	sip_sesstimer_uas_hdrs(&s->std, hdrs + off, sizeof(hdrs) - off);
-	err = ist_reply(s, scode, NULL, hdrs, sdp);
+	st[0] = '\0';
+	sip_sesstimer_uas_hdrs(&s->std, st, sizeof(st));
+	sip_buf_init(&hb, 8192);
+	sip_buf_printf(&hb, "Contact: <%s>\r\n%s%s", s->dlg->local_contact, layer_supported(dl),
+		       st);
+	if (s->extra_hdrs)
+		sip_buf_str(&hb, s->extra_hdrs);
+	err = sip_buf_err(&hb);
+	if (!err)
+		err = ist_reply(s, scode, NULL, hb.p, sdp);
+	sip_buf_free(&hb);
 	if (err) {
 		SLOG(LOGL_WARN, s, "cannot send %u: %s", scode, strerror(err));
 		return err;
 	}
+	sess_hdrs_used(s);
 	s->ist = NULL;
 	uv_timer_stop(&s->t_prack);
 	sip_dialog_tx_response(s->dlg, SIP_METHOD_INVITE, scode, sdp && sess_sdp(s));
@@ -1465,7 +1633,7 @@ static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const s
 	dl->st.sess_uas++;
 	SLOG(LOGL_INFO, s, "incoming INVITE %.*s%s", (int)req->ruri_pl.l, req->ruri_pl.p,
 	     s->reliable ? " (100rel)" : "");
-	ev(s, SIP_DIALOG_EV_INCOMING, 0);
+	ev(s, SIP_DIALOG_EV_INCOMING, 0, req);
 	return true;
 reject:
 	sip_ua_reply(dl->ua, tsx, req, sc, reason, &o);
@@ -1498,7 +1666,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		    s->state == SIP_SESS_ESTABLISHED) {
 			s->acked = true;
 			dl->st.established++;
-			ev(s, SIP_DIALOG_EV_ESTABLISHED, 200);
+			ev(s, SIP_DIALOG_EV_ESTABLISHED, 200, req);
 		}
 		return true;
 	}
@@ -1536,7 +1704,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 			ist_reply(s, 487, NULL, NULL, false);
 			s->ist = NULL;
 		}
-		sess_end(s, 0);
+		sess_end(s, 0, req);
 		return true;
 	case SIP_METHOD_PRACK: {
 		struct sip_rack rack;
@@ -1558,7 +1726,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		dl->st.prack_rx++;
 		uv_timer_stop(&s->t_prack);
 		/* an offer in the PRACK is answered in its 200 */
-		if (dlg->oa_remote && (sc = sess_offer(s)) != 0) {
+		if (dlg->oa_remote && (sc = sess_offer(s, req)) != 0) {
 			sip_ua_reply(dl->ua, tsx, req, sc, NULL, NULL);
 			sip_dialog_tx_response(dlg, SIP_METHOD_PRACK, sc, false);
 			return true;
@@ -1571,7 +1739,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		}
 		sip_ua_reply(dl->ua, tsx, req, 200, NULL, &o);
 		sip_dialog_tx_response(dlg, SIP_METHOD_PRACK, 200, sdp_out);
-		ev(s, SIP_DIALOG_EV_PRACKED, 200);
+		ev(s, SIP_DIALOG_EV_PRACKED, 200, req);
 		if (s->answer_deferred && !s->freeing)
 			sip_dialog_sess_answer(s, s->answer_deferred);
 		return true;
@@ -1605,7 +1773,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 			sip_dialog_tx_response(dlg, req->meth, sc, false);
 			return true;
 		}
-		if (dlg->oa_remote && (sc = sess_offer(s)) != 0) {
+		if (dlg->oa_remote && (sc = sess_offer(s, req)) != 0) {
 			if (s->freeing)
 				return true;
 			sip_ua_reply(dl->ua, tsx, req, sc, NULL, NULL);
@@ -1635,7 +1803,7 @@ static bool in_dialog(struct sip_dialog_sess *s, struct sip_dialog *dlg, struct 
 		dl->st.refresh_ok++;
 		sess_timer_arm(s);
 		SLOG(LOGL_INFO, s, "%.*s answered 200", (int)req->method.l, req->method.p);
-		ev(s, SIP_DIALOG_EV_REFRESHED, 200);
+		ev(s, SIP_DIALOG_EV_REFRESHED, 200, req);
 		return true;
 	}
 	default:
@@ -1685,11 +1853,17 @@ static void layer_ack_timeout_h(const struct sip_msg *resp2xx, void *arg)
 
 /* ---- UAC side ---- */
 
+/* The body of our initial INVITE: our offer, or none (offer in the 2xx). */
+static const char *uac_offer(const struct sip_dialog_sess *s)
+{
+	return s->inv_no_offer ? NULL : sess_sdp(s);
+}
+
 /* Build and send our INVITE (first one, or after 401/407/422). */
 static int uac_send_invite(struct sip_dialog_sess *s, const char *auth_hdr)
 {
 	struct sip_dialog_layer *dl = s->dl;
-	const char *body = sess_sdp(s);
+	const char *body = uac_offer(s);
 	size_t blen = body ? strlen(body) : 0;
 	struct sip_tsx *tsx = NULL;
 	struct sip_buf hb, tb;
@@ -1744,9 +1918,49 @@ out:
 	return err;
 }
 
-int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp, const char *uri,
-		       const struct sip_tp_addr *dst)
+/* An addr-spec given by the owner for From/To: URI characters only. */
+static bool opt_uri_ok(const char *u)
 {
+	size_t n = strlen(u);
+
+	if (!n || n > 1024 || !strchr(u, ':'))
+		return false;
+	for (; *u; u++) {
+		if (!sip_cc_is(*u, SIP_CC_URI))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Print display as a quoted-string (RFC 3261 §25.1: '"' and '\\' become
+ * quoted-pairs). Control characters are refused: EINVAL.
+ */
+static int print_display(struct sip_buf *b, const char *display)
+{
+	const char *p;
+
+	if (strlen(display) > 256)
+		return EINVAL;
+	sip_buf_str(b, "\"");
+	for (p = display; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return EINVAL;
+		if (c == '"' || c == '\\')
+			sip_buf_str(b, "\\");
+		sip_buf_printf(b, "%c", *p);
+	}
+	sip_buf_str(b, "\" ");
+	return 0;
+}
+
+int sip_dialog_connect_opt(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
+			   const char *uri, const struct sip_tp_addr *dst,
+			   const struct sip_dialog_connect_opt *opt)
+{
+	static const struct sip_dialog_connect_opt none;
 	struct sip_dialog_sess *s;
 	struct sip_buf b;
 	char contact[160], cid[40], tag[24], from[200];
@@ -1754,7 +1968,10 @@ int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
 	char hp[80];
 	int err;
 
-	if (!uri || !dst)
+	if (!opt)
+		opt = &none;
+	if (!uri || !dst || (opt->from_uri && !opt_uri_ok(opt->from_uri)) ||
+	    (opt->to_uri && !opt_uri_ok(opt->to_uri)) || (opt->hdrs && hdrs_check(opt->hdrs)))
 		return EINVAL;
 	err = layer_contact(dl, dst->tp, contact, sizeof(contact));
 	if (err)
@@ -1765,6 +1982,7 @@ int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
 	s = sess_new(dl, true);
 	if (!s)
 		return ENOMEM;
+	s->user = opt->user;
 	s->dst = *dst;
 	s->state = SIP_SESS_CALLING;
 	s->inv_cseq = 1;
@@ -1772,16 +1990,31 @@ int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
 	sip_tsx_token(cid, sizeof(cid));
 	sip_tsx_token(tag, sizeof(tag));
 	snprintf(from, sizeof(from), "sip:%s@%s", dl->cfg.user ? dl->cfg.user : "pstngw", hp);
-	sip_buf_init(&b, 4096);
-	sip_buf_printf(&b, "From: <%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nContact: <%s>\r\n%s",
-		       from, tag, uri, cid, contact, layer_supported(dl));
-	if (dl->cfg.prack == SIP_PRACK_REQUIRED)
-		sip_buf_str(&b, "Require: 100rel\r\n");
-	if (sip_buf_err(&b) || !s->ruri) {
+	sip_buf_init(&b, 4096 + SESS_HDRS_MAX);
+	sip_buf_str(&b, "From: ");
+	if (opt->from_display && print_display(&b, opt->from_display)) {
 		sip_buf_free(&b);
 		sess_free(s);
-		return ENOMEM;
+		return EINVAL;
 	}
+	sip_buf_printf(&b, "<%s>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\nContact: <%s>\r\n%s",
+		       opt->from_uri ? opt->from_uri : from, tag, opt->to_uri ? opt->to_uri : uri,
+		       cid, contact, layer_supported(dl));
+	if (dl->cfg.prack == SIP_PRACK_REQUIRED)
+		sip_buf_str(&b, "Require: 100rel\r\n");
+	if (opt->hdrs)
+		sip_buf_str(&b, opt->hdrs);
+	err = sip_buf_err(&b);
+	if (!err && !s->ruri)
+		err = ENOMEM;
+	if (!err && opt->sdp && *opt->sdp)
+		err = sip_dialog_sess_set_sdp(s, opt->sdp);
+	if (err) {
+		sip_buf_free(&b);
+		sess_free(s);
+		return err;
+	}
+	s->inv_no_offer = opt->sdp && !*opt->sdp;
 	s->base_hdrs = b.p;
 	if (dl->cfg.cred_user) {
 		s->auth = calloc(1, sizeof(*s->auth));
@@ -1803,6 +2036,12 @@ int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp,
 	return 0;
 }
 
+int sip_dialog_connect(struct sip_dialog_layer *dl, struct sip_dialog_sess **sp, const char *uri,
+		       const struct sip_tp_addr *dst)
+{
+	return sip_dialog_connect_opt(dl, sp, uri, dst, NULL);
+}
+
 /* ACK our INVITE's 2xx in dialog dlg (answering an offer in it if needed). */
 static void uac_ack(struct sip_dialog_sess *s, struct sip_dialog *dlg)
 {
@@ -1811,6 +2050,15 @@ static void uac_ack(struct sip_dialog_sess *s, struct sip_dialog *dlg)
 	s->dlg = dlg;
 	sess_send(s, SIP_METHOD_ACK, dlg->oa_remote, NULL);
 	s->dlg = keep;
+}
+
+/* Send the ACK held back while the owner answered the offer in the 2xx. */
+static void uac_ack_flush(struct sip_dialog_sess *s)
+{
+	if (!s->ack_pending || s->freeing || !s->dlg)
+		return;
+	s->ack_pending = false;
+	uac_ack(s, s->dlg);
 }
 
 /* Send PRACK for the reliable 1xx rsp in dialog dlg (RFC 3262 §4). */
@@ -1837,13 +2085,13 @@ static void uac_auth_retry(struct sip_dialog_sess *s, const struct sip_msg *rsp)
 	char out[1024], hdr[1100];
 	const struct sip_hdr *h;
 
-	body = pl_from_str(sess_sdp(s));
+	body = pl_from_str(uac_offer(s));
 	for (h = sip_msg_hdr(rsp, id); h && n < 8; h = sip_msg_hdr_next(rsp, h))
 		hv[n++] = h->val;
 	if (!s->auth || !n ||
 	    sip_auth_client_respond(s->auth, hv, n, &method, &uri, &body, out, sizeof(out))) {
 		dl->st.auth_fail++;
-		sess_end(s, rsp->scode);
+		sess_end(s, rsp->scode, rsp);
 		return;
 	}
 	snprintf(hdr, sizeof(hdr), "%s: %s\r\n",
@@ -1851,7 +2099,7 @@ static void uac_auth_retry(struct sip_dialog_sess *s, const struct sip_msg *rsp)
 	s->inv_cseq++;
 	dl->st.auth_answer_tx++;
 	if (uac_send_invite(s, hdr))
-		sess_end(s, 500);
+		sess_end(s, 500, NULL);
 }
 
 static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rsp)
@@ -1880,19 +2128,19 @@ static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rs
 				if (!uac_send_invite(s, NULL))
 					return;
 			}
-			sess_end(s, 422);
+			sess_end(s, 422, rsp);
 			return;
 		}
 		if (s->dlg)
 			s->dlg->user = NULL;
 		sip_dialogs_uac_fail(dl->set, &cid, &lt);
 		s->dlg = NULL;
-		sess_end(s, rsp->scode);
+		sess_end(s, rsp->scode, rsp);
 		return;
 	}
 	if (!pl_isset(&rsp->to.tag) || !rsp->to.tag.l) {
 		if (rsp->scode < 200)
-			ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode);
+			ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode, rsp);
 		return;
 	}
 	if (layer_contact(dl, s->dst.tp, contact, sizeof(contact)))
@@ -1938,17 +2186,29 @@ static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rs
 		}
 		if (rx == SIP_PRACK_RX_RETRANS || rx == SIP_PRACK_RX_OUT_OF_ORDER)
 			return;
-		if (rx == SIP_PRACK_RX_NEW)
-			uac_prack(s, dlg, rseq, rsp);
 		if (s->state == SIP_SESS_CALLING)
 			s->state = SIP_SESS_EARLY;
-		ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode);
+		if (rx == SIP_PRACK_RX_NEW && dlg->oa_remote) {
+			/*
+			 * An offer in a reliable 1xx to our offerless INVITE:
+			 * the owner answers it during EV_PROGRESS (session
+			 * SDP), the PRACK carries the answer (RFC 3262 §5).
+			 */
+			ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode, rsp);
+			if (!s->freeing)
+				uac_prack(s, dlg, rseq, rsp);
+			return;
+		}
+		if (rx == SIP_PRACK_RX_NEW)
+			uac_prack(s, dlg, rseq, rsp);
+		ev(s, SIP_DIALOG_EV_PROGRESS, rsp->scode, rsp);
 		return;
 	}
-	/* 2xx (first or retransmitted): ACK it */
-	uac_ack(s, dlg);
-	if (s->state == SIP_SESS_ESTABLISHED)
+	/* 2xx retransmitted: ACK it again */
+	if (s->state == SIP_SESS_ESTABLISHED) {
+		uac_ack(s, dlg);
 		return;
+	}
 	{
 		struct sip_sess_expires se;
 		bool has_se = !sip_sesstimer_msg_se(rsp, &se);
@@ -1967,7 +2227,19 @@ static void uac_initial_resp(struct sip_dialog_sess *s, const struct sip_msg *rs
 	dl->st.established++;
 	sess_timer_arm(s);
 	SLOG(LOGL_INFO, s, "established%s", s->st.interval ? " with session timer" : "");
-	ev(s, SIP_DIALOG_EV_ESTABLISHED, rsp->scode);
+	if (!dlg->oa_remote) {
+		uac_ack(s, dlg);
+		ev(s, SIP_DIALOG_EV_ESTABLISHED, rsp->scode, rsp);
+		return;
+	}
+	/*
+	 * The 2xx carries the offer (our INVITE had none): the owner sets the
+	 * answer (sip_dialog_sess_set_sdp) during EV_ESTABLISHED, the ACK
+	 * carries it. A request the handler sends goes after that ACK.
+	 */
+	s->ack_pending = true;
+	ev(s, SIP_DIALOG_EV_ESTABLISHED, rsp->scode, rsp);
+	uac_ack_flush(s);
 }
 
 static void t_glare_cb(uv_timer_t *t)
@@ -2036,7 +2308,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 
 	if (!rsp) {
 		if (m == SIP_METHOD_BYE) {
-			sess_end(s, 0);
+			sess_end(s, 0, NULL);
 		} else if (err == ETIMEDOUT && (m == SIP_METHOD_INVITE || m == SIP_METHOD_UPDATE)) {
 			/* a refresh that times out ends the session (§14.1) */
 			if (s->dlg) {
@@ -2050,7 +2322,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 	if (rsp->scode < 200)
 		return;
 	if (m == SIP_METHOD_BYE) {
-		sess_end(s, 0);
+		sess_end(s, 0, NULL);
 		return;
 	}
 	if (m == SIP_METHOD_INVITE && rsp->scode < 300) {
@@ -2063,7 +2335,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 	sip_dialog_rx_response(s->dlg, rsp);
 	sess_keep_sdp(s, rsp);
 	if (s->dlg->state == SIP_DIALOG_TERMINATED) {
-		sess_end(s, rsp->scode);
+		sess_end(s, rsp->scode, rsp);
 		return;
 	}
 	if (m == SIP_METHOD_INVITE && rsp->scode < 300)
@@ -2080,7 +2352,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 		if (s->st.interval)
 			dl->st.st_refresh++;
 		sess_timer_arm(s);
-		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
+		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode, rsp);
 	} else if (rsp->scode == 491) {
 		/* glare (§14.1): try again after the randomised delay */
 		dl->st.glare_491_rx++;
@@ -2097,7 +2369,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 
 		dl->st.st_422_rx++;
 		if (sip_sesstimer_uac_422(&s->st, has, has ? minse : 0) || sess_refresh(s, m))
-			ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
+			ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode, rsp);
 	} else {
 		uint64_t ms;
 
@@ -2107,7 +2379,7 @@ static void indialog_resp(struct sip_dialog_sess *s, enum sip_method m, const st
 			uv_timer_stop(&s->t_sess);
 			uv_timer_start(&s->t_sess, t_sess_bye_cb, ms, 0);
 		}
-		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode);
+		ev(s, SIP_DIALOG_EV_REFRESHED, rsp->scode, rsp);
 	}
 }
 
@@ -2130,7 +2402,7 @@ static void sess_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err
 	if (cx.initial) {
 		if (!resp) {
 			if (s->state == SIP_SESS_CALLING || s->state == SIP_SESS_EARLY)
-				sess_end(s, err == ETIMEDOUT ? 408 : 503);
+				sess_end(s, err == ETIMEDOUT ? 408 : 503, NULL);
 			return;
 		}
 		uac_initial_resp(s, resp);
@@ -2141,8 +2413,49 @@ static void sess_resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err
 	indialog_resp(s, cx.meth, resp, err);
 }
 
+/*
+ * The Reason values (RFC 3326) among the owner's extra lines, joined with
+ * ", " into buf, for a CANCEL: the transaction layer builds the CANCEL
+ * from the INVITE and takes only a Reason value. Other lines are left
+ * out (logged). Returns buf, or NULL when there is no Reason line.
+ */
+static const char *cancel_reason(struct sip_dialog_sess *s, char *buf, size_t sz)
+{
+	const char *p = s->extra_hdrs;
+	size_t n = 0;
+
+	if (!p)
+		return NULL;
+	buf[0] = '\0';
+	while (*p) {
+		const char *eol = strstr(p, "\r\n"), *name = p, *v;
+		size_t nl;
+
+		if (!eol)
+			break;
+		while (sip_cc_is(*p, SIP_CC_TOKEN))
+			p++;
+		nl = (size_t)(p - name);
+		v = memchr(p, ':', (size_t)(eol - p));
+		if (v && sip_hdr_lookup(name, nl) == SIP_HDR_REASON) {
+			for (v++; v < eol && (*v == ' ' || *v == '\t'); v++)
+				;
+			if (v < eol && n + (size_t)(eol - v) + 3 < sz) {
+				n += (size_t)snprintf(buf + n, sz - n, "%s%.*s", n ? ", " : "",
+						      (int)(eol - v), v);
+			}
+		} else {
+			SLOG(LOGL_NOTICE, s, "CANCEL carries only Reason: %.*s left out",
+			     (int)nl, name);
+		}
+		p = eol + 2;
+	}
+	return n ? buf : NULL;
+}
+
 int sip_dialog_sess_bye(struct sip_dialog_sess *s)
 {
+	char reason[SESS_HDRS_MAX];
 	int err;
 
 	switch (s->state) {
@@ -2151,16 +2464,22 @@ int sip_dialog_sess_bye(struct sip_dialog_sess *s)
 	case SIP_SESS_CALLING:
 	case SIP_SESS_EARLY:
 		for (unsigned i = 0; i < SESS_MAX_CTSX; i++) {
-			if (s->ctsx[i].tsx && s->ctsx[i].initial)
-				return sip_tsx_cancel(s->ctsx[i].tsx, NULL);
+			if (s->ctsx[i].tsx && s->ctsx[i].initial) {
+				err = sip_tsx_cancel(s->ctsx[i].tsx,
+						     cancel_reason(s, reason, sizeof(reason)));
+				if (!err)
+					sess_hdrs_used(s);
+				return err;
+			}
 		}
 		return EINVAL;
 	case SIP_SESS_ESTABLISHED:
 		uv_timer_stop(&s->t_sess);
 		uv_timer_stop(&s->t_glare);
-		err = sess_send(s, SIP_METHOD_BYE, false, NULL);
+		err = sess_send(s, SIP_METHOD_BYE, false, s->extra_hdrs);
+		sess_hdrs_used(s);
 		if (err) {
-			sess_end(s, 0);
+			sess_end(s, 0, NULL);
 			return err;
 		}
 		s->dl->st.bye_tx++;

@@ -342,10 +342,12 @@ const char *sip_dialog_sess_remote_sdp(const struct sip_dialog_sess *s);
  * sip_dialog_sess_msg(): during an event handler, the message that raised
  * the event: the INVITE (EV_INCOMING), the 1xx (EV_PROGRESS), the 2xx
  * (UAC EV_ESTABLISHED), the ACK (UAS EV_ESTABLISHED), the re-INVITE /
- * UPDATE / PRACK (EV_OFFER), and for EV_TERMINATED the failure response,
- * the BYE or the CANCEL that ended the session. NULL when the event had
- * no message (timeouts, local BYE answered, transport errors) and always
- * outside a handler.
+ * UPDATE / PRACK (EV_OFFER), the PRACK (EV_PRACKED), the re-INVITE /
+ * UPDATE we answered or the response to ours (EV_REFRESHED), and for
+ * EV_TERMINATED the failure response, the BYE or the CANCEL that ended the
+ * session. NULL when the event had no message (timeouts, local BYE
+ * answered, our own failure answer, transport errors) and always outside a
+ * handler.
  */
 const struct sip_msg *sip_dialog_sess_msg(const struct sip_dialog_sess *s);
 /* The peer's transport address: the INVITE's source (UAS), the next hop (UAC). */
@@ -355,9 +357,12 @@ const struct sip_tp_addr *sip_dialog_sess_peer(const struct sip_dialog_sess *s);
  * this session sends on its own initiative: the next sip_dialog_sess_progress()
  * or sip_dialog_sess_answer() response, or the BYE / CANCEL / 480 of
  * sip_dialog_sess_bye(). Used once, then cleared (a reliable 1xx keeps them
- * in its retransmissions). NULL clears. 0, EINVAL (not CRLF-terminated
- * lines, or a line that would duplicate a header the layer writes:
- * Via, From, To, Call-ID, CSeq, Contact, Content-*), ENOMEM.
+ * in its retransmissions). A CANCEL carries only the Reason lines (the
+ * transaction layer builds it from the INVITE). NULL clears. 0, EINVAL
+ * (not CRLF-terminated "Name: value" lines, continuation lines, control
+ * characters, over 4096 bytes, or a line that would duplicate a header
+ * the layer writes: Via, From, To, Call-ID, CSeq, Contact, Max-Forwards,
+ * Content-*, long or compact form), ENOMEM.
  */
 int sip_dialog_sess_set_hdrs(struct sip_dialog_sess *s, const char *hdrs);
 
@@ -370,7 +375,12 @@ struct sip_dialog_connect_opt {
 				     Privacy, Diversion, Reason...), CRLF each,
 				     same rules as sip_dialog_sess_set_hdrs */
 	const char *sdp;          /* our offer (default: the layer's SDP);
-				     "" sends no offer (offer in 2xx, answer in ACK) */
+				     "" sends no offer: the peer offers in its
+				     2xx (or reliable 1xx) and the owner sets
+				     the answer with sip_dialog_sess_set_sdp()
+				     in the EV_ESTABLISHED (EV_PROGRESS)
+				     handler; the ACK (PRACK) carries it, else
+				     the layer's SDP */
 	void *user;               /* set as the session's user before any event */
 };
 /*
