@@ -482,6 +482,380 @@ static void test_port_pool(void **state)
 	fix_stop(&f);
 }
 
+
+/* ---- real audio over a virtual E1 ---- */
+
+#define TS 5                /* the timeslot under test */
+#define HIST 64             /* blocks remembered per direction */
+
+struct audio {
+	uv_loop_t loop;
+	struct gw_tdm_virt_master *ms;
+	struct gw_spans *spans;
+	struct gw_media *m;
+	char path[108];
+	unsigned idx;           /* B-channel index of TS */
+	int fd;                 /* the test's RTP socket */
+	uint16_t fd_port;
+	uint16_t gw_port;       /* where the test sends RTP */
+	bool send;
+	uint16_t rtp_seq;
+	uint32_t sent;          /* RTP packets sent by the test */
+	/* master -> gateway pattern, block seq -> bytes: pat_m(seq, j) */
+	/* RTP -> gateway pattern: pat_r(n, j) for packet n */
+	unsigned fwd_run, fwd_best;   /* RTP -> TDM: consecutive exact blocks */
+	long fwd_last;
+	unsigned rev_run, rev_best;   /* TDM -> RTP */
+	long rev_last;
+	unsigned rev_other;           /* payloads neither pattern nor idle */
+	uint32_t last_mseq;
+	unsigned ev[4];
+};
+
+static uint8_t pat_m(uint32_t seq, unsigned j)
+{
+	return (uint8_t)((seq * 131u + j * 29u + (j * j) % 7u) ^ 0x5a);
+}
+
+static uint8_t pat_r(uint32_t n, unsigned j)
+{
+	return (uint8_t)((n * 197u + j * 53u + (j * j * j) % 11u) ^ 0xa3);
+}
+
+static void run_for(struct audio *a, bool (*done)(struct audio *), unsigned ms)
+{
+	uint64_t end = uv_now(&a->loop) + ms;
+
+	while (!done(a) && uv_now(&a->loop) < end) {
+		uv_run(&a->loop, UV_RUN_ONCE);
+		uv_update_time(&a->loop);
+	}
+}
+
+/* the gateway's RTP towards the test */
+static void rtp_drain(struct audio *a)
+{
+	uint8_t buf[1600];
+
+	for (int n = 0; n < 64; n++) {
+		struct dsp_rtp_hdr h;
+		const uint8_t *p;
+		size_t plen;
+		ssize_t len = recv(a->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		long hit = -1;
+		bool idle = true;
+
+		if (len <= 0)
+			break;
+		if (dsp_rtp_decode(buf, (size_t)len, &h, &p, &plen) || h.pt != 8 ||
+		    plen != GW_SPAN_BLOCK)
+			continue;
+		/* which master block is it? */
+		for (uint32_t k = 0; k < HIST && k <= a->last_mseq && hit < 0; k++) {
+			uint32_t s = a->last_mseq - k;
+			unsigned j;
+			for (j = 0; j < plen && p[j] == pat_m(s, j); j++)
+				;
+			if (j == plen)
+				hit = (long)s;
+		}
+		for (size_t j = 0; j < plen; j++)
+			idle &= p[j] == 0xd5 || p[j] == 0x55;
+		if (hit >= 0) {
+			a->rev_run = (a->rev_last >= 0 && hit == a->rev_last + 1)
+				     ? a->rev_run + 1 : 1;
+			a->rev_last = hit;
+			if (a->rev_run > a->rev_best)
+				a->rev_best = a->rev_run;
+		} else {
+			a->rev_run = 0;
+			a->rev_last = -1;
+			if (!idle)
+				a->rev_other++;
+		}
+	}
+}
+
+static void m_tick_h(uint8_t *tx, unsigned nchan, uint32_t seq, void *arg)
+{
+	struct audio *a = arg;
+
+	if (a->idx < nchan) {
+		for (unsigned j = 0; j < GW_SPAN_BLOCK; j++)
+			tx[a->idx * GW_SPAN_BLOCK + j] = pat_m(seq, j);
+	}
+	a->last_mseq = seq;
+	/* the test's RTP, paced by the span clock */
+	if (a->send && a->gw_port) {
+		uint8_t pay[GW_SPAN_BLOCK], pkt[256];
+		struct dsp_rtp_hdr h;
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		size_t len;
+
+		memset(&h, 0, sizeof(h));
+		h.pt = 8;
+		h.seq = a->rtp_seq++;
+		h.ts = a->sent * GW_SPAN_BLOCK;
+		h.ssrc = 0x1234abcd;
+		h.marker = a->sent == 0;
+		for (unsigned j = 0; j < GW_SPAN_BLOCK; j++)
+			pay[j] = pat_r(a->sent, j);
+		assert_int_equal(dsp_rtp_encode(pkt, sizeof(pkt), &h, pay, sizeof(pay), &len), 0);
+		to.sin_port = htons(a->gw_port);
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sendto(a->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to));
+		a->sent++;
+	}
+	rtp_drain(a);
+}
+
+/* what the gateway sends on the timeslot */
+static void m_rx_h(const uint8_t *rx, unsigned nchan, uint32_t seq, void *arg)
+{
+	struct audio *a = arg;
+	const uint8_t *b;
+	long hit = -1;
+	(void)seq;
+
+	if (a->idx >= nchan)
+		return;
+	b = rx + a->idx * GW_SPAN_BLOCK;
+	for (uint32_t k = 0; k < HIST && k < a->sent && hit < 0; k++) {
+		uint32_t n = a->sent - 1 - k;
+		unsigned j;
+		for (j = 0; j < GW_SPAN_BLOCK && b[j] == pat_r(n, j); j++)
+			;
+		if (j == GW_SPAN_BLOCK)
+			hit = (long)n;
+	}
+	if (hit >= 0) {
+		a->fwd_run = (a->fwd_last >= 0 && hit == a->fwd_last + 1)
+			     ? a->fwd_run + 1 : 1;
+		a->fwd_last = hit;
+		if (a->fwd_run > a->fwd_best)
+			a->fwd_best = a->fwd_run;
+	} else {
+		a->fwd_run = 0;
+		a->fwd_last = -1;
+	}
+}
+
+static void a_ev_h(struct gw_media_chan *c, enum gw_media_ev ev,
+		   const struct gw_media_evd *d, void *arg)
+{
+	struct audio *a = arg;
+	(void)c;
+	(void)d;
+	if ((unsigned)ev < N(a->ev))
+		a->ev[ev]++;
+}
+
+static bool is_up(struct audio *a)
+{
+	return gw_tdm_virt_master_sig_up(a->ms) && gw_span_is_up(gw_spans_span(a->spans, 0));
+}
+
+static bool audio_up(struct audio *a)
+{
+	return gw_tdm_virt_master_audio_up(a->ms);
+}
+
+static bool both_ways(struct audio *a)
+{
+	return a->fwd_best >= 25 && a->rev_best >= 25;
+}
+
+static bool fwd_ok(struct audio *a)
+{
+	return a->fwd_best >= 10;
+}
+
+static bool rev_ok(struct audio *a)
+{
+	return a->rev_best >= 10;
+}
+
+static bool tone_seen(struct audio *a)
+{
+	return a->rev_other >= 10;
+}
+
+static void reset_counts(struct audio *a)
+{
+	a->fwd_run = a->fwd_best = a->rev_run = a->rev_best = a->rev_other = 0;
+	a->fwd_last = a->rev_last = -1;
+}
+
+static char offer_buf[512];
+
+static const char *offer_to(uint16_t port)
+{
+	snprintf(offer_buf, sizeof(offer_buf),
+		 "v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+		 "t=0 0\r\nm=audio %u RTP/AVP 8\r\n", port);
+	return offer_buf;
+}
+
+static struct gw_media_chan *got;
+
+static bool answered(struct audio *a)
+{
+	char ans[2048];
+	return gw_media_answer(a->m, offer_to(a->fd_port), ans, sizeof(ans), a_ev_h, a,
+			       &got) == 0;
+}
+
+static void test_audio(void **state)
+{
+	struct audio a;
+	struct gw_conf *conf;
+	struct gw_conf_err err;
+	struct gw_media_cfg cfg;
+	struct gw_tdm_virt_master_handlers mh = {
+		.tick_h = m_tick_h, .rx_h = m_rx_h,
+	};
+	struct gw_media_chan *c, *c2, *c3;
+	struct gw_media_stats st;
+	struct gw_span_cfg mcfg;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	char text[512], ans[2048];
+	(void)state;
+
+	memset(&a, 0, sizeof(a));
+	a.fwd_last = a.rev_last = -1;
+	assert_int_equal(uv_loop_init(&a.loop), 0);
+	snprintf(a.path, sizeof(a.path), "/tmp/test_media.%d.sock", (int)getpid());
+	snprintf(text, sizeof(text),
+		 "[span 1]\ntype = e1\nbackend = virtual\nsocket = %s\n"
+		 "signalling = none\n", a.path);
+	assert_int_equal(gw_conf_load_str(&conf, "a.conf", text, &err), 0);
+	if (gw_spans_conf(&a.spans, conf, NULL, &err))
+		fail_msg("%s", err.msg);
+	gw_conf_free(conf);
+	/* the far end of [span 1] as configured: a full E1 */
+	gw_span_cfg_default(&mcfg, GW_SPAN_E1, 1);
+	assert_int_equal(gw_tdm_virt_master_alloc(&a.ms, &a.loop, &mcfg, &mh, &a), 0);
+	assert_int_equal(gw_tdm_virt_master_listen(a.ms, a.path), 0);
+	assert_int_equal(gw_spans_start(a.spans, &a.loop), 0);
+	assert_non_null(gw_spans_span(a.spans, 0));
+	assert_int_equal(gw_span_bchan_idx(gw_spans_span(a.spans, 0), TS, &a.idx), 0);
+	run_for(&a, is_up, 3000);
+	assert_true(is_up(&a));
+
+	/* the test's RTP endpoint */
+	a.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(a.fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(a.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(a.fd, (struct sockaddr *)&sin, &sl), 0);
+	a.fd_port = ntohs(sin.sin_port);
+
+	gw_media_cfg_default(&cfg);
+	cfg.threads = 2;
+	cfg.ec = false;
+	cfg.faxdet = false;
+	cfg.dtmf = GW_MEDIA_DTMF_OFF;
+	cfg.media_timeout_ms = 0;
+	cfg.port_min = 31200;
+	cfg.port_max = 31203; /* two pairs */
+	assert_int_equal(gw_media_alloc(&a.m, &cfg, a.spans, &a.loop), 0);
+	run_for(&a, audio_up, 3000);
+	assert_true(audio_up(&a));
+
+	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
+					 a_ev_h, &a, &c), 0);
+	gw_media_stats(c, &st);
+	a.gw_port = st.local_port;
+	/* bad joins */
+	assert_int_equal(gw_media_join(c, 9, TS), ENOENT);
+	assert_int_equal(gw_media_join(c, 1, 16), ENOENT);   /* D-channel */
+	assert_int_equal(gw_media_join(c, 1, 0), ENOENT);
+	assert_int_equal(gw_media_join(c, 1, TS), 0);
+	assert_int_equal(gw_media_join(c, 1, TS), 0);        /* again: no-op */
+	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
+					 a_ev_h, &a, &c2), 0);
+	assert_int_equal(gw_media_join(c2, 1, TS), EBUSY);
+	gw_media_close(c2);
+
+	/* both directions, byte for byte */
+	a.send = true;
+	run_for(&a, both_ways, 5000);
+	if (!both_ways(&a))
+		fail_msg("fwd %u rev %u consecutive exact blocks", a.fwd_best, a.rev_best);
+	print_message("RTP->TDM %u, TDM->RTP %u consecutive exact 20 ms blocks\n",
+		      a.fwd_best, a.rev_best);
+
+	/* local ringback replaces the line towards RTP, and goes away */
+	gw_media_ringback(c, true);
+	reset_counts(&a);
+	run_for(&a, tone_seen, 3000);
+	assert_true(a.rev_other >= 10);
+	gw_media_ringback(c, false);
+	reset_counts(&a);
+	run_for(&a, rev_ok, 3000);
+	assert_true(a.rev_best >= 10);
+
+	/* stats snapshots arrive */
+	uint64_t t_end = uv_now(&a.loop) + 3000;
+	do {
+		uv_run(&a.loop, UV_RUN_ONCE);
+		uv_update_time(&a.loop);
+		gw_media_stats(c, &st);
+	} while ((st.rtp_rx == 0 || st.rtp_tx == 0) && uv_now(&a.loop) < t_end);
+	assert_true(st.rtp_rx > 0 && st.rtp_tx > 0);
+	assert_string_equal(st.codec, "PCMA");
+
+	/* close while packets fly; the port comes back once the media thread
+	 * has closed the sockets, and binds again */
+	a.send = false;
+	gw_media_close(c);
+	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
+					 a_ev_h, &a, &c2), 0);
+	got = NULL;
+	run_for(&a, answered, 3000);
+	c3 = got;
+	assert_non_null(c3);
+	gw_media_stats(c3, &st);
+	assert_int_equal(st.local_port, a.gw_port);
+	assert_int_equal(gw_media_join(c3, 1, TS), 0);
+	reset_counts(&a);
+	a.send = true;
+	run_for(&a, fwd_ok, 5000);
+	if (!fwd_ok(&a) || !rev_ok(&a))
+		fail_msg("after reuse: fwd %u rev %u", a.fwd_best, a.rev_best);
+	assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 0);
+
+	/* a bind failure comes back as an event: someone else holds c2's port */
+	{
+		int fd2 = socket(AF_INET, SOCK_DGRAM, 0);
+		struct sockaddr_in s2 = { .sin_family = AF_INET };
+		gw_media_stats(c2, &st);
+		s2.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s2.sin_port = htons(st.local_port);
+		assert_int_equal(bind(fd2, (struct sockaddr *)&s2, sizeof(s2)), 0);
+		assert_int_equal(gw_media_join(c2, 1, TS + 1), 0);
+		t_end = uv_now(&a.loop) + 3000;
+		while (!a.ev[GW_MEDIA_EV_ERROR] && uv_now(&a.loop) < t_end) {
+			uv_run(&a.loop, UV_RUN_ONCE);
+			uv_update_time(&a.loop);
+		}
+		assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 1);
+		close(fd2);
+	}
+
+	a.send = false;
+	gw_media_close(c2);
+	gw_media_free(a.m); /* closes c3 with everything else */
+	gw_spans_free(a.spans);
+	gw_tdm_virt_master_free(a.ms);
+	for (int i = 0; i < 100 && uv_loop_alive(&a.loop); i++)
+		uv_run(&a.loop, UV_RUN_NOWAIT);
+	assert_int_equal(uv_loop_close(&a.loop), 0);
+	close(a.fd);
+	unlink(a.path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_reoffer),
 		cmocka_unit_test(test_offer),
 		cmocka_unit_test(test_port_pool),
+		cmocka_unit_test(test_audio),
 	};
 	log_set_level(LOGL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
