@@ -20,12 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "base/log.h"
+#include "dsp/dtmf.h"
 #include "dsp/rtp.h"
 #include "gw/conf.h"
+#include "gw/ctl.h"
 #include "gw/media.h"
 #include "gw/span.h"
 #include "gw/spans.h"
@@ -510,6 +513,15 @@ struct audio {
 	unsigned rev_other;           /* payloads neither pattern nor idle */
 	uint32_t last_mseq;
 	unsigned ev[4];
+	char ev_digit;
+	/* DTMF: the master's generator and detector, RFC 4733 seen */
+	bool quiet;                   /* master sends idle, not the pattern */
+	struct dsp_dtmf_gen *gen;
+	struct dsp_dtmf_det *det;
+	char pstn_digits[16];         /* detected on the gateway's TDM tx */
+	unsigned npstn;
+	unsigned te_pkts;             /* telephone-event packets received */
+	int te_event;
 };
 
 static uint8_t pat_m(uint32_t seq, unsigned j)
@@ -547,8 +559,14 @@ static void rtp_drain(struct audio *a)
 
 		if (len <= 0)
 			break;
-		if (dsp_rtp_decode(buf, (size_t)len, &h, &p, &plen) || h.pt != 8 ||
-		    plen != GW_SPAN_BLOCK)
+		if (dsp_rtp_decode(buf, (size_t)len, &h, &p, &plen))
+			continue;
+		if (h.pt == 101 && plen == 4) {
+			a->te_pkts++;
+			a->te_event = p[0];
+			continue;
+		}
+		if (h.pt != 8 || plen != GW_SPAN_BLOCK)
 			continue;
 		/* which master block is it? */
 		for (uint32_t k = 0; k < HIST && k <= a->last_mseq && hit < 0; k++) {
@@ -580,9 +598,16 @@ static void m_tick_h(uint8_t *tx, unsigned nchan, uint32_t seq, void *arg)
 {
 	struct audio *a = arg;
 
-	if (a->idx < nchan) {
+	if (a->idx < nchan && !a->quiet) {
 		for (unsigned j = 0; j < GW_SPAN_BLOCK; j++)
 			tx[a->idx * GW_SPAN_BLOCK + j] = pat_m(seq, j);
+	}
+	if (a->idx < nchan && a->gen) {
+		int16_t pcm[GW_SPAN_BLOCK];
+		memset(pcm, 0, sizeof(pcm));
+		if (dsp_dtmf_gen_process(a->gen, pcm, GW_SPAN_BLOCK))
+			dsp_law_encode(DSP_LAW_ALAW, pcm, tx + a->idx * GW_SPAN_BLOCK,
+				       GW_SPAN_BLOCK);
 	}
 	a->last_mseq = seq;
 	/* the test's RTP, paced by the span clock */
@@ -620,6 +645,12 @@ static void m_rx_h(const uint8_t *rx, unsigned nchan, uint32_t seq, void *arg)
 	if (a->idx >= nchan)
 		return;
 	b = rx + a->idx * GW_SPAN_BLOCK;
+	if (a->det) {
+		int16_t pcm[GW_SPAN_BLOCK];
+		struct dsp_dtmf_out out;
+		dsp_law_decode(DSP_LAW_ALAW, b, pcm, GW_SPAN_BLOCK);
+		dsp_dtmf_det_process(a->det, pcm, GW_SPAN_BLOCK, seq * GW_SPAN_BLOCK, &out);
+	}
 	for (uint32_t k = 0; k < HIST && k < a->sent && hit < 0; k++) {
 		uint32_t n = a->sent - 1 - k;
 		unsigned j;
@@ -645,9 +676,10 @@ static void a_ev_h(struct gw_media_chan *c, enum gw_media_ev ev,
 {
 	struct audio *a = arg;
 	(void)c;
-	(void)d;
 	if ((unsigned)ev < N(a->ev))
 		a->ev[ev]++;
+	if (ev == GW_MEDIA_EV_DIGIT)
+		a->ev_digit = d->digit;
 }
 
 static bool is_up(struct audio *a)
@@ -705,63 +737,91 @@ static bool answered(struct audio *a)
 			       &got) == 0;
 }
 
-static void test_audio(void **state)
+static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg)
 {
-	struct audio a;
 	struct gw_conf *conf;
 	struct gw_conf_err err;
-	struct gw_media_cfg cfg;
 	struct gw_tdm_virt_master_handlers mh = {
 		.tick_h = m_tick_h, .rx_h = m_rx_h,
 	};
-	struct gw_media_chan *c, *c2, *c3;
-	struct gw_media_stats st;
 	struct gw_span_cfg mcfg;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sin);
-	char text[512], ans[2048];
-	(void)state;
+	char text[512];
 
-	memset(&a, 0, sizeof(a));
-	a.fwd_last = a.rev_last = -1;
-	assert_int_equal(uv_loop_init(&a.loop), 0);
-	snprintf(a.path, sizeof(a.path), "/tmp/test_media.%d.sock", (int)getpid());
+	memset(a, 0, sizeof(*a));
+	a->fwd_last = a->rev_last = -1;
+	assert_int_equal(uv_loop_init(&a->loop), 0);
+	snprintf(a->path, sizeof(a->path), "/tmp/test_media.%d.sock", (int)getpid());
 	snprintf(text, sizeof(text),
 		 "[span 1]\ntype = e1\nbackend = virtual\nsocket = %s\n"
-		 "signalling = none\n", a.path);
+		 "signalling = none\n", a->path);
 	assert_int_equal(gw_conf_load_str(&conf, "a.conf", text, &err), 0);
-	if (gw_spans_conf(&a.spans, conf, NULL, &err))
+	if (gw_spans_conf(&a->spans, conf, NULL, &err))
 		fail_msg("%s", err.msg);
 	gw_conf_free(conf);
 	/* the far end of [span 1] as configured: a full E1 */
 	gw_span_cfg_default(&mcfg, GW_SPAN_E1, 1);
-	assert_int_equal(gw_tdm_virt_master_alloc(&a.ms, &a.loop, &mcfg, &mh, &a), 0);
-	assert_int_equal(gw_tdm_virt_master_listen(a.ms, a.path), 0);
-	assert_int_equal(gw_spans_start(a.spans, &a.loop), 0);
-	assert_non_null(gw_spans_span(a.spans, 0));
-	assert_int_equal(gw_span_bchan_idx(gw_spans_span(a.spans, 0), TS, &a.idx), 0);
-	run_for(&a, is_up, 3000);
-	assert_true(is_up(&a));
+	assert_int_equal(gw_tdm_virt_master_alloc(&a->ms, &a->loop, &mcfg, &mh, a), 0);
+	assert_int_equal(gw_tdm_virt_master_listen(a->ms, a->path), 0);
+	assert_int_equal(gw_spans_start(a->spans, &a->loop), 0);
+	assert_non_null(gw_spans_span(a->spans, 0));
+	assert_int_equal(gw_span_bchan_idx(gw_spans_span(a->spans, 0), TS, &a->idx), 0);
+	run_for(a, is_up, 3000);
+	assert_true(is_up(a));
 
 	/* the test's RTP endpoint */
-	a.fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(a.fd >= 0);
+	a->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(a->fd >= 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(a.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(a.fd, (struct sockaddr *)&sin, &sl), 0);
-	a.fd_port = ntohs(sin.sin_port);
+	assert_int_equal(bind(a->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(a->fd, (struct sockaddr *)&sin, &sl), 0);
+	a->fd_port = ntohs(sin.sin_port);
 
-	gw_media_cfg_default(&cfg);
-	cfg.threads = 2;
-	cfg.ec = false;
-	cfg.faxdet = false;
-	cfg.dtmf = GW_MEDIA_DTMF_OFF;
-	cfg.media_timeout_ms = 0;
-	cfg.port_min = 31200;
-	cfg.port_max = 31203; /* two pairs */
-	assert_int_equal(gw_media_alloc(&a.m, &cfg, a.spans, &a.loop), 0);
-	run_for(&a, audio_up, 3000);
-	assert_true(audio_up(&a));
+	assert_int_equal(gw_media_alloc(&a->m, cfg, a->spans, &a->loop), 0);
+	run_for(a, audio_up, 3000);
+	assert_true(audio_up(a));
+}
+
+static void audio_teardown(struct audio *a)
+{
+	a->send = false;
+	gw_media_free(a->m); /* closes what is left */
+	gw_spans_free(a->spans);
+	gw_tdm_virt_master_free(a->ms);
+	for (int i = 0; i < 100 && uv_loop_alive(&a->loop); i++)
+		uv_run(&a->loop, UV_RUN_NOWAIT);
+	assert_int_equal(uv_loop_close(&a->loop), 0);
+	dsp_dtmf_gen_free(a->gen);
+	dsp_dtmf_det_free(a->det);
+	close(a->fd);
+	unlink(a->path);
+}
+
+static void audio_cfg(struct gw_media_cfg *cfg)
+{
+	gw_media_cfg_default(cfg);
+	cfg->threads = 2;
+	cfg->ec = false;
+	cfg->faxdet = false;
+	cfg->dtmf = GW_MEDIA_DTMF_OFF;
+	cfg->media_timeout_ms = 0;
+	cfg->port_min = 31200;
+	cfg->port_max = 31203; /* two pairs */
+}
+
+static void test_audio(void **state)
+{
+	struct audio a;
+	struct gw_media_cfg cfg;
+	struct gw_media_chan *c, *c2, *c3;
+	struct gw_media_stats st;
+	char ans[2048];
+	uint64_t t_end;
+	(void)state;
+
+	audio_cfg(&cfg);
+	audio_setup(&a, &cfg);
 
 	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
 					 a_ev_h, &a, &c), 0);
@@ -797,7 +857,7 @@ static void test_audio(void **state)
 	assert_true(a.rev_best >= 10);
 
 	/* stats snapshots arrive */
-	uint64_t t_end = uv_now(&a.loop) + 3000;
+	t_end = uv_now(&a.loop) + 3000;
 	do {
 		uv_run(&a.loop, UV_RUN_ONCE);
 		uv_update_time(&a.loop);
@@ -844,16 +904,157 @@ static void test_audio(void **state)
 		close(fd2);
 	}
 
-	a.send = false;
 	gw_media_close(c2);
-	gw_media_free(a.m); /* closes c3 with everything else */
-	gw_spans_free(a.spans);
-	gw_tdm_virt_master_free(a.ms);
-	for (int i = 0; i < 100 && uv_loop_alive(&a.loop); i++)
-		uv_run(&a.loop, UV_RUN_NOWAIT);
-	assert_int_equal(uv_loop_close(&a.loop), 0);
-	close(a.fd);
-	unlink(a.path);
+	audio_teardown(&a);
+}
+
+static void pstn_digit_h(void *arg, char digit, bool start, unsigned duration_ms,
+			 int level_dbm0)
+{
+	struct audio *a = arg;
+	(void)duration_ms;
+	(void)level_dbm0;
+	if (start && a->npstn < sizeof(a->pstn_digits) - 1)
+		a->pstn_digits[a->npstn++] = digit;
+}
+
+static bool two_pstn_digits(struct audio *a)
+{
+	return a->npstn >= 2;
+}
+
+static bool one_pstn_digit(struct audio *a)
+{
+	return a->npstn >= 1;
+}
+
+static bool sip_digit(struct audio *a)
+{
+	return a->ev[GW_MEDIA_EV_DIGIT] >= 1 && a->te_pkts >= 3;
+}
+
+/* a real control socket client: one command, the reply up to OK/ERR */
+static char ctl_out[4096];
+
+static bool ctl_done(struct audio *a)
+{
+	(void)a;
+	return strstr(ctl_out, "OK\n") || strstr(ctl_out, "ERR");
+}
+
+static void ctl_query(struct audio *a, int fd)
+{
+	size_t n = 0;
+	uint64_t end = uv_now(&a->loop) + 3000;
+
+	memset(ctl_out, 0, sizeof(ctl_out));
+	assert_int_equal(write(fd, "media\n", 6), 6);
+	while (!ctl_done(a) && uv_now(&a->loop) < end) {
+		ssize_t r;
+		uv_run(&a->loop, UV_RUN_NOWAIT);
+		r = recv(fd, ctl_out + n, sizeof(ctl_out) - 1 - n, MSG_DONTWAIT);
+		if (r > 0)
+			n += (size_t)r;
+		else
+			usleep(1000);
+		uv_update_time(&a->loop);
+	}
+}
+
+static void test_dtmf_ctl(void **state)
+{
+	struct audio a;
+	struct gw_media_cfg cfg;
+	struct gw_media_chan *c;
+	struct gw_media_stats st;
+	struct dsp_dtmf_gen_cfg gc;
+	struct dsp_dtmf_det_cfg dc;
+	struct gw_ctl *ctl;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char ans[2048], off[512], want[128];
+	int cfd;
+	(void)state;
+
+	audio_cfg(&cfg);
+	cfg.dtmf = GW_MEDIA_DTMF_RFC4733;
+	audio_setup(&a, &cfg);
+	a.quiet = true;
+	dsp_dtmf_gen_cfg_default(&gc);
+	dsp_dtmf_det_cfg_default(&dc);
+	assert_int_equal(dsp_dtmf_gen_alloc(&a.gen, &gc), 0);
+	assert_int_equal(dsp_dtmf_det_alloc(&a.det, &dc, pstn_digit_h, &a), 0);
+
+	/* no telephone-event in the offer: a SIP INFO digit is played by
+	 * the gateway's own generator */
+	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
+					 a_ev_h, &a, &c), 0);
+	assert_null(strstr(ans, "telephone-event"));
+	assert_int_equal(gw_media_digit(c, '7', 120), EINVAL); /* not joined */
+	assert_int_equal(gw_media_join(c, 1, TS), 0);
+	gw_media_stats(c, &st);
+	a.gw_port = st.local_port;
+	assert_int_equal(gw_media_digit(c, 'x', 120), EINVAL);
+	assert_int_equal(gw_media_digit(c, '7', 10), EINVAL);
+	assert_int_equal(gw_media_digit(c, '7', 120), 0);
+	run_for(&a, one_pstn_digit, 3000);
+	assert_int_equal(a.npstn, 1);
+	assert_int_equal(a.pstn_digits[0], '7');
+
+	/* re-INVITE adding telephone-event: the channel is rebuilt on the
+	 * same port with RFC 4733 */
+	snprintf(off, sizeof(off),
+		 "v=0\r\no=- 7 8 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+		 "t=0 0\r\nm=audio %u RTP/AVP 8 101\r\n" TE, a.fd_port);
+	assert_int_equal(gw_media_reoffer(c, off, ans, sizeof(ans)), 0);
+	snprintf(want, sizeof(want), "m=audio %u RTP/AVP 8 101\r\n", a.gw_port);
+	assert_non_null(strstr(ans, want));
+	a.send = true; /* something for the symmetric-RTP latch */
+	{
+		/* let the rebuilt channel run a little before the digit */
+		uint64_t end = uv_now(&a.loop) + 200;
+		while (uv_now(&a.loop) < end) {
+			uv_run(&a.loop, UV_RUN_ONCE);
+			uv_update_time(&a.loop);
+		}
+	}
+	assert_int_equal(gw_media_digit(c, '3', 120), 0);
+	run_for(&a, two_pstn_digits, 3000);
+	assert_int_equal(a.npstn, 2);
+	assert_int_equal(a.pstn_digits[1], '3');
+
+	/* a PSTN digit: event on the control thread, RFC 4733 to the peer */
+	assert_int_equal(dsp_dtmf_gen_digit(a.gen, '9', 200, -10), 0);
+	run_for(&a, sip_digit, 3000);
+	assert_int_equal(a.ev[GW_MEDIA_EV_DIGIT], 1);
+	assert_int_equal(a.ev_digit, '9');
+	assert_true(a.te_pkts >= 3);
+	assert_int_equal(a.te_event, 9);
+	assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 0);
+
+	/* the "media" control command */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/test_media_ctl.%d.sock",
+		 (int)getpid());
+	assert_int_equal(gw_ctl_alloc(&ctl, &a.loop, sun.sun_path), 0);
+	assert_int_equal(gw_ctl_register(ctl, "media", "media threads and channels",
+					 gw_media_ctl, &a.m), 0);
+	cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ctl_query(&a, cfd);
+	if (!strstr(ctl_out, "thread 0 spans=1 channels=1\n") ||
+	    !strstr(ctl_out, "thread 1 spans=- channels=0\n") ||
+	    !strstr(ctl_out, "ports 31200-31203 in_use=1 free=1 channels=1\n"))
+		fail_msg("reply:\n%s", ctl_out);
+	snprintf(want, sizeof(want), "port=%u span=1 ts=%u codec=PCMA", a.gw_port, TS);
+	if (!strstr(ctl_out, want))
+		fail_msg("no '%s' in:\n%s", want, ctl_out);
+	gw_media_close(c);
+	ctl_query(&a, cfd);
+	if (!strstr(ctl_out, "channels=0\n") || strstr(ctl_out, "chan "))
+		fail_msg("after close:\n%s", ctl_out);
+	close(cfd);
+	gw_ctl_free(ctl);
+	audio_teardown(&a);
 }
 
 int main(void)
@@ -866,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_offer),
 		cmocka_unit_test(test_port_pool),
 		cmocka_unit_test(test_audio),
+		cmocka_unit_test(test_dtmf_ctl),
 	};
 	log_set_level(LOGL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
