@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# SIP dialogs, PRACK, session timers and digest auth against a real peer:
+# SIP dialogs, PRACK, session timers, digest auth, extra header lines
+# (Reason, P-Asserted-Identity), connect options and INVITEs without SDP
+# against a real peer:
 # sipp. sipdlg (tests/tools/sipdlg.c, the sip/dialog layer on the UA core,
 # answering offers with sip/sdp)
 # runs as UAS for sipp UAC scenarios and as UAC against sipp UAS scenarios
@@ -98,6 +100,13 @@ stop_pid() {
 	wait "$1"
 }
 
+# Extra sipdlg arguments with spaces, for the next case only when set:
+# XH (-H, a line for the messages that end a session), XI (-I, a line for
+# our INVITEs), XF (-F, From display name).
+XH=""
+XI=""
+XF=""
+
 # uas_case NAME PORT SCENARIO "SIPDLG ARGS" [EXPECT...]
 # sipdlg listens on PORT as UAS; sipp runs SCENARIO as UAC from PORT+1.
 uas_case() {
@@ -110,7 +119,7 @@ uas_case() {
 	st=""
 	case "$args" in *"-t tcp"*) st="-t t1" ;; esac
 	# shellcheck disable=SC2086
-	"$DLG" -l 127.0.0.1:"$port" $args >"$log" 2>&1 &
+	"$DLG" -l 127.0.0.1:"$port" $args ${XH:+-H "$XH"} >"$log" 2>&1 &
 	dpid=$!
 	PIDS="$PIDS $dpid"
 	if ! wait_listening "$log" "$dpid"; then
@@ -157,7 +166,7 @@ uac_case() {
 	sleep 0.3
 	# shellcheck disable=SC2086
 	timeout 60 "$DLG" -l 127.0.0.1:"$port" -c "sip:uas@127.0.0.1:$((port + 1))" $args \
-		>"$log" 2>&1
+		${XH:+-H "$XH"} ${XI:+-I "$XI"} ${XF:+-F "$XF"} >"$log" 2>&1
 	drc=$?
 	i=0
 	while [ $i -lt 50 ] && kill -0 "$spid" 2>/dev/null; do
@@ -230,6 +239,41 @@ uac_case dlg_auth_uas 15222 dlg_auth_uas "-D cred_user=alice,cred_pass=secret -b
 
 # no such dialog (RFC 3261 §12.2.2)
 uas_case dlg_bye481 15224 dlg_bye481_uac "" req_481=2
+
+# log_has NAME TEXT: the sipdlg log of case NAME has a line containing TEXT
+# (what the owner saw through sip_dialog_sess_msg).
+log_has() {
+	if grep -F -q -- "$2" "$W/$1.sipdlg.log"; then
+		echo "PASS $1_msg"
+	else
+		echo "FAIL $1_msg: sipdlg did not log: $2"
+		grep 'event ' "$W/$1.sipdlg.log" | head -5
+	fi
+}
+
+# extra header lines (Reason, RFC 3326; P-Asserted-Identity), connect
+# options, INVITE without SDP, and received Reasons seen by the owner
+XH='Reason: Q.850;cause=17'
+uas_case dlg_reason_486 15250 dlg_reason_486_uac "-X 486" sess_uas=1 established=0
+XH='Reason: Q.850;cause=16;text="Normal"'
+uas_case dlg_reason_bye 15252 dlg_reason_bye_uac "-b 300" established=1 bye_tx=1
+XH=""
+uas_case dlg_reason_rx 15254 dlg_reason_rx_uac "" established=1 bye_rx=1
+log_has dlg_reason_rx 'event terminated msg BYE Reason: Q.850;cause=16;text="sipp hangs up"'
+uas_case dlg_cancel_rx 15256 dlg_cancel_rx_uac "-P 180 -A 10000" sess_uas=1 established=0
+log_has dlg_cancel_rx 'event terminated msg CANCEL Reason: SIP;cause=200;text="Call completed elsewhere"'
+XH='Reason: Q.850;cause=16'
+XI='P-Asserted-Identity: <sip:+4930123@127.0.0.1>'
+XF='Anna "A" \ Smith'
+uac_case dlg_nosdp 15258 dlg_nosdp_uas "-N -b 300" established=1 bye_tx=1 calls_ok=1 \
+	sdp_answers=1
+log_has dlg_nosdp 'event established msg 200'
+XI=""
+XF=""
+XH='Reason: Q.850;cause=31'
+uac_case dlg_cancel_reason 15260 dlg_cancel_reason_uas "-K 300" established=0 calls_ok=1
+log_has dlg_cancel_reason 'event terminated msg 487'
+XH=""
 
 if [ -n "$DLG_LONG" ]; then
 	# RFC 4028 minimum: Min-SE 90 s, refresh by the UAS after 45 s

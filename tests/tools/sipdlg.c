@@ -8,8 +8,9 @@
  *
  *   sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]
  *          UAS:  [-P CODE[s]] [-A MS] [-X CODE]
- *          UAC:  [-c URI [-p HOST:PORT] [-n COUNT]]
- *          both: [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS]
+ *          UAC:  [-c URI [-p HOST:PORT] [-n COUNT]] [-F DISPLAY] [-I LINE]... [-N]
+ *                [-K MS]
+ *          both: [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS] [-H LINE]...
  *
  * -D  dialog layer policy (see sip_dialog_layer_cfg_parse)
  * -P  provisional response to incoming INVITEs (e.g. 180, or 183s: with SDP)
@@ -19,6 +20,16 @@
  * -i/-u/-b  MS after establishment: send re-INVITE / UPDATE / BYE
  * -e  exit after N sessions ended (default: with -c, COUNT; else never)
  * -T  SIP timer T1 in ms for transactions and reliable 1xx (default 500)
+ * -H  a header line ("Name: value", e.g. a Reason) added with
+ *     sip_dialog_sess_set_hdrs to each message that ends a session: the
+ *     rejection (-X), the BYE, the CANCEL (repeat -H for more lines)
+ * -F  From display name of our INVITEs (sip_dialog_connect_opt)
+ * -I  a header line added to our INVITEs (repeatable)
+ * -N  send INVITEs without SDP: answer the offer of the 2xx in the ACK
+ * -K  cancel our INVITE MS ms after sending it; a call then counts as
+ *     done when it ends with 487
+ * Every event is logged with the message that raised it
+ * (sip_dialog_sess_msg): "event NAME msg METHOD|STATUS|- [Reason: ...]".
  * Offers in incoming INVITEs, re-INVITEs, UPDATEs and PRACKs are answered
  * with sip/sdp (PCMA, PCMU, telephone-event; 488 when nothing matches);
  * without an offer, and as UAC, the fixed SDP below is offered.
@@ -58,6 +69,11 @@ struct app {
 	const char *target;
 	struct sip_tp_addr dst;
 	uint32_t count, started, ok, failed;
+	const char *display;  /* -F */
+	char invite_hdrs[1024];   /* -I lines, CRLF each */
+	bool no_sdp;          /* -N */
+	uint32_t cancel_ms;   /* -K */
+	char end_hdrs[1024];  /* -H lines, CRLF each */
 	uint32_t exit_after, ended;
 	uv_signal_t sigterm, sigint;
 	int exit_code;
@@ -108,6 +124,7 @@ static struct sess_ctx *ctx_new(struct app *app, struct sip_dialog_sess *s)
 }
 
 static void start_call(struct app *app);
+static void end_hdrs(struct app *app, struct sip_dialog_sess *s);
 
 /*
  * Negotiate an answer to the offer in the peer's INVITE with sip/sdp and
@@ -164,6 +181,7 @@ static void act_cb(uv_timer_t *t)
 		LOGI(MOD, "UPDATE: %s", err ? strerror(err) : "sent");
 		break;
 	case 2:
+		end_hdrs(app, c->s);
 		err = sip_dialog_sess_bye(c->s);
 		LOGI(MOD, "BYE: %s", err ? strerror(err) : "sent");
 		return;
@@ -189,10 +207,47 @@ static void act_arm(struct sess_ctx *c)
 static void answer_cb(uv_timer_t *t)
 {
 	struct sess_ctx *c = t->data;
-	int err = sip_dialog_sess_answer(c->s, 200);
+	int err;
 
+	if (sip_dialog_sess_is_uac(c->s)) {
+		/* -K: give up on our INVITE (CANCEL) */
+		end_hdrs(c->app, c->s);
+		err = sip_dialog_sess_bye(c->s);
+		LOGI(MOD, "CANCEL: %s", err ? strerror(err) : "requested");
+		return;
+	}
+	err = sip_dialog_sess_answer(c->s, 200);
 	if (err)
 		LOGW(MOD, "answer: %s", strerror(err));
+}
+
+/* -H: the lines for the next message that ends session s. */
+static void end_hdrs(struct app *app, struct sip_dialog_sess *s)
+{
+	int err;
+
+	if (!app->end_hdrs[0])
+		return;
+	err = sip_dialog_sess_set_hdrs(s, app->end_hdrs);
+	if (err)
+		LOGW(MOD, "-H lines refused: %s", strerror(err));
+}
+
+/* Log the message that raised the event, with its Reason if any. */
+static void log_msg_of(struct sip_dialog_sess *s, enum sip_dialog_ev ev)
+{
+	const struct sip_msg *m = sip_dialog_sess_msg(s);
+	const struct sip_hdr *h = m ? sip_msg_hdr(m, SIP_HDR_REASON) : NULL;
+	char what[32];
+
+	if (!m)
+		snprintf(what, sizeof(what), "-");
+	else if (m->req)
+		snprintf(what, sizeof(what), "%.*s", (int)m->method.l, m->method.p);
+	else
+		snprintf(what, sizeof(what), "%u", m->scode);
+	LOGN(MOD, "event %s msg %s%s%.*s", sip_dialog_ev_name(ev), what, h ? " Reason: " : "",
+	     h ? (int)h->val.l : 0, h ? h->val.p : "");
 }
 
 static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t scode, void *arg)
@@ -203,6 +258,7 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t 
 
 	LOGN(MOD, "session %s: %s %u", sip_dialog_sess_dialog(s) ? sip_dialog_sess_dialog(s)->call_id : "-",
 	     sip_dialog_ev_name(ev), scode);
+	log_msg_of(s, ev);
 	switch (ev) {
 	case SIP_DIALOG_EV_INCOMING:
 		c = ctx_new(app, s);
@@ -211,6 +267,7 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t 
 			return;
 		}
 		if (app->reject) {
+			end_hdrs(app, s);
 			sip_dialog_sess_answer(s, app->reject);
 			return;
 		}
@@ -239,13 +296,22 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t 
 	case SIP_DIALOG_EV_ESTABLISHED:
 		if (c && !c->established) {
 			c->established = true;
+			uv_timer_stop(&c->answer);
+			if (app->no_sdp && sip_dialog_sess_is_uac(s)) {
+				/* the 2xx carried the offer: our answer goes in the ACK */
+				uint16_t sc = sdp_negotiate(app, s);
+
+				if (sc)
+					LOGW(MOD, "offer in 2xx: %u", sc);
+			}
 			act_arm(c);
 		}
 		break;
 	case SIP_DIALOG_EV_TERMINATED:
 		if (c) {
 			if (sip_dialog_sess_is_uac(s)) {
-				if (c->established && scode == 0)
+				if ((c->established && scode == 0) ||
+				    (app->cancel_ms && !c->established && scode == 487))
 					app->ok++;
 				else
 					app->failed++;
@@ -270,8 +336,15 @@ static void start_call(struct app *app)
 	struct sip_dialog_sess *s;
 	int err;
 
+	struct sip_dialog_connect_opt opt = {
+		.from_display = app->display,
+		.hdrs = app->invite_hdrs[0] ? app->invite_hdrs : NULL,
+		.sdp = app->no_sdp ? "" : NULL,
+	};
+	struct sess_ctx *c;
+
 	app->started++;
-	err = sip_dialog_connect(app->dl, &s, app->target, &app->dst);
+	err = sip_dialog_connect_opt(app->dl, &s, app->target, &app->dst, &opt);
 	if (err) {
 		LOGE(MOD, "call %s: %s", app->target, strerror(err));
 		app->failed++;
@@ -280,8 +353,11 @@ static void start_call(struct app *app)
 			uv_stop(app->loop);
 		return;
 	}
-	if (!ctx_new(app, s))
+	c = ctx_new(app, s);
+	if (!c)
 		sip_dialog_sess_bye(s);
+	else if (app->cancel_ms)
+		uv_timer_start(&c->answer, answer_cb, app->cancel_ms, 0);
 }
 
 static void on_signal(uv_signal_t *sg, int signum)
@@ -358,8 +434,9 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]\n"
 			"              [-P CODE[s]] [-A MS] [-X CODE]\n"
-			"              [-c URI [-p HOST:PORT] [-n COUNT]]\n"
-			"              [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS]\n");
+			"              [-c URI [-p HOST:PORT] [-n COUNT]] [-F DISPLAY] [-I LINE]...\n"
+			"              [-N] [-K MS]\n"
+			"              [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS] [-H LINE]...\n");
 }
 
 int main(int argc, char **argv)
@@ -400,7 +477,7 @@ int main(int argc, char **argv)
 	cfg.supported = supported;
 	cfg.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO";
 
-	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:T:h")) != -1) {
+	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:T:H:F:I:NK:h")) != -1) {
 		switch (opt) {
 		case 'l': listen = optarg; break;
 		case 't':
@@ -427,6 +504,21 @@ int main(int argc, char **argv)
 		case 'b': app.bye_ms = (uint32_t)atoi(optarg); break;
 		case 'e': app.exit_after = (uint32_t)atoi(optarg); break;
 		case 'T': t1 = (uint32_t)atoi(optarg); break;
+		case 'H':
+		case 'I': {
+			char *buf = opt == 'H' ? app.end_hdrs : app.invite_hdrs;
+			size_t n = strlen(buf);
+
+			if (n + strlen(optarg) + 3 > sizeof(app.end_hdrs)) {
+				usage();
+				return 2;
+			}
+			snprintf(buf + n, sizeof(app.end_hdrs) - n, "%s\r\n", optarg);
+			break;
+		}
+		case 'F': app.display = optarg; break;
+		case 'N': app.no_sdp = true; break;
+		case 'K': app.cancel_ms = (uint32_t)atoi(optarg); break;
 		default: usage(); return 2;
 		}
 	}
