@@ -491,13 +491,25 @@ static void test_port_pool(void **state)
 #define TS 5                /* the timeslot under test */
 #define HIST 64             /* blocks remembered per direction */
 
+struct audio;
+
+/* The far end (clock master) of one span. */
+struct far {
+	struct audio *a;
+	unsigned k;             /* [span k+1] */
+	struct gw_tdm_virt_master *ms;
+	char path[108];
+	uint32_t last_mseq;
+};
+
 struct audio {
 	uv_loop_t loop;
-	struct gw_tdm_virt_master *ms;
+	struct far far[2];
+	unsigned nspan;
+	unsigned active;        /* the span the channel is joined to */
 	struct gw_spans *spans;
 	struct gw_media *m;
-	char path[108];
-	unsigned idx;           /* B-channel index of TS */
+	unsigned idx;           /* B-channel index of the timeslot in use */
 	int fd;                 /* the test's RTP socket */
 	uint16_t fd_port;
 	uint16_t gw_port;       /* where the test sends RTP */
@@ -511,7 +523,6 @@ struct audio {
 	unsigned rev_run, rev_best;   /* TDM -> RTP */
 	long rev_last;
 	unsigned rev_other;           /* payloads neither pattern nor idle */
-	uint32_t last_mseq;
 	unsigned ev[4];
 	char ev_digit;
 	/* DTMF: the master's generator and detector, RFC 4733 seen */
@@ -524,9 +535,9 @@ struct audio {
 	int te_event;
 };
 
-static uint8_t pat_m(uint32_t seq, unsigned j)
+static uint8_t pat_m(unsigned k, uint32_t seq, unsigned j)
 {
-	return (uint8_t)((seq * 131u + j * 29u + (j * j) % 7u) ^ 0x5a);
+	return (uint8_t)((seq * 131u + j * 29u + (j * j) % 7u + k * 71u) ^ 0x5a);
 }
 
 static uint8_t pat_r(uint32_t n, unsigned j)
@@ -568,11 +579,12 @@ static void rtp_drain(struct audio *a)
 		}
 		if (h.pt != 8 || plen != GW_SPAN_BLOCK)
 			continue;
-		/* which master block is it? */
-		for (uint32_t k = 0; k < HIST && k <= a->last_mseq && hit < 0; k++) {
-			uint32_t s = a->last_mseq - k;
+		/* which block of the active span's master is it? */
+		const struct far *f = &a->far[a->active];
+		for (uint32_t k = 0; k < HIST && k <= f->last_mseq && hit < 0; k++) {
+			uint32_t s = f->last_mseq - k;
 			unsigned j;
-			for (j = 0; j < plen && p[j] == pat_m(s, j); j++)
+			for (j = 0; j < plen && p[j] == pat_m(f->k, s, j); j++)
 				;
 			if (j == plen)
 				hit = (long)s;
@@ -596,12 +608,18 @@ static void rtp_drain(struct audio *a)
 
 static void m_tick_h(uint8_t *tx, unsigned nchan, uint32_t seq, void *arg)
 {
-	struct audio *a = arg;
+	struct far *f = arg;
+	struct audio *a = f->a;
 
-	if (a->idx < nchan && !a->quiet) {
+	/* every B-channel carries the pattern: audio from a wrong timeslot
+	 * or span is noticed */
+	for (unsigned i = 0; i < nchan && !a->quiet; i++) {
 		for (unsigned j = 0; j < GW_SPAN_BLOCK; j++)
-			tx[a->idx * GW_SPAN_BLOCK + j] = pat_m(seq, j);
+			tx[i * GW_SPAN_BLOCK + j] = pat_m(f->k, seq + i * 1000u, j);
 	}
+	f->last_mseq = seq + a->idx * 1000u;
+	if (f->k != a->active)
+		goto rtp;
 	if (a->idx < nchan && a->gen) {
 		int16_t pcm[GW_SPAN_BLOCK];
 		memset(pcm, 0, sizeof(pcm));
@@ -609,8 +627,10 @@ static void m_tick_h(uint8_t *tx, unsigned nchan, uint32_t seq, void *arg)
 			dsp_law_encode(DSP_LAW_ALAW, pcm, tx + a->idx * GW_SPAN_BLOCK,
 				       GW_SPAN_BLOCK);
 	}
-	a->last_mseq = seq;
-	/* the test's RTP, paced by the span clock */
+rtp:
+	if (f->k != 0)
+		return;
+	/* the test's RTP, paced by the first span's clock */
 	if (a->send && a->gw_port) {
 		uint8_t pay[GW_SPAN_BLOCK], pkt[256];
 		struct dsp_rtp_hdr h;
@@ -637,12 +657,12 @@ static void m_tick_h(uint8_t *tx, unsigned nchan, uint32_t seq, void *arg)
 /* what the gateway sends on the timeslot */
 static void m_rx_h(const uint8_t *rx, unsigned nchan, uint32_t seq, void *arg)
 {
-	struct audio *a = arg;
+	struct far *f = arg;
+	struct audio *a = f->a;
 	const uint8_t *b;
 	long hit = -1;
-	(void)seq;
 
-	if (a->idx >= nchan)
+	if (a->idx >= nchan || f->k != a->active)
 		return;
 	b = rx + a->idx * GW_SPAN_BLOCK;
 	if (a->det) {
@@ -684,12 +704,21 @@ static void a_ev_h(struct gw_media_chan *c, enum gw_media_ev ev,
 
 static bool is_up(struct audio *a)
 {
-	return gw_tdm_virt_master_sig_up(a->ms) && gw_span_is_up(gw_spans_span(a->spans, 0));
+	for (unsigned k = 0; k < a->nspan; k++) {
+		if (!gw_tdm_virt_master_sig_up(a->far[k].ms) ||
+		    !gw_span_is_up(gw_spans_span(a->spans, k)))
+			return false;
+	}
+	return true;
 }
 
 static bool audio_up(struct audio *a)
 {
-	return gw_tdm_virt_master_audio_up(a->ms);
+	for (unsigned k = 0; k < a->nspan; k++) {
+		if (!gw_tdm_virt_master_audio_up(a->far[k].ms))
+			return false;
+	}
+	return true;
 }
 
 static bool both_ways(struct audio *a)
@@ -737,7 +766,8 @@ static bool answered(struct audio *a)
 			       &got) == 0;
 }
 
-static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg)
+static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg,
+			unsigned nspan)
 {
 	struct gw_conf *conf;
 	struct gw_conf_err err;
@@ -747,23 +777,33 @@ static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg)
 	struct gw_span_cfg mcfg;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sin);
-	char text[512];
+	char text[1024];
+	size_t tl = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->fwd_last = a->rev_last = -1;
+	a->nspan = nspan;
 	assert_int_equal(uv_loop_init(&a->loop), 0);
-	snprintf(a->path, sizeof(a->path), "/tmp/test_media.%d.sock", (int)getpid());
-	snprintf(text, sizeof(text),
-		 "[span 1]\ntype = e1\nbackend = virtual\nsocket = %s\n"
-		 "signalling = none\n", a->path);
+	for (unsigned k = 0; k < nspan; k++) {
+		struct far *f = &a->far[k];
+		f->a = a;
+		f->k = k;
+		snprintf(f->path, sizeof(f->path), "/tmp/test_media.%d.%u.sock",
+			 (int)getpid(), k + 1);
+		tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
+				       "[span %u]\ntype = e1\nbackend = virtual\n"
+				       "socket = %s\nsignalling = none\n", k + 1,
+				       f->path);
+		/* the far end of [span k+1] as configured: a full E1 */
+		gw_span_cfg_default(&mcfg, GW_SPAN_E1, k + 1);
+		assert_int_equal(gw_tdm_virt_master_alloc(&f->ms, &a->loop, &mcfg,
+							  &mh, f), 0);
+		assert_int_equal(gw_tdm_virt_master_listen(f->ms, f->path), 0);
+	}
 	assert_int_equal(gw_conf_load_str(&conf, "a.conf", text, &err), 0);
 	if (gw_spans_conf(&a->spans, conf, NULL, &err))
 		fail_msg("%s", err.msg);
 	gw_conf_free(conf);
-	/* the far end of [span 1] as configured: a full E1 */
-	gw_span_cfg_default(&mcfg, GW_SPAN_E1, 1);
-	assert_int_equal(gw_tdm_virt_master_alloc(&a->ms, &a->loop, &mcfg, &mh, a), 0);
-	assert_int_equal(gw_tdm_virt_master_listen(a->ms, a->path), 0);
 	assert_int_equal(gw_spans_start(a->spans, &a->loop), 0);
 	assert_non_null(gw_spans_span(a->spans, 0));
 	assert_int_equal(gw_span_bchan_idx(gw_spans_span(a->spans, 0), TS, &a->idx), 0);
@@ -788,14 +828,16 @@ static void audio_teardown(struct audio *a)
 	a->send = false;
 	gw_media_free(a->m); /* closes what is left */
 	gw_spans_free(a->spans);
-	gw_tdm_virt_master_free(a->ms);
+	for (unsigned k = 0; k < a->nspan; k++)
+		gw_tdm_virt_master_free(a->far[k].ms);
 	for (int i = 0; i < 100 && uv_loop_alive(&a->loop); i++)
 		uv_run(&a->loop, UV_RUN_NOWAIT);
 	assert_int_equal(uv_loop_close(&a->loop), 0);
 	dsp_dtmf_gen_free(a->gen);
 	dsp_dtmf_det_free(a->det);
 	close(a->fd);
-	unlink(a->path);
+	for (unsigned k = 0; k < a->nspan; k++)
+		unlink(a->far[k].path);
 }
 
 static void audio_cfg(struct gw_media_cfg *cfg)
@@ -821,7 +863,7 @@ static void test_audio(void **state)
 	(void)state;
 
 	audio_cfg(&cfg);
-	audio_setup(&a, &cfg);
+	audio_setup(&a, &cfg, 1);
 
 	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
 					 a_ev_h, &a, &c), 0);
@@ -977,7 +1019,7 @@ static void test_dtmf_ctl(void **state)
 
 	audio_cfg(&cfg);
 	cfg.dtmf = GW_MEDIA_DTMF_RFC4733;
-	audio_setup(&a, &cfg);
+	audio_setup(&a, &cfg, 1);
 	a.quiet = true;
 	dsp_dtmf_gen_cfg_default(&gc);
 	dsp_dtmf_det_cfg_default(&dc);
@@ -1057,6 +1099,100 @@ static void test_dtmf_ctl(void **state)
 	audio_teardown(&a);
 }
 
+static bool ok10(struct audio *a)
+{
+	return a->fwd_best >= 10 && a->rev_best >= 10;
+}
+
+/* point the checks at span k+1, timeslot ts */
+static void watch(struct audio *a, unsigned k, unsigned ts)
+{
+	a->active = k;
+	assert_int_equal(gw_span_bchan_idx(gw_spans_span(a->spans, k), ts, &a->idx), 0);
+	reset_counts(a);
+}
+
+static void expect_flow(struct audio *a, const char *what)
+{
+	run_for(a, ok10, 5000);
+	if (!ok10(a))
+		fail_msg("%s: fwd %u rev %u", what, a->fwd_best, a->rev_best);
+}
+
+static void test_move(void **state)
+{
+	struct audio a;
+	struct gw_media_cfg cfg;
+	struct gw_media_chan *c, *c2;
+	struct gw_media_stats st;
+	char ans[2048];
+	(void)state;
+
+	audio_cfg(&cfg);
+	cfg.port_min = 31300;
+	cfg.port_max = 31301; /* one pair: reuse is visible */
+	audio_setup(&a, &cfg, 2);
+
+	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
+					 a_ev_h, &a, &c), 0);
+	gw_media_stats(c, &st);
+	a.gw_port = st.local_port;
+	a.send = true;
+	assert_int_equal(gw_media_join(c, 1, TS), 0);
+	watch(&a, 0, TS);
+	expect_flow(&a, "span 1");
+
+	/* failover to a span on the other media thread, same port */
+	assert_int_equal(gw_media_join(c, 2, TS + 2), 0);
+	watch(&a, 1, TS + 2);
+	expect_flow(&a, "moved to span 2");
+
+	/* and back, twice in a row without waiting: the second move starts
+	 * while the first successor still waits for the port */
+	assert_int_equal(gw_media_join(c, 1, TS), 0);
+	assert_int_equal(gw_media_join(c, 2, TS), 0);
+	assert_int_equal(gw_media_join(c, 1, TS + 3), 0);
+	watch(&a, 0, TS + 3);
+	expect_flow(&a, "moved twice");
+	/* the one port pair is still this channel's */
+	c2 = NULL;
+	assert_int_equal(gw_media_offer(a.m, ans, sizeof(ans), NULL, NULL, &c2), 503);
+	assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 0);
+	gw_media_stats(c, &st);
+	assert_int_equal(st.local_port, a.gw_port);
+
+	/* a re-INVITE changing the codec rebuilds the channel in place */
+	{
+		char off[512];
+		snprintf(off, sizeof(off),
+			 "v=0\r\no=- 7 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio %u RTP/AVP 0\r\n", a.fd_port);
+		assert_int_equal(gw_media_reoffer(c, off, ans, sizeof(ans)), 0);
+		assert_non_null(strstr(ans, "RTP/AVP 0\r\n"));
+		/* back to PCMA: the test speaks PCMA only */
+		snprintf(off, sizeof(off),
+			 "v=0\r\no=- 7 10 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio %u RTP/AVP 8\r\n", a.fd_port);
+		assert_int_equal(gw_media_reoffer(c, off, ans, sizeof(ans)), 0);
+		reset_counts(&a);
+		expect_flow(&a, "after re-INVITEs");
+	}
+
+	/* close in the middle of a move: the port still comes back */
+	assert_int_equal(gw_media_join(c, 2, TS), 0);
+	gw_media_close(c);
+	got = NULL;
+	run_for(&a, answered, 3000);
+	assert_non_null(got);
+	gw_media_stats(got, &st);
+	assert_int_equal(st.local_port, a.gw_port);
+	assert_int_equal(gw_media_join(got, 2, TS), 0);
+	watch(&a, 1, TS);
+	expect_flow(&a, "new channel on the old port");
+	assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 0);
+	audio_teardown(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1068,6 +1204,7 @@ int main(void)
 		cmocka_unit_test(test_port_pool),
 		cmocka_unit_test(test_audio),
 		cmocka_unit_test(test_dtmf_ctl),
+		cmocka_unit_test(test_move),
 	};
 	log_set_level(LOGL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
