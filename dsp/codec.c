@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,36 +13,109 @@
 
 #include "dsp/codec.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- G.711 tables ------------------------------------------------------ */
+
+/*
+ * The per-sample work of the channel pipeline (three decodes and one
+ * encode of every sample) goes through tables built once per process
+ * from spandsp's G.711 routines, so they are bit-exact with them
+ * (tests/unit/test_dsp_codec.c checks every code and every linear value):
+ *  - decode: 256 entries per law;
+ *  - A-law encode depends only on linear >> 4: the segment and mantissa
+ *    come from bits 4..15, and negative values are coded from ~linear,
+ *    whose bits 4..15 are ~(linear >> 4): 4096 entries;
+ *  - mu-law encode codes the magnitude m = 132 + |linear| (bias 132,
+ *    G.711 §4 with the 14-bit scale x4) by bits 3 and up, then applies
+ *    the sign mask: a table of m >> 3, 4113 entries;
+ *  - A <-> mu conversion (G.711 Tables 3 and 4): 256 entries each.
+ * 21 KB in all, written once under pthread_once and read-only after.
+ */
+#define ALAW_ENC_SHIFT 4
+#define ULAW_BIAS 132
+#define ULAW_MAG_MAX (ULAW_BIAS + 32768)
+
+static struct {
+	int16_t dec[2][256];
+	uint8_t a_enc[65536 >> ALAW_ENC_SHIFT];
+	uint8_t u_enc[(ULAW_MAG_MAX >> 3) + 1];   /* code ^ 0xff */
+	uint8_t a2u[256], u2a[256];
+} g711;
+static pthread_once_t g711_once = PTHREAD_ONCE_INIT;
+
+static void g711_build(void)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		g711.dec[DSP_LAW_ALAW][c] = alaw_to_linear((uint8_t)c);
+		g711.dec[DSP_LAW_ULAW][c] = ulaw_to_linear((uint8_t)c);
+		g711.a2u[c] = alaw_to_ulaw((uint8_t)c);
+		g711.u2a[c] = ulaw_to_alaw((uint8_t)c);
+	}
+	/* index = (uint16_t)linear >> shift: any linear value with those
+	 * top bits stands for the whole group */
+	for (unsigned i = 0; i < ARRAY_LEN(g711.a_enc); i++)
+		g711.a_enc[i] = linear_to_alaw((int16_t)(uint16_t)(i << ALAW_ENC_SHIFT));
+	/* a positive linear value with that magnitude group gives the
+	 * code; stored without the positive sign mask 0xff */
+	for (unsigned i = 0; i < ARRAY_LEN(g711.u_enc); i++) {
+		int m = (int)(i << 3);
+		int lin = m < ULAW_BIAS ? 0 : m - ULAW_BIAS;
+		g711.u_enc[i] = (uint8_t)(linear_to_ulaw(lin > 32767 ? 32767 : lin) ^ 0xff);
+	}
+}
+
+static inline void tables_init(void)
+{
+	pthread_once(&g711_once, g711_build);
+}
+
+static inline uint8_t enc_a(int16_t s)
+{
+	return g711.a_enc[(uint16_t)s >> ALAW_ENC_SHIFT];
+}
+
+static inline uint8_t enc_u(int16_t s)
+{
+	int v = s;
+	unsigned neg = (unsigned)v >> 31;    /* 1 for negative */
+	unsigned m = (unsigned)(ULAW_BIAS + (neg ? -v : v));
+
+	return (uint8_t)(g711.u_enc[m >> 3] ^ (neg ? 0x7f : 0xff));
+}
+
 uint8_t dsp_law_encode1(enum dsp_law law, int16_t s)
 {
-	return law == DSP_LAW_ALAW ? linear_to_alaw(s) : linear_to_ulaw(s);
+	tables_init();
+	return law == DSP_LAW_ALAW ? enc_a(s) : enc_u(s);
 }
 
 int16_t dsp_law_decode1(enum dsp_law law, uint8_t c)
 {
-	return law == DSP_LAW_ALAW ? alaw_to_linear(c) : ulaw_to_linear(c);
+	tables_init();
+	return g711.dec[law == DSP_LAW_ALAW ? DSP_LAW_ALAW : DSP_LAW_ULAW][c];
 }
 
 void dsp_law_encode(enum dsp_law law, const int16_t *in, uint8_t *out, size_t n)
 {
+	tables_init();
 	if (law == DSP_LAW_ALAW) {
 		for (size_t i = 0; i < n; i++)
-			out[i] = linear_to_alaw(in[i]);
+			out[i] = enc_a(in[i]);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			out[i] = linear_to_ulaw(in[i]);
+			out[i] = enc_u(in[i]);
 	}
 }
 
 void dsp_law_decode(enum dsp_law law, const uint8_t *in, int16_t *out, size_t n)
 {
-	if (law == DSP_LAW_ALAW) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = alaw_to_linear(in[i]);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			out[i] = ulaw_to_linear(in[i]);
-	}
+	const int16_t *t;
+
+	tables_init();
+	t = g711.dec[law == DSP_LAW_ALAW ? DSP_LAW_ALAW : DSP_LAW_ULAW];
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[in[i]];
 }
 
 void dsp_law_convert(enum dsp_law from, enum dsp_law to, const uint8_t *in,
@@ -50,16 +124,17 @@ void dsp_law_convert(enum dsp_law from, enum dsp_law to, const uint8_t *in,
 	/* spandsp's converters are the G.711 Table 3/4 mappings, which are
 	 * not decode+re-encode: they keep A->mu->A transparent where the
 	 * quantisers allow it. */
+	const uint8_t *t;
+
 	if (from == to) {
 		if (in != out)
 			memmove(out, in, n);
-	} else if (from == DSP_LAW_ALAW) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = alaw_to_ulaw(in[i]);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			out[i] = ulaw_to_alaw(in[i]);
+		return;
 	}
+	tables_init();
+	t = from == DSP_LAW_ALAW ? g711.a2u : g711.u2a;
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[in[i]];
 }
 
 /* ---- resampler ---------------------------------------------------------- */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <spandsp.h>
+
 #include "dsp/codec.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -102,6 +104,56 @@ static void test_g711_encode(void **state)
 					 err);
 		}
 	}
+}
+
+/* The table-driven G.711 is bit-exact with spandsp's routines for every
+ * code word and every 16-bit linear value, in the per-sample and block
+ * functions and in the A <-> mu conversions. */
+static void test_g711_exhaustive_vs_spandsp(void **state)
+{
+	static int16_t lin[65536];
+	static uint8_t a[65536], u[65536];
+	uint8_t codes[256], conv[256];
+	int16_t dec[256];
+	(void)state;
+
+	for (unsigned i = 0; i < 65536; i++)
+		lin[i] = (int16_t)(uint16_t)i;
+	dsp_law_encode(DSP_LAW_ALAW, lin, a, 65536);
+	dsp_law_encode(DSP_LAW_ULAW, lin, u, 65536);
+	for (unsigned i = 0; i < 65536; i++) {
+		if (a[i] != linear_to_alaw(lin[i]) ||
+		    dsp_law_encode1(DSP_LAW_ALAW, lin[i]) != a[i])
+			fail_msg("A-law encode of %d: %02x want %02x", lin[i],
+				 a[i], linear_to_alaw(lin[i]));
+		if (u[i] != linear_to_ulaw(lin[i]) ||
+		    dsp_law_encode1(DSP_LAW_ULAW, lin[i]) != u[i])
+			fail_msg("mu-law encode of %d: %02x want %02x", lin[i],
+				 u[i], linear_to_ulaw(lin[i]));
+	}
+	for (unsigned c = 0; c < 256; c++)
+		codes[c] = (uint8_t)c;
+	dsp_law_decode(DSP_LAW_ALAW, codes, dec, 256);
+	for (unsigned c = 0; c < 256; c++) {
+		assert_int_equal(dec[c], alaw_to_linear((uint8_t)c));
+		assert_int_equal(dsp_law_decode1(DSP_LAW_ALAW, (uint8_t)c), dec[c]);
+	}
+	dsp_law_decode(DSP_LAW_ULAW, codes, dec, 256);
+	for (unsigned c = 0; c < 256; c++) {
+		assert_int_equal(dec[c], ulaw_to_linear((uint8_t)c));
+		assert_int_equal(dsp_law_decode1(DSP_LAW_ULAW, (uint8_t)c), dec[c]);
+	}
+	dsp_law_convert(DSP_LAW_ALAW, DSP_LAW_ULAW, codes, conv, 256);
+	for (unsigned c = 0; c < 256; c++)
+		assert_int_equal(conv[c], alaw_to_ulaw((uint8_t)c));
+	dsp_law_convert(DSP_LAW_ULAW, DSP_LAW_ALAW, codes, conv, 256);
+	for (unsigned c = 0; c < 256; c++)
+		assert_int_equal(conv[c], ulaw_to_alaw((uint8_t)c));
+	/* in place */
+	memcpy(conv, codes, sizeof(conv));
+	dsp_law_convert(DSP_LAW_ULAW, DSP_LAW_ALAW, conv, conv, 256);
+	for (unsigned c = 0; c < 256; c++)
+		assert_int_equal(conv[c], ulaw_to_alaw((uint8_t)c));
 }
 
 static void test_law_convert(void **state)
@@ -390,6 +442,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_g711_decode_tables),
 		cmocka_unit_test(test_g711_encode),
+		cmocka_unit_test(test_g711_exhaustive_vs_spandsp),
 		cmocka_unit_test(test_law_convert),
 		cmocka_unit_test(test_resampler),
 		cmocka_unit_test(test_g722_roundtrip),
