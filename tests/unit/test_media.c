@@ -27,12 +27,14 @@
 #include "base/log.h"
 #include "dsp/dtmf.h"
 #include "dsp/rtp.h"
+#include "dsp/srtp.h"
 #include "gw/conf.h"
 #include "gw/ctl.h"
 #include "gw/media.h"
 #include "gw/span.h"
 #include "gw/spans.h"
 #include "gw/tdm_virt.h"
+#include "sip/sdp.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -533,6 +535,8 @@ struct audio {
 	unsigned npstn;
 	unsigned te_pkts;             /* telephone-event packets received */
 	int te_event;
+	struct dsp_srtp *srtp;        /* the test's side of SDES-SRTP */
+	unsigned srtp_fail;
 };
 
 static uint8_t pat_m(unsigned k, uint32_t seq, unsigned j)
@@ -570,6 +574,14 @@ static void rtp_drain(struct audio *a)
 
 		if (len <= 0)
 			break;
+		if (a->srtp) {
+			size_t l = (size_t)len;
+			if (dsp_srtp_unprotect_rtp(a->srtp, buf, &l)) {
+				a->srtp_fail++;
+				continue;
+			}
+			len = (ssize_t)l;
+		}
 		if (dsp_rtp_decode(buf, (size_t)len, &h, &p, &plen))
 			continue;
 		if (h.pt == 101 && plen == 4) {
@@ -632,7 +644,7 @@ rtp:
 		return;
 	/* the test's RTP, paced by the first span's clock */
 	if (a->send && a->gw_port) {
-		uint8_t pay[GW_SPAN_BLOCK], pkt[256];
+		uint8_t pay[GW_SPAN_BLOCK], pkt[512];
 		struct dsp_rtp_hdr h;
 		struct sockaddr_in to = { .sin_family = AF_INET };
 		size_t len;
@@ -646,6 +658,8 @@ rtp:
 		for (unsigned j = 0; j < GW_SPAN_BLOCK; j++)
 			pay[j] = pat_r(a->sent, j);
 		assert_int_equal(dsp_rtp_encode(pkt, sizeof(pkt), &h, pay, sizeof(pay), &len), 0);
+		if (a->srtp)
+			assert_int_equal(dsp_srtp_protect_rtp(a->srtp, pkt, &len, sizeof(pkt)), 0);
 		to.sin_port = htons(a->gw_port);
 		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sendto(a->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to));
@@ -835,6 +849,7 @@ static void audio_teardown(struct audio *a)
 	assert_int_equal(uv_loop_close(&a->loop), 0);
 	dsp_dtmf_gen_free(a->gen);
 	dsp_dtmf_det_free(a->det);
+	dsp_srtp_free(a->srtp);
 	close(a->fd);
 	for (unsigned k = 0; k < a->nspan; k++)
 		unlink(a->far[k].path);
@@ -1193,6 +1208,81 @@ static void test_move(void **state)
 	audio_teardown(&a);
 }
 
+/* SDES-SRTP end to end: the keys of the offer and of our answer protect
+ * the two directions (RFC 4568 §6.1). */
+static void test_srtp_audio(void **state)
+{
+	static const struct {
+		const char *suite;
+		const char *key;        /* base64 of bytes 0, 1, 2, ... */
+		size_t key_len;
+		enum dsp_srtp_suite dsuite;
+	} testv[] = {
+		{ "AES_CM_128_HMAC_SHA1_80", KEY30, 30, DSP_SRTP_AES_CM_128_HMAC_SHA1_80 },
+		{ "AES_CM_128_HMAC_SHA1_32", KEY30, 30, DSP_SRTP_AES_CM_128_HMAC_SHA1_32 },
+		{ "AEAD_AES_128_GCM", KEY28, 28, DSP_SRTP_AEAD_AES_128_GCM },
+	};
+	struct audio a;
+	struct gw_media_cfg cfg;
+	(void)state;
+
+	audio_cfg(&cfg);
+	cfg.srtp = GW_MEDIA_SRTP_MANDATORY;
+	cfg.port_min = 31400;
+	cfg.port_max = 31401;
+	audio_setup(&a, &cfg, 1);
+	for (size_t i = 0; i < N(testv); i++) {
+		struct gw_media_chan *c;
+		struct gw_media_stats st;
+		struct sdp_session *ans = malloc(sizeof(*ans));
+		char off[512], text[2048];
+		uint8_t key[30];
+		struct pl pl;
+
+		assert_non_null(ans);
+		for (size_t k = 0; k < sizeof(key); k++)
+			key[k] = (uint8_t)k;
+		snprintf(off, sizeof(off),
+			 "v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio %u RTP/SAVP 8\r\na=crypto:3 %s inline:%s\r\n",
+			 a.fd_port, testv[i].suite, testv[i].key);
+		got = NULL;
+		/* the previous channel's port comes back first */
+		for (int n = 0; n < 300 && gw_media_answer(a.m, off, text, sizeof(text),
+							    a_ev_h, &a, &c); n++) {
+			uv_run(&a.loop, UV_RUN_NOWAIT);
+			usleep(10000);
+		}
+		assert_non_null(c);
+		pl = pl_from_str(text);
+		assert_int_equal(sdp_decode(ans, &pl), 0);
+		assert_int_equal(ans->mediav[0].ncrypto, 1);
+		assert_int_equal(ans->mediav[0].cryptov[0].tag, 3);
+		assert_int_equal(ans->mediav[0].cryptov[0].key_len, testv[i].key_len);
+		/* a fresh key of ours, not an echo of the offer's */
+		assert_memory_not_equal(ans->mediav[0].cryptov[0].key, key, testv[i].key_len);
+		assert_int_equal(dsp_srtp_alloc(&a.srtp, testv[i].dsuite, key,
+						testv[i].key_len,
+						ans->mediav[0].cryptov[0].key,
+						testv[i].key_len), 0);
+		free(ans);
+		gw_media_stats(c, &st);
+		a.gw_port = st.local_port;
+		a.rtp_seq = 0;
+		a.sent = 0;
+		a.send = true;
+		assert_int_equal(gw_media_join(c, 1, TS), 0);
+		watch(&a, 0, TS);
+		expect_flow(&a, testv[i].suite);
+		a.send = false;
+		gw_media_close(c);
+		dsp_srtp_free(a.srtp);
+		a.srtp = NULL;
+	}
+	assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 0);
+	audio_teardown(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1205,7 +1295,11 @@ int main(void)
 		cmocka_unit_test(test_audio),
 		cmocka_unit_test(test_dtmf_ctl),
 		cmocka_unit_test(test_move),
+		cmocka_unit_test(test_srtp_audio),
 	};
 	log_set_level(LOGL_WARN);
+	/* once per process, as the daemon's main() does (dsp/srtp.h) */
+	if (dsp_srtp_global_init())
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
