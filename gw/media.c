@@ -1714,9 +1714,10 @@ fail:
 
 /* ---- control command ---- */
 
+/* arg is the struct gw_media (NULL: not running). */
 int gw_media_ctl(struct gw_ctl_reply *r, int argc, char **argv, void *arg)
 {
-	struct gw_media *m = arg ? *(struct gw_media **)arg : NULL;
+	struct gw_media *m = arg;
 	(void)argc;
 	(void)argv;
 

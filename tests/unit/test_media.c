@@ -1093,7 +1093,7 @@ static void test_dtmf_ctl(void **state)
 		 (int)getpid());
 	assert_int_equal(gw_ctl_alloc(&ctl, &a.loop, sun.sun_path), 0);
 	assert_int_equal(gw_ctl_register(ctl, "media", "media threads and channels",
-					 gw_media_ctl, &a.m), 0);
+					 gw_media_ctl, a.m), 0);
 	cfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(cfd >= 0);
 	assert_int_equal(connect(cfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
