@@ -102,8 +102,11 @@ stop_pid() {
 
 # Extra sipdlg arguments with spaces, for the next case only when set:
 # XH (-H, a line for the messages that end a session), XI (-I, a line for
-# our INVITEs), XF (-F, From display name).
+# our INVITEs), XF (-F, From display name), XJ (-J, a line for the
+# provisional response), XY (-Y, a line for the 200).
 XH=""
+XJ=""
+XY=""
 XI=""
 XF=""
 
@@ -119,7 +122,8 @@ uas_case() {
 	st=""
 	case "$args" in *"-t tcp"*) st="-t t1" ;; esac
 	# shellcheck disable=SC2086
-	"$DLG" -l 127.0.0.1:"$port" $args ${XH:+-H "$XH"} >"$log" 2>&1 &
+	"$DLG" -l 127.0.0.1:"$port" $args ${XH:+-H "$XH"} ${XJ:+-J "$XJ"} ${XY:+-Y "$XY"} \
+		>"$log" 2>&1 &
 	dpid=$!
 	PIDS="$PIDS $dpid"
 	if ! wait_listening "$log" "$dpid"; then
@@ -274,6 +278,20 @@ XH='Reason: Q.850;cause=31'
 uac_case dlg_cancel_reason 15260 dlg_cancel_reason_uas "-K 300" established=0 calls_ok=1
 log_has dlg_cancel_reason 'event terminated msg 487'
 XH=""
+XJ='P-Early-Media: sendrecv'
+XY='P-Asserted-Identity: <sip:+4930123@127.0.0.1>'
+uas_case dlg_prack_hdrs 15262 dlg_prack_hdrs_uac "-P 183s -A 0" \
+	rel1xx_tx=1 'rel1xx_retx>=2' prack_rx=1 established=1 bye_rx=1
+XJ=""
+XY=""
+# every 183 sipp received, retransmissions included, carried the -J line
+n183=$(grep -c '^SIP/2.0 183' "$W/dlg_prack_hdrs.sipp.msg" 2>/dev/null)
+npem=$(grep -c '^P-Early-Media: sendrecv' "$W/dlg_prack_hdrs.sipp.msg" 2>/dev/null)
+if [ "${n183:-0}" -ge 3 ] && [ "$n183" = "$npem" ]; then
+	echo "PASS dlg_prack_hdrs_retx ($n183 183s, each with P-Early-Media)"
+else
+	echo "FAIL dlg_prack_hdrs_retx: $n183 183s, $npem with P-Early-Media"
+fi
 
 if [ -n "$DLG_LONG" ]; then
 	# RFC 4028 minimum: Min-SE 90 s, refresh by the UAS after 45 s

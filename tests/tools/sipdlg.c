@@ -7,7 +7,7 @@
  * tests/integration/sip_dialog_sipp.sh.
  *
  *   sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]
- *          UAS:  [-P CODE[s]] [-A MS] [-X CODE]
+ *          UAS:  [-P CODE[s]] [-A MS] [-X CODE] [-J LINE]... [-Y LINE]...
  *          UAC:  [-c URI [-p HOST:PORT] [-n COUNT]] [-F DISPLAY] [-I LINE]... [-N]
  *                [-K MS]
  *          both: [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS] [-H LINE]...
@@ -23,6 +23,9 @@
  * -H  a header line ("Name: value", e.g. a Reason) added with
  *     sip_dialog_sess_set_hdrs to each message that ends a session: the
  *     rejection (-X), the BYE, the CANCEL (repeat -H for more lines)
+ * -J  a header line added to the provisional response of -P (repeatable;
+ *     a reliable one keeps it in its retransmissions)
+ * -Y  a header line added to the 200 answer (repeatable)
  * -F  From display name of our INVITEs (sip_dialog_connect_opt)
  * -I  a header line added to our INVITEs (repeatable)
  * -N  send INVITEs without SDP: answer the offer of the 2xx in the ACK
@@ -74,6 +77,8 @@ struct app {
 	bool no_sdp;          /* -N */
 	uint32_t cancel_ms;   /* -K */
 	char end_hdrs[1024];  /* -H lines, CRLF each */
+	char prov_hdrs[1024]; /* -J */
+	char ans_hdrs[1024];  /* -Y */
 	uint32_t exit_after, ended;
 	uv_signal_t sigterm, sigint;
 	int exit_code;
@@ -216,6 +221,8 @@ static void answer_cb(uv_timer_t *t)
 		LOGI(MOD, "CANCEL: %s", err ? strerror(err) : "requested");
 		return;
 	}
+	if (c->app->ans_hdrs[0] && sip_dialog_sess_set_hdrs(c->s, c->app->ans_hdrs))
+		LOGW(MOD, "-Y lines refused");
 	err = sip_dialog_sess_answer(c->s, 200);
 	if (err)
 		LOGW(MOD, "answer: %s", strerror(err));
@@ -280,6 +287,8 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16_t 
 			}
 		}
 		if (app->prov) {
+			if (app->prov_hdrs[0] && sip_dialog_sess_set_hdrs(s, app->prov_hdrs))
+				LOGW(MOD, "-J lines refused");
 			err = sip_dialog_sess_progress(s, app->prov, app->prov_sdp);
 			if (err)
 				LOGW(MOD, "progress: %s", strerror(err));
@@ -433,7 +442,7 @@ static void print_stats(const struct app *app)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sipdlg -l ADDR:PORT [-t udp|tcp] [-D key=value,...] [-v]\n"
-			"              [-P CODE[s]] [-A MS] [-X CODE]\n"
+			"              [-P CODE[s]] [-A MS] [-X CODE] [-J LINE]... [-Y LINE]...\n"
 			"              [-c URI [-p HOST:PORT] [-n COUNT]] [-F DISPLAY] [-I LINE]...\n"
 			"              [-N] [-K MS]\n"
 			"              [-i MS] [-u MS] [-b MS] [-e N] [-T T1_MS] [-H LINE]...\n");
@@ -477,7 +486,7 @@ int main(int argc, char **argv)
 	cfg.supported = supported;
 	cfg.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO";
 
-	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:T:H:F:I:NK:h")) != -1) {
+	while ((opt = getopt(argc, argv, "l:t:D:vP:A:X:c:p:n:i:u:b:e:T:H:F:I:NK:J:Y:h")) != -1) {
 		switch (opt) {
 		case 'l': listen = optarg; break;
 		case 't':
@@ -505,8 +514,13 @@ int main(int argc, char **argv)
 		case 'e': app.exit_after = (uint32_t)atoi(optarg); break;
 		case 'T': t1 = (uint32_t)atoi(optarg); break;
 		case 'H':
-		case 'I': {
-			char *buf = opt == 'H' ? app.end_hdrs : app.invite_hdrs;
+		case 'I':
+		case 'J':
+		case 'Y': {
+			char *buf = opt == 'H'	? app.end_hdrs
+				    : opt == 'I' ? app.invite_hdrs
+				    : opt == 'J' ? app.prov_hdrs
+						 : app.ans_hdrs;
 			size_t n = strlen(buf);
 
 			if (n + strlen(optarg) + 3 > sizeof(app.end_hdrs)) {
