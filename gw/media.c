@@ -871,10 +871,6 @@ static void ctl_msg_h(struct dsp_msg *msg, void *arg)
 		m->nmchan--;
 		if (m->thread_chans[cm->thread])
 			m->thread_chans[cm->thread]--;
-		if (!c->closed && c->mc == NULL) {
-			c->st = cm->st;
-			stats_fill(c, &c->st);
-		}
 		if (cm->release) {
 			pool_put(m, cm->port);
 			if (c->closed)
@@ -1021,6 +1017,12 @@ static int cfg_from_neg(struct gw_media_chan *c, const struct sdp_neg_stream *ns
 		memcpy(cfg->rx_key, ns->remote_key, ns->key_len);
 		cfg->tx_key_len = cfg->rx_key_len = ns->key_len;
 	}
+	/* our socket has one family: a peer of the other is unreachable */
+	if (ns->raddr.af != AF_UNSPEC && ns->raddr.af != m->local.ss_family)
+		return 488;
+	if (ns->raddr.af == AF_UNSPEC)
+		LOGI(MOD, "chan %u: c=%s is a name: RTP goes to the source of the "
+		     "peer's packets", c->id, ns->raddr.addr);
 	cfg->local = m->local;
 	cfg->port_min = c->port;
 	cfg->port_max = (uint16_t)(c->port + 1); /* exactly this pair */
@@ -1045,6 +1047,13 @@ static int cfg_from_neg(struct gw_media_chan *c, const struct sdp_neg_stream *ns
 			memset(ss, 0, sizeof(*ss));
 	}
 	cfg->latch = true;
+	if (!(ns->dir & SDP_DIR_SENDONLY)) {
+		/* on hold (we answered recvonly or inactive): no address to
+		 * send to and no latching, so nothing goes out; what comes
+		 * in is still played */
+		memset(&cfg->remote, 0, sizeof(cfg->remote));
+		cfg->latch = false;
+	}
 	cfg->media_timeout_ms = mcfg->media_timeout_ms;
 	cfg->cname = m->cname;
 	return 0;

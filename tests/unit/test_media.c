@@ -306,6 +306,10 @@ static void test_answer_vectors(void **state)
 		  SDP_HEAD "m=audio 40000 RTP/SAVP 8\r\n"
 			   "a=crypto:1 F8_128_HMAC_SHA1_80 inline:" KEY30 "\r\n", 488,
 		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
+		{ "ipv6 peer, ipv4 address", P_DEF,
+		  "v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+		  "m=audio 40000 RTP/AVP 8\r\n", 488,
+		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
 		{ "not sdp", P_DEF, "hello", 400,
 		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
 		{ "empty", P_DEF, "", 400, { NULL, NULL, NULL }, { NULL, NULL }, NULL },
@@ -525,6 +529,7 @@ struct audio {
 	unsigned rev_run, rev_best;   /* TDM -> RTP */
 	long rev_last;
 	unsigned rev_other;           /* payloads neither pattern nor idle */
+	unsigned rx_pkts;             /* PCMA packets from the gateway */
 	unsigned ev[4];
 	char ev_digit;
 	/* DTMF: the master's generator and detector, RFC 4733 seen */
@@ -591,6 +596,7 @@ static void rtp_drain(struct audio *a)
 		}
 		if (h.pt != 8 || plen != GW_SPAN_BLOCK)
 			continue;
+		a->rx_pkts++;
 		/* which block of the active span's master is it? */
 		const struct far *f = &a->far[a->active];
 		for (uint32_t k = 0; k < HIST && k <= f->last_mseq && hit < 0; k++) {
@@ -1134,6 +1140,17 @@ static void expect_flow(struct audio *a, const char *what)
 		fail_msg("%s: fwd %u rev %u", what, a->fwd_best, a->rev_best);
 }
 
+/* run the loop for ms */
+static void settle(struct audio *a, unsigned ms)
+{
+	uint64_t end = uv_now(&a->loop) + ms;
+
+	while (uv_now(&a->loop) < end) {
+		uv_run(&a->loop, UV_RUN_ONCE);
+		uv_update_time(&a->loop);
+	}
+}
+
 static void test_move(void **state)
 {
 	struct audio a;
@@ -1191,6 +1208,27 @@ static void test_move(void **state)
 		assert_int_equal(gw_media_reoffer(c, off, ans, sizeof(ans)), 0);
 		reset_counts(&a);
 		expect_flow(&a, "after re-INVITEs");
+
+		/* the peer holds us (sendonly): we answer recvonly and stop
+		 * sending, but still play what comes */
+		snprintf(off, sizeof(off),
+			 "v=0\r\no=- 7 11 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio %u RTP/AVP 8\r\na=sendonly\r\n", a.fd_port);
+		assert_int_equal(gw_media_reoffer(c, off, ans, sizeof(ans)), 0);
+		assert_non_null(strstr(ans, "a=recvonly\r\n"));
+		settle(&a, 200);
+		reset_counts(&a);
+		a.rx_pkts = 0;
+		settle(&a, 400);
+		assert_int_equal(a.rx_pkts, 0);
+		assert_true(a.fwd_best >= 10);
+		/* and takes us off hold */
+		snprintf(off, sizeof(off),
+			 "v=0\r\no=- 7 12 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio %u RTP/AVP 8\r\n", a.fd_port);
+		assert_int_equal(gw_media_reoffer(c, off, ans, sizeof(ans)), 0);
+		reset_counts(&a);
+		expect_flow(&a, "off hold");
 	}
 
 	/* close in the middle of a move: the port still comes back */
