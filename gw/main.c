@@ -22,6 +22,8 @@
 #include "gw/conf.h"
 #include "gw/ctl.h"
 #include "gw/cause.h"
+#include "gw/gateway.h"
+#include "gw/media.h"
 #include "gw/route.h"
 #include "gw/sipconf.h"
 #include "gw/spans.h"
@@ -47,6 +49,8 @@ struct gw_settings {
 	struct gw_route_table *routes;
 	struct gw_spans *spans;          /* parsed; the running ones are app's */
 	char dahdi_conf[256];
+	struct gw_gateway_cfg calls;     /* [calls], [cdr] */
+	struct gw_media_cfg media;       /* [media]: read at start only */
 };
 
 struct gw_app {
@@ -57,6 +61,8 @@ struct gw_app {
 	struct gw_ctl *ctl;
 	struct sip_ua *ua;
 	struct gw_spans *spans;          /* running TDM side */
+	struct gw_media *media;          /* media threads */
+	struct gw_gateway *gw;           /* calls */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool foreground;
 	int verbose;
@@ -159,6 +165,12 @@ static int settings_read(struct gw_conf *conf, struct gw_settings *set,
 	ret = gw_route_table_conf(&set->routes, conf, err);
 	if (ret)
 		return ret;
+	ret = gw_gateway_conf(&set->calls, conf, err);
+	if (ret)
+		return ret;
+	ret = gw_media_conf(&set->media, conf, err);
+	if (ret)
+		return ret;
 	gw_conf_str(conf, "general", "dahdi_system_conf", "/etc/dahdi/system.conf",
 		    &s, err);
 	if (strlen(s) >= sizeof(set->dahdi_conf))
@@ -228,8 +240,12 @@ static int app_load(struct gw_app *app, bool initial)
 	gw_conf_free(app->conf);
 	app->conf = conf;
 	/* routes and trunks: the new ones replace the old; trunks that did
-	 * not change keep their keepalive state */
-	gw_route_table_free(app->set.routes);
+	 * not change keep their keepalive state. The gateway owns the route
+	 * table once calls run (calls in progress keep the one they used). */
+	if (!app->gw)
+		gw_route_table_free(app->set.routes);
+	if (!initial && memcmp(&set.media, &app->set.media, sizeof(set.media)))
+		LOGW("conf", "[media] changed; takes effect on restart");
 	if (!initial) {
 		/* spans keep running as they are: their changes need a restart */
 		gw_spans_free(set.spans);
@@ -241,6 +257,11 @@ static int app_load(struct gw_app *app, bool initial)
 		gw_trunks_free(app->set.trunks);
 	}
 	app->set = set;
+	if (app->gw) {
+		gw_gateway_policy(app->gw, &app->set.calls, app->set.routes,
+				  app->set.trunks, &app->set.causes);
+		app->set.routes = NULL;
+	}
 	settings_apply(app, &app->set);
 	return 0;
 }
@@ -256,6 +277,11 @@ static void app_stop(struct gw_app *app)
 	uv_signal_stop(&app->sig_hup);
 	gw_ctl_free(app->ctl);
 	app->ctl = NULL;
+	/* calls first (BYE / DISCONNECT go out), then what they used */
+	gw_gateway_free(app->gw);
+	app->gw = NULL;
+	gw_media_free(app->media);
+	app->media = NULL;
 	gw_trunks_free(app->set.trunks);
 	app->set.trunks = NULL;
 	gw_spans_free(app->spans);
@@ -420,7 +446,8 @@ static int cmd_routes(struct gw_ctl_reply *r, int argc, char **argv,
 		req.src_trunk = argv[4] + 6;
 	else if (argc > 4 && !strncmp(argv[4], "span:", 5))
 		req.src_span = atoi(argv[4] + 5);
-	ret = gw_route_lookup(app->set.routes, &req, &res);
+	ret = gw_route_lookup(app->gw ? gw_gateway_routes(app->gw) : app->set.routes,
+			      &req, &res);
 	if (ret) {
 		gw_ctl_error(r, "%s", ret == ENOENT ? "no route matches"
 						    : strerror(ret));
@@ -434,6 +461,17 @@ static int cmd_routes(struct gw_ctl_reply *r, int argc, char **argv,
 			      res.targets[i].kind == GW_TARGET_GROUP ? "group" : "trunk",
 			      res.targets[i].name);
 	return 0;
+}
+
+static int cmd_media(struct gw_ctl_reply *r, int argc, char **argv, void *arg)
+{
+	struct gw_app *app = arg;
+
+	if (!app->media) {
+		gw_ctl_error(r, "media threads are not running");
+		return EINVAL;
+	}
+	return gw_media_ctl(r, argc, argv, app->media);
 }
 
 static int cmd_reload(struct gw_ctl_reply *r, int argc, char **argv,
@@ -532,6 +570,10 @@ static int daemonize(void)
 /* Undo a start that failed half way (main's error path). */
 static void start_failed(struct gw_app *app)
 {
+	gw_gateway_free(app->gw);
+	app->gw = NULL;
+	gw_media_free(app->media);
+	app->media = NULL;
 	if (app->ua)
 		sip_ua_free(app->ua);
 	gw_spans_free(app->spans);
@@ -644,6 +686,10 @@ int main(int argc, char **argv)
 			cmd_trunks, &app);
 	gw_ctl_register(app.ctl, "spans", "TDM spans, D-channels and groups",
 			gw_spans_ctl, &app.spans);
+	gw_ctl_register(app.ctl, "calls", "calls in progress and call counters",
+			gw_gateway_ctl, &app.gw);
+	gw_ctl_register(app.ctl, "media", "media threads, channels and RTP ports",
+			cmd_media, &app);
 	gw_ctl_register(app.ctl, "route",
 			"route sip2pstn|pstn2sip CALLED [CALLING] [trunk:N|span:N]: "
 			"show which rule and targets a call would get",
@@ -658,6 +704,24 @@ int main(int argc, char **argv)
 		start_failed(&app);
 		return 1;
 	}
+	ret = gw_media_alloc(&app.media, &app.set.media, app.spans, app.loop);
+	if (ret)
+		LOGE("main", "%s: cannot start the media threads: %s", app.conf_path,
+		     strerror(ret));
+	if (!ret) {
+		ret = gw_gateway_alloc(&app.gw, app.loop, app.ua, app.spans, app.media,
+				       &app.set.calls);
+		if (ret)
+			LOGE("main", "%s: cannot start taking calls: %s", app.conf_path,
+			     strerror(ret));
+	}
+	if (ret) {
+		start_failed(&app);
+		return 1;
+	}
+	gw_gateway_policy(app.gw, &app.set.calls, app.set.routes, app.set.trunks,
+			  &app.set.causes);
+	app.set.routes = NULL;
 
 	ret = write_pidfile(app.set.pidfile);
 	if (ret)

@@ -81,7 +81,8 @@ fi
 spans | grep -q '^group e1 members=30 available=30' && pass group_whole_span || fail group_whole_span "$(spans)"
 spans | grep -q '^group half members=10 available=10' && pass group_timeslot_list || fail group_timeslot_list "$(spans)"
 
-# an incoming call is refused with cause 63 and leaves the channel idle
+# an incoming call with no pstn2sip route is refused with cause 3 (no route
+# to destination) and leaves the channel idle
 out=$($SIM -x "$T/sim.ctl" call 1 1234 5678 2>&1)
 id=$(echo "$out" | sed -n 's/^OK \([0-9]*\).*/\1/p')
 n=50; st=""
@@ -90,7 +91,7 @@ while [ $n -gt 0 ]; do
 	echo "$st" | grep -q "state released" && break
 	sleep 0.1; n=$((n - 1))
 done
-if echo "$st" | grep -q "state released cause 63 "; then pass incoming_refused_63; else fail incoming_refused_63 "$out / $st"; fi
+if echo "$st" | grep -q "state released cause 3 "; then pass incoming_no_route_3; else fail incoming_no_route_3 "$out / $st"; fi
 if wait_spans '^span 1 .* busy=0 unavailable=0 refused=1' 30; then pass refused_leaves_idle; else fail refused_leaves_idle "$(spans)"; fi
 
 # pstnsim dies: red alarm and D-channel down within 5 s
