@@ -1296,6 +1296,31 @@ int gw_media_set_answer(struct gw_media_chan *c, const char *answer)
 	return err;
 }
 
+/*
+ * A re-offer keeping the same SRTP crypto (a session refresh) keeps our
+ * key too (RFC 4568 §7.1.4 allows either): the description is then
+ * unchanged, the o= version stays and the channel is not rebuilt.
+ */
+static void keep_key(const struct gw_media_chan *c, struct sdp_session *ans,
+		     struct sdp_neg *neg)
+{
+	size_t i;
+	struct sdp_neg_stream *ns;
+	struct sdp_media *am;
+
+	if (!c->negotiated || !c->neg.srtp || !neg_audio(neg, &i))
+		return;
+	ns = &neg->streamv[i];
+	am = &ans->mediav[i];
+	if (!ns->srtp || ns->suite != c->neg.suite || ns->crypto_tag != c->neg.crypto_tag ||
+	    ns->key_len != c->neg.key_len ||
+	    memcmp(ns->remote_key, c->neg.remote_key, ns->key_len) ||
+	    am->ncrypto != 1 || am->cryptov[0].key_len != ns->key_len)
+		return;
+	memcpy(ns->local_key, c->neg.local_key, ns->key_len);
+	memcpy(am->cryptov[0].key, c->neg.local_key, ns->key_len);
+}
+
 int gw_media_reoffer(struct gw_media_chan *c, const char *offer, char *answer,
 		     size_t sz)
 {
@@ -1319,6 +1344,7 @@ int gw_media_reoffer(struct gw_media_chan *c, const char *offer, char *answer,
 	err = negotiate_answer(c, off, &ans, neg);
 	if (err)
 		goto out;
+	keep_key(c, ans, neg);
 	old_neg = c->neg;
 	old_cfg = c->cfg;
 	old_negotiated = c->negotiated;

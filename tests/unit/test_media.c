@@ -406,6 +406,36 @@ static void test_reoffer(void **state)
 	fix_stop(&f);
 }
 
+/* an SRTP session refresh keeps our key and the o= version; a new key
+ * from the peer gives a new description */
+static void test_srtp_refresh(void **state)
+{
+	static const char *offer =
+		SDP_HEAD "m=audio 40000 RTP/SAVP 8\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n";
+	static const char *rekey =
+		SDP_HEAD "m=audio 40000 RTP/SAVP 8\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+		"ZWxsbyB3b3JsZCBoZWxsbyB3b3JsZCBoZWxsbyB3\r\n";
+	struct gw_media_cfg cfg;
+	struct fix f;
+	struct gw_media_chan *c;
+	char a1[2048], a2[2048];
+	(void)state;
+
+	small_cfg(&cfg);
+	cfg.srtp = GW_MEDIA_SRTP_MANDATORY;
+	fix_start(&f, &cfg);
+	assert_int_equal(gw_media_answer(f.m, offer, a1, sizeof(a1), NULL, NULL, &c), 0);
+	assert_int_equal(gw_media_reoffer(c, offer, a2, sizeof(a2)), 0);
+	assert_string_equal(a1, a2);
+	assert_int_equal(gw_media_reoffer(c, rekey, a2, sizeof(a2)), 0);
+	assert_int_equal(o_ver(a2), o_ver(a1) + 1);
+	assert_string_not_equal(strstr(a1, "a=crypto"), strstr(a2, "a=crypto"));
+	gw_media_close(c);
+	fix_stop(&f);
+}
+
 static void test_offer(void **state)
 {
 	struct gw_media_cfg cfg;
@@ -1328,6 +1358,7 @@ int main(void)
 		cmocka_unit_test(test_conf_bad),
 		cmocka_unit_test(test_answer_vectors),
 		cmocka_unit_test(test_reoffer),
+		cmocka_unit_test(test_srtp_refresh),
 		cmocka_unit_test(test_offer),
 		cmocka_unit_test(test_port_pool),
 		cmocka_unit_test(test_audio),
