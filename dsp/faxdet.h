@@ -30,6 +30,13 @@ struct dsp_faxdet_cfg {
 	bool cng;		/* calling fax tone */
 	bool ans;		/* 2100 Hz family, classified */
 	bool preamble;		/* V.21 flags (fax answerer without CED) */
+	/* Run the detectors only on audio that may hold one of their tones
+	 * (default on): a per-block prefilter of our own (Goertzel energy at
+	 * 1050-1150 Hz, 2100 Hz and across the V.21 channel 2 band against
+	 * the block energy) wakes them, with the block before; they stay on
+	 * while any tone is reported and for 500 ms after the last hint.
+	 * Off: every sample goes through every detector. */
+	bool gate;
 };
 
 /* tone == DSP_FAXDET_NONE reports the end of `ended`. */
@@ -38,7 +45,7 @@ typedef void(dsp_faxdet_h)(void *arg, enum dsp_faxdet_tone tone,
 
 struct dsp_faxdet;
 
-/* All three detectors on. */
+/* All three detectors on, gate on. */
 void dsp_faxdet_cfg_default(struct dsp_faxdet_cfg *cfg);
 const char *dsp_faxdet_name(enum dsp_faxdet_tone tone);
 
@@ -49,6 +56,10 @@ void dsp_faxdet_free(struct dsp_faxdet *d);
 
 /* Run the detectors on n linear samples; events are raised from here. */
 void dsp_faxdet_process(struct dsp_faxdet *d, const int16_t *pcm, size_t n);
+
+/* Samples the detectors ran on and samples the gate let them skip. */
+void dsp_faxdet_gate_stats(const struct dsp_faxdet *d, uint64_t *fed,
+			   uint64_t *skipped);
 
 /* The tone currently present (NONE if none). */
 enum dsp_faxdet_tone dsp_faxdet_current(const struct dsp_faxdet *d);
