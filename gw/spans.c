@@ -47,6 +47,7 @@ struct gw_spans {
 	size_t ng;
 	uv_loop_t *loop;
 	gw_tdm_call_ev_h *evh;
+	gw_tdm_call_digits_h *digh;
 	gw_tdm_call_new_h *newh;
 	void *harg;
 	unsigned live_calls;
@@ -444,6 +445,11 @@ static void call_event(struct span_ent *e, const struct gw_pri_event *ev)
 		gw_span_chan_event(e->span, tc->ts, GW_CHEV_RELEASE);
 		gw_pri_call_set_arg(ev->call, NULL);
 		break;
+	case GW_PRI_EV_INFO:
+		/* overlap receiving: the called number's next digits */
+		if (!tc->detached && s->digh && ev->digits)
+			s->digh(tc, ev->digits, tc->owner);
+		return;
 	default:
 		LOGD("pri", "span %u B%u: %s", e->cfg.id, tc->ts,
 		     gw_pri_ev_name(ev->type));
@@ -513,6 +519,11 @@ void gw_spans_set_call_handlers(struct gw_spans *s, gw_tdm_call_ev_h *evh,
 	s->evh = evh;
 	s->newh = newh;
 	s->harg = arg;
+}
+
+void gw_spans_set_digits_handler(struct gw_spans *s, gw_tdm_call_digits_h *h)
+{
+	s->digh = h;
 }
 
 static struct span_ent *span_of(struct gw_spans *s, struct gw_span *span)

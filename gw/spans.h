@@ -86,6 +86,17 @@ void gw_spans_set_call_handlers(struct gw_spans *s, gw_tdm_call_ev_h *evh,
 				gw_tdm_call_new_h *newh, void *arg);
 
 /*
+ * Overlap receiving (Q.931 §5.2.4): an incoming call whose SETUP was not
+ * complete (setup->complete false; the SETUP was answered with SETUP
+ * ACKNOWLEDGE) gets its further called-number digits here, INFORMATION by
+ * INFORMATION. Once the owner has the whole number it goes on with
+ * gw_tdm_call_proceeding() (or clears the call).
+ */
+typedef void (gw_tdm_call_digits_h)(struct gw_tdm_call *tc, const char *digits,
+				    void *owner);
+void gw_spans_set_digits_handler(struct gw_spans *s, gw_tdm_call_digits_h *h);
+
+/*
  * Outgoing call on a channel hunted in group (setup->channel is filled
  * in). Returns 0 with *tcp, or a Q.850 cause: 3 (no such group), 34 (no
  * channel free), 38 (D-channel down), 41 (signalling refused), 47 (no
