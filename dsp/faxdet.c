@@ -49,7 +49,9 @@ static const float gate_hz[GATE_LANES] = {
 	1650, 1700, 1750, 1850, /* V.21 ch 2: mark 1650, space 1850 */
 };
 
-typedef float gate_vec __attribute__((vector_size(GATE_LANES * sizeof(float))));
+/* four lanes: one SSE register on x86-64, NEON on arm64, plain code
+ * elsewhere; two of them cover the eight frequencies */
+typedef float gate_vec __attribute__((vector_size(4 * sizeof(float))));
 
 struct dsp_faxdet {
 	modem_connect_tones_rx_state_t *cng;
@@ -63,7 +65,7 @@ struct dsp_faxdet {
 	bool gate;              /* gating configured */
 	bool running;           /* detectors are being fed */
 	uint32_t hang;          /* samples left before they may stop */
-	gate_vec coef;          /* 2 cos(w) per lane */
+	gate_vec coef[2];       /* 2 cos(w) per lane */
 	int16_t prev[GATE_BLK]; /* last block seen, for a wake-up */
 	size_t prev_n;
 	uint64_t fed, skipped;  /* samples, for stats and tests */
@@ -189,7 +191,7 @@ int dsp_faxdet_alloc(struct dsp_faxdet **dp, const struct dsp_faxdet_cfg *cfg,
 	d->gate = cfg->gate;
 	d->running = !cfg->gate;
 	for (unsigned i = 0; i < GATE_LANES; i++)
-		d->coef[i] = (float)(2.0 * cos(2.0 * M_PI * gate_hz[i] /
+		d->coef[i / 4][i % 4] = (float)(2.0 * cos(2.0 * M_PI * gate_hz[i] /
 					      8000.0));
 	if (cfg->cng) {
 		d->cng = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG,
@@ -268,20 +270,41 @@ static void wake(struct dsp_faxdet *d)
  */
 static bool hint(const struct dsp_faxdet *d, const int16_t *pcm, size_t n)
 {
-	gate_vec s1 = { 0 }, s2 = { 0 }, c = d->coef;
+	const gate_vec ca = d->coef[0], cb = d->coef[1];
+	const gate_vec ca2 = ca * ca - 1, cb2 = cb * cb - 1;
+	gate_vec a1 = { 0 }, a2 = { 0 }, b1 = { 0 }, b2 = { 0 };
 	float e = 0, p[GATE_LANES];
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	/* two samples per step from the same (s1, s2): the recursion
+	 * s[n] = c s[n-1] - s[n-2] + x[n] unrolled once, so the latency
+	 * chain is half as long */
+	for (; i + 1 < n; i += 2) {
+		float x0 = pcm[i], x1 = pcm[i + 1];
+		gate_vec na = ca * a1 - a2 + x0;
+		gate_vec nb = cb * b1 - b2 + x0;
+		a1 = ca2 * a1 - ca * a2 + (ca * x0 + x1);
+		b1 = cb2 * b1 - cb * b2 + (cb * x0 + x1);
+		a2 = na;
+		b2 = nb;
+		e += x0 * x0 + x1 * x1;
+	}
+	for (; i < n; i++) {
 		float x = pcm[i];
-		gate_vec s0 = c * s1 - s2 + x;
-		s2 = s1;
-		s1 = s0;
+		gate_vec na = ca * a1 - a2 + x;
+		gate_vec nb = cb * b1 - b2 + x;
+		a2 = a1;
+		a1 = na;
+		b2 = b1;
+		b1 = nb;
 		e += x * x;
 	}
 	if (e < GATE_FLOOR * (float)n)
 		return false;
-	for (unsigned i = 0; i < GATE_LANES; i++)
-		p[i] = s1[i] * s1[i] + s2[i] * s2[i] - c[i] * s1[i] * s2[i];
+	for (unsigned l = 0; l < 4; l++) {
+		p[l] = a1[l] * a1[l] + a2[l] * a2[l] - ca[l] * a1[l] * a2[l];
+		p[4 + l] = b1[l] * b1[l] + b2[l] * b2[l] - cb[l] * b1[l] * b2[l];
+	}
 	/* share = 2 P / (n E) */
 	float k = 2.0f / ((float)n * e);
 	float cng = (p[0] > p[1] ? (p[0] > p[2] ? p[0] : p[2])
