@@ -881,6 +881,11 @@ static void ctl_msg_h(struct dsp_msg *msg, void *arg)
 	free(cm);
 }
 
+/*
+ * A message for mc carrying c's current state (configuration, slot,
+ * ringback). With out, it is returned for the caller to complete and
+ * post; else it is posted to thread at once. 0 or ENOMEM.
+ */
 static int post_mm(struct gw_media_chan *c, struct mchan *mc, unsigned thread,
 		   enum mmsg_type type, struct mmsg **out)
 {
@@ -1607,6 +1612,12 @@ static void wait_mchans(struct gw_media *m)
 		LOGE(MOD, "%u media channels did not close", m->nmchan);
 }
 
+/*
+ * Everything is closed and waited for here, on the control thread: the
+ * channels (their last messages are handled before this returns), then
+ * the spans' audio is detached on the media threads, so the caller may
+ * free the spans right after (and must not before).
+ */
 void gw_media_free(struct gw_media *m)
 {
 	if (!m)
