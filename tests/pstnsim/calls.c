@@ -26,6 +26,8 @@ struct sim_call {
 	bool inband;              /* PI 8 seen on ALERTING/PROGRESS */
 	char called[40];
 	char calling[32];
+	char redir[32];           /* redirecting number, "" = none */
+	int redir_reason;         /* Q.931 redirecting reason */
 	char sub[12];             /* subscriber behaviour */
 	const char *pres;         /* calling number presentation */
 	const char *bearer;
@@ -254,6 +256,8 @@ static void incoming(struct sim_line *l, const struct gw_pri_event *ev)
 	snprintf(c->called, sizeof(c->called), "%s", ev->setup->called.num);
 	snprintf(c->calling, sizeof(c->calling), "%s",
 		 ev->setup->calling.num);
+	snprintf(c->redir, sizeof(c->redir), "%s", ev->setup->redirecting.num);
+	c->redir_reason = (int)ev->setup->redirect_reason;
 	c->pres = ev->setup->calling.pres == GW_PRI_PRES_RESTRICTED ?
 		  "restricted" : ev->setup->calling.pres ==
 		  GW_PRI_PRES_UNAVAILABLE ? "unavailable" : "allowed";
@@ -454,7 +458,7 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 	if (argc < 4 || !parse_uint(argv[1], &span)) {
 		ctl_printf(r, "ERR usage: call <span> <called> <calling> "
 			   "[allowed|restricted|unavailable] "
-			   "[speech|3k1|udi] [overlap]\n");
+			   "[speech|3k1|udi] [overlap] [redir=NUMBER[:REASON]]\n");
 		return;
 	}
 	l = line_find(cs, span);
@@ -481,7 +485,16 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 			s.bearer = GW_PRI_BEARER_UDI;
 		else if (!strcmp(argv[i], "overlap"))
 			s.complete = false;
-		else {
+		else if (!strncmp(argv[i], "redir=", 6)) {
+			/* redir=NUMBER[:REASON] (Q.931 reason code) */
+			char *colon = strchr(argv[i] + 6, ':');
+			if (colon) {
+				*colon = '\0';
+				s.redirect_reason = (enum gw_pri_redir_reason)atoi(colon + 1);
+			}
+			snprintf(s.redirecting.num, sizeof(s.redirecting.num), "%s",
+				 argv[i] + 6);
+		} else {
 			ctl_printf(r, "ERR unknown option %s\n", argv[i]);
 			return;
 		}
@@ -498,6 +511,8 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 		    s.bearer == GW_PRI_BEARER_AUDIO_3K1 ? "3k1" : "speech";
 	snprintf(c->called, sizeof(c->called), "%s", s.called.num);
 	snprintf(c->calling, sizeof(c->calling), "%s", s.calling.num);
+	snprintf(c->redir, sizeof(c->redir), "%s", s.redirecting.num);
+	c->redir_reason = (int)s.redirect_reason;
 	err = gw_pri_call_setup(l->pri, &s, c, &c->pc);
 	if (err) {
 		c->pc = NULL;
@@ -553,13 +568,14 @@ static void print_call(const struct sim_call *c, struct ctl_reply *r,
 		       const char *prefix)
 {
 	ctl_printf(r, "%s%u span %u ts %u dir %s state %s cause %d called %s "
-		   "calling %s pres %s bearer %s sub %s mode %s inband %d\n",
+		   "calling %s pres %s bearer %s sub %s mode %s inband %d "
+		   "redir %s redir_reason %d\n",
 		   prefix, c->id, c->line->id, c->ts,
 		   c->outgoing ? "out" : "in", sim_call_state_name(c->st),
 		   c->cause, c->called[0] ? c->called : "-",
 		   c->calling[0] ? c->calling : "-", c->pres, c->bearer,
 		   c->sub, sim_media_mode_name(sim_media_mode(c->media)),
-		   c->inband);
+		   c->inband, c->redir[0] ? c->redir : "-", c->redir_reason);
 }
 
 static void cmd_stats(struct sim_call *c, struct ctl_reply *r)
