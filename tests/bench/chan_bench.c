@@ -4,15 +4,25 @@
  * RTP on 127.0.0.1, each channel running the whole per-tick pipeline
  * (G.168 canceller with a 1024-tap / 128 ms tail, DTMF and fax tone
  * detection, G.711 A-law, RTP send/receive, jitter buffer, optional SRTP)
- * on a speech-level noise signal. Prints thread CPU microseconds per
- * channel per 20 ms frame and the channels per core that implies, then a
- * real-time run: CHANNELS channels ticked every 20 ms by a libuv timer
- * on one thread for SECONDS, counting ticks whose work overran 20 ms.
- * RSS per channel is measured from /proc/self/statm.
+ * on a speech-level noise signal. Two parts:
+ *  - throughput: -c channels ticked back to back -f times on the main
+ *    thread; thread CPU microseconds per channel per 20 ms frame (RTP
+ *    receive included) and the channels per core that implies;
+ *  - real time (-r SECONDS, -R list of channel counts): the channels are
+ *    created on one dsp/engine media thread and ticked by a libuv timer
+ *    on absolute 20 ms deadlines, as a span clock would. A tick is
+ *    missed when its work ends after the next tick's deadline (the TDM
+ *    block would have gone out late); an overrun is a tick whose own
+ *    work took over 20 ms. The media thread's CPU time over the run
+ *    (ticks plus RTP receive) gives CPU per channel per frame and the
+ *    thread's load; RSS per channel is from /proc/self/statm.
  *
- *   chan_bench [-c CHANNELS] [-f FRAMES] [-r SECONDS] [-s]   (-s: SRTP)
+ *   chan_bench [-c CHANNELS] [-f FRAMES] [-r SECONDS] [-R N,N,..] [-s]
+ *   (-s: SRTP; -f 0 skips the throughput part, -r 0 the real-time one)
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +34,7 @@
 
 #include "dsp/chan.h"
 #include "dsp/codec.h"
+#include "dsp/engine.h"
 #include "dsp/srtp.h"
 
 struct bench {
@@ -33,7 +44,17 @@ struct bench {
 	uint8_t (*rx)[DSP_CHAN_TICK];
 	uint8_t tx[DSP_CHAN_TICK];
 	uv_timer_t timer;
-	unsigned ticks, overruns, max_us, target_ticks;
+	uv_timer_t watch;
+	/* real-time run */
+	bool srtp;
+	unsigned want, secs, ticks, target_ticks, missed, overruns;
+	uint64_t t_start_ns;            /* deadline of tick 0 */
+	double max_us, sum_us, cpu0, cpu1, wall0, wall1;
+	unsigned hist[64];              /* tick work, 1 ms buckets */
+	long rss0, rss1;
+	int err;
+	struct dsp_msg msg;
+	atomic_int done;
 };
 
 static double cpu_us(void)
@@ -125,10 +146,16 @@ static void fill_noise(struct bench *b, uint32_t *seed)
 	}
 }
 
-static void tick_all(struct bench *b)
+static void tick_chans(struct bench *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
 		dsp_chan_tick(b->ch[i], b->rx[i], b->tx);
+}
+
+/* main-thread throughput runs: tick, then let the loop receive */
+static void tick_all(struct bench *b)
+{
+	tick_chans(b);
 	uv_run(b->loop, UV_RUN_NOWAIT);
 }
 
@@ -141,69 +168,209 @@ static void destroy(struct bench *b)
 	free(b->rx);
 }
 
+/* ---- real time, on a media thread ---- */
+
 static void rt_cb(uv_timer_t *t)
 {
 	struct bench *b = t->data;
+	uint64_t deadline = b->t_start_ns + (uint64_t)b->ticks * 20000000u;
 	double t0 = wall_us();
-	tick_all(b);
-	double dt = wall_us() - t0;
+	/* inside the loop's callback: receiving happens between ticks */
+	tick_chans(b);
+	double t1 = wall_us();
+	double dt = t1 - t0;
+	uint64_t now = uv_hrtime();
+
+	/* the block for this tick had to be out by the next deadline */
+	if (now > deadline + 20000000u)
+		b->missed++;
 	if (dt > 20000)
 		b->overruns++;
 	if (dt > b->max_us)
-		b->max_us = (unsigned)dt;
-	if (++b->ticks == b->target_ticks)
+		b->max_us = dt;
+	b->sum_us += dt;
+	b->hist[(unsigned)(dt / 1000) < 63 ? (unsigned)(dt / 1000) : 63]++;
+	if (++b->ticks == b->target_ticks) {
 		uv_timer_stop(t);
+		b->cpu1 = cpu_us();
+		b->wall1 = wall_us();
+		return;
+	}
+	/* next absolute deadline; a late tick runs at once (catch-up),
+	 * as a TDM driver hands over every block */
+	uint64_t next = b->t_start_ns + (uint64_t)b->ticks * 20000000u;
+	now = uv_hrtime();
+	uint64_t wait_ms = next > now ? (next - now) / 1000000u : 0;
+	uv_timer_start(t, rt_cb, wait_ms, 0);
+}
+
+static void rt_closed(uv_handle_t *h)
+{
+	struct bench *b = h->data;
+	for (unsigned i = 0; i < b->n; i++)
+		dsp_chan_free(b->ch[i]);
+	free(b->ch);
+	free(b->rx);
+	b->ch = NULL;
+	b->rx = NULL;
+	uv_close((uv_handle_t *)&b->timer, NULL);
+	atomic_store(&b->done, 1);
+}
+
+static void rt_stop_check(uv_timer_t *t)
+{
+	struct bench *b = t->data;
+	if (b->ticks < b->target_ticks)
+		return;
+	uv_timer_stop(t);
+	uv_close((uv_handle_t *)t, rt_closed);
+}
+
+/* runs on the media thread: create, tick, tear down */
+static void rt_start(struct dsp_msg *m, void *arg)
+{
+	struct bench *b = arg;
+	uint32_t seed = 99;
+	(void)m;
+
+	b->rss0 = rss_kb();
+	if (make(b, b->want, b->srtp)) {
+		b->err = 1;
+		atomic_store(&b->done, 1);
+		return;
+	}
+	b->rss1 = rss_kb();
+	fill_noise(b, &seed);
+	b->target_ticks = b->secs * 50;
+	uv_timer_init(b->loop, &b->timer);
+	b->timer.data = b;
+	uv_timer_init(b->loop, &b->watch);
+	b->watch.data = b;
+	uv_update_time(b->loop);
+	b->t_start_ns = uv_hrtime() + 20000000u;
+	b->cpu0 = cpu_us();
+	b->wall0 = wall_us();
+	uv_timer_start(&b->timer, rt_cb, 20, 0);
+	uv_timer_start(&b->watch, rt_stop_check, 100, 100);
+}
+
+static int realtime(unsigned nch, unsigned secs, bool srtp)
+{
+	struct dsp_engine *e;
+	struct bench *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return 1;
+	err = dsp_engine_alloc(&e, 1);
+	if (err) {
+		fprintf(stderr, "chan_bench: engine: %s\n", strerror(err));
+		free(b);
+		return 1;
+	}
+	b->loop = dsp_engine_loop(e, 0);
+	b->want = nch;
+	b->secs = secs;
+	b->srtp = srtp;
+	b->msg.h = rt_start;
+	b->msg.arg = b;
+	dsp_engine_post(e, 0, &b->msg);
+	/* bounded wait: the run, set-up and tear-down, with slack */
+	for (unsigned ms = 0; !atomic_load(&b->done); ms += 10) {
+		if (ms > (secs + 60) * 1000u) {
+			fprintf(stderr, "chan_bench: real-time run stuck\n");
+			_exit(1);
+		}
+		usleep(10000);
+	}
+	if (b->err) {
+		dsp_engine_free(e);
+		free(b);
+		return 1;
+	}
+	unsigned p99 = 0, seen = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		seen += b->hist[i];
+		if (seen * 100u >= b->ticks * 99u) {
+			p99 = i + 1;
+			break;
+		}
+	}
+	double cpu = b->cpu1 - b->cpu0, wall = b->wall1 - b->wall0;
+	double per = cpu / ((double)b->ticks * b->n);
+	printf("RESULT chan_realtime%s channels %u ticks %u missed_ticks %u "
+	       "overruns %u max_tick_us %.0f mean_tick_us %.0f p99_tick_ms <=%u "
+	       "cpu_us_per_channel_frame %.2f thread_load %.0f%% "
+	       "channels_per_core %.0f rss_kb_per_channel %.1f (one media thread, "
+	       "%u s of 20 ms ticks on absolute deadlines, RTP receive included)\n",
+	       srtp ? "_srtp" : "", b->n, b->ticks, b->missed, b->overruns,
+	       b->max_us, b->sum_us / b->ticks, p99, per, 100.0 * cpu / wall,
+	       20000.0 / per, (double)(b->rss1 - b->rss0) / b->n, secs);
+	dsp_engine_free(e);
+	free(b);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned nch = 64, frames = 500, secs = 5;
+	const char *rlist = NULL;
 	bool srtp = false;
 	struct bench b;
 	uint32_t seed = 1;
 	int c;
 
-	while ((c = getopt(argc, argv, "c:f:r:s")) != -1) {
+	while ((c = getopt(argc, argv, "c:f:r:R:s")) != -1) {
 		switch (c) {
 		case 'c': nch = (unsigned)atoi(optarg); break;
 		case 'f': frames = (unsigned)atoi(optarg); break;
 		case 'r': secs = (unsigned)atoi(optarg); break;
+		case 'R': rlist = optarg; break;
 		case 's': srtp = true; break;
 		default: return 2;
 		}
 	}
-	memset(&b, 0, sizeof(b));
-	b.loop = uv_default_loop();
-	long rss0 = rss_kb();
-	if (make(&b, nch, srtp))
-		return 1;
-	long rss1 = rss_kb();
-	fill_noise(&b, &seed);
-	for (unsigned f = 0; f < 25; f++) /* warm up: probation, buffers */
-		tick_all(&b);
-	double t0 = cpu_us();
-	for (unsigned f = 0; f < frames; f++) {
-		if ((f & 15) == 0)
-			fill_noise(&b, &seed);
-		tick_all(&b);
+	if (nch < 2 || nch > 4000 || secs > 60) {
+		fprintf(stderr, "chan_bench: 2..4000 channels, at most 60 s\n");
+		return 2;
 	}
-	double per = (cpu_us() - t0) / ((double)frames * b.n);
-	printf("RESULT chan_pipeline%s us_per_channel_frame %.2f channels_per_core %.0f "
-	       "rss_kb_per_channel %.1f (%u channels, %u frames, EC 1024 taps, "
-	       "DTMF+fax detection, PCMA, RTP on 127.0.0.1)\n",
-	       srtp ? "_srtp" : "", per, 20000.0 / per,
-	       (double)(rss1 - rss0) / b.n, b.n, frames);
-
+	if (frames) {
+		memset(&b, 0, sizeof(b));
+		b.loop = uv_default_loop();
+		long rss0 = rss_kb();
+		if (make(&b, nch, srtp))
+			return 1;
+		long rss1 = rss_kb();
+		fill_noise(&b, &seed);
+		for (unsigned f = 0; f < 25; f++) /* warm up: probation, buffers */
+			tick_all(&b);
+		double t0 = cpu_us();
+		for (unsigned f = 0; f < frames; f++) {
+			if ((f & 15) == 0)
+				fill_noise(&b, &seed);
+			tick_all(&b);
+		}
+		double per = (cpu_us() - t0) / ((double)frames * b.n);
+		printf("RESULT chan_pipeline%s us_per_channel_frame %.2f channels_per_core %.0f "
+		       "rss_kb_per_channel %.1f (%u channels, %u frames, EC 1024 taps, "
+		       "DTMF+fax detection, PCMA, RTP on 127.0.0.1, thread CPU time)\n",
+		       srtp ? "_srtp" : "", per, 20000.0 / per,
+		       (double)(rss1 - rss0) / b.n, b.n, frames);
+		destroy(&b);
+	}
 	if (secs) {
-		b.target_ticks = secs * 50;
-		uv_timer_init(b.loop, &b.timer);
-		b.timer.data = &b;
-		uv_timer_start(&b.timer, rt_cb, 20, 20);
-		uv_run(b.loop, UV_RUN_DEFAULT);
-		printf("RESULT chan_realtime%s channels %u ticks %u overruns %u max_tick_us %u\n",
-		       srtp ? "_srtp" : "", b.n, b.ticks, b.overruns, b.max_us);
-		uv_close((uv_handle_t *)&b.timer, NULL);
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", rlist ? rlist : "");
+		if (!rlist)
+			snprintf(buf, sizeof(buf), "%u", nch);
+		for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+			unsigned n = (unsigned)atoi(tok);
+			if (n < 2 || n > 4000)
+				continue;
+			if (realtime(n, secs, srtp))
+				return 1;
+			fflush(stdout);
+		}
 	}
-	destroy(&b);
 	return 0;
 }
