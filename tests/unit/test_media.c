@@ -27,7 +27,9 @@
 #include "base/log.h"
 #include "dsp/dtmf.h"
 #include "dsp/rtp.h"
+#include "dsp/faxdet.h"
 #include "dsp/srtp.h"
+#include "dsp/tone.h"
 #include "gw/conf.h"
 #include "gw/ctl.h"
 #include "gw/media.h"
@@ -571,6 +573,8 @@ struct audio {
 	unsigned te_pkts;             /* telephone-event packets received */
 	int te_event;
 	struct dsp_srtp *srtp;        /* the test's side of SDES-SRTP */
+	struct dsp_tone *mtone;       /* a tone the master plays (CNG) */
+	int ev_tone;
 	unsigned srtp_fail;
 };
 
@@ -668,6 +672,12 @@ static void m_tick_h(uint8_t *tx, unsigned nchan, uint32_t seq, void *arg)
 	f->last_mseq = seq + a->idx * 1000u;
 	if (f->k != a->active)
 		goto rtp;
+	if (a->idx < nchan && a->mtone && dsp_tone_active(a->mtone)) {
+		int16_t pcm[GW_SPAN_BLOCK];
+		dsp_tone_process(a->mtone, pcm, GW_SPAN_BLOCK);
+		dsp_law_encode(DSP_LAW_ALAW, pcm, tx + a->idx * GW_SPAN_BLOCK,
+			       GW_SPAN_BLOCK);
+	}
 	if (a->idx < nchan && a->gen) {
 		int16_t pcm[GW_SPAN_BLOCK];
 		memset(pcm, 0, sizeof(pcm));
@@ -750,6 +760,8 @@ static void a_ev_h(struct gw_media_chan *c, enum gw_media_ev ev,
 		a->ev[ev]++;
 	if (ev == GW_MEDIA_EV_DIGIT)
 		a->ev_digit = d->digit;
+	if (ev == GW_MEDIA_EV_FAX_TONE)
+		a->ev_tone = d->tone;
 }
 
 static bool is_up(struct audio *a)
@@ -886,6 +898,7 @@ static void audio_teardown(struct audio *a)
 	dsp_dtmf_gen_free(a->gen);
 	dsp_dtmf_det_free(a->det);
 	dsp_srtp_free(a->srtp);
+	dsp_tone_free(a->mtone);
 	close(a->fd);
 	for (unsigned k = 0; k < a->nspan; k++)
 		unlink(a->far[k].path);
@@ -1054,6 +1067,18 @@ static void ctl_query(struct audio *a, int fd)
 	}
 }
 
+static bool fax_seen(struct audio *a)
+{
+	return a->ev[GW_MEDIA_EV_FAX_TONE] > 0;
+}
+
+static unsigned timeouts_before;
+
+static bool timed_out(struct audio *a)
+{
+	return a->ev[GW_MEDIA_EV_TIMEOUT] > timeouts_before;
+}
+
 static void test_dtmf_ctl(void **state)
 {
 	struct audio a;
@@ -1070,6 +1095,8 @@ static void test_dtmf_ctl(void **state)
 
 	audio_cfg(&cfg);
 	cfg.dtmf = GW_MEDIA_DTMF_RFC4733;
+	cfg.faxdet = true;
+	cfg.media_timeout_ms = 500;
 	audio_setup(&a, &cfg, 1);
 	a.quiet = true;
 	dsp_dtmf_gen_cfg_default(&gc);
@@ -1123,6 +1150,26 @@ static void test_dtmf_ctl(void **state)
 	assert_true(a.te_pkts >= 3);
 	assert_int_equal(a.te_event, 9);
 	assert_int_equal(a.ev[GW_MEDIA_EV_ERROR], 0);
+	assert_int_equal(a.ev[GW_MEDIA_EV_FAX_TONE], 0); /* DTMF is not fax */
+
+	/* a calling fax: CNG from the PSTN side is reported */
+	{
+		struct dsp_tone_def cng;
+		struct pl spec = PL("1100:-10:500,3000");
+		assert_int_equal(dsp_tone_parse(&spec, &cng), 0);
+		assert_int_equal(dsp_tone_alloc(&a.mtone), 0);
+		assert_int_equal(dsp_tone_start(a.mtone, &cng), 0);
+		run_for(&a, fax_seen, 5000);
+		assert_true(a.ev[GW_MEDIA_EV_FAX_TONE] >= 1);
+		assert_int_equal(a.ev_tone, DSP_FAXDET_CNG);
+		dsp_tone_stop(a.mtone);
+	}
+
+	/* RTP stops: media timeout */
+	timeouts_before = a.ev[GW_MEDIA_EV_TIMEOUT];
+	a.send = false;
+	run_for(&a, timed_out, 3000);
+	assert_true(timed_out(&a));
 
 	/* the "media" control command */
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/test_media_ctl.%d.sock",
