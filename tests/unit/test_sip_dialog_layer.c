@@ -57,7 +57,8 @@ struct tcase {
 	/* UAC (calling side) */
 	bool uac_cancel;                 /* sess_bye on the first EV_PROGRESS */
 	const char *uac_cancel_hdrs;
-	const char *uac_answer_sdp;      /* set on EV_ESTABLISHED */
+	const char *uac_answer_sdp;      /* set on EV_ESTABLISHED ... */
+	bool uac_answer_on_progress;     /* ... or on the first EV_PROGRESS */
 	bool uac_reinvite;               /* re-INVITE on EV_ESTABLISHED, BYE on EV_REFRESHED */
 	bool uac_bye;                    /* sess_bye on EV_ESTABLISHED */
 	const char *uac_bye_hdrs;
@@ -187,6 +188,8 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t s
 		}
 		break;
 	case SIP_DIALOG_EV_PROGRESS:
+		if (tc->uac_answer_on_progress && !sd->progressed)
+			assert_int_equal(sip_dialog_sess_set_sdp(s, tc->uac_answer_sdp), 0);
 		if (tc->uac_cancel && !sd->progressed) {
 			act_hdrs(s, tc->uac_cancel_hdrs);
 			assert_int_equal(sip_dialog_sess_bye(s), 0);
@@ -195,7 +198,7 @@ static void on_event(struct sip_dialog_sess *s, enum sip_dialog_ev e, uint16_t s
 		break;
 	case SIP_DIALOG_EV_ESTABLISHED:
 		if (sd->uac) {
-			if (tc->uac_answer_sdp)
+			if (tc->uac_answer_sdp && !tc->uac_answer_on_progress)
 				assert_int_equal(sip_dialog_sess_set_sdp(s, tc->uac_answer_sdp), 0);
 			if (tc->uac_reinvite) {
 				assert_int_equal(sip_dialog_sess_reinvite(s), 0);
@@ -444,6 +447,23 @@ static const struct tcase flows[] = {
 		.uac_log = { "established 200 200 +sdp r=b", "terminated 0 - r=b" },
 		.uas_log = { "incoming 0 INVITE From=<alice@127.0.0.1> To=<bob@127.0.0.1>",
 			     "established 200 ACK +sdp r=ans", "terminated 0 BYE r=ans" },
+	},
+	{
+		.name = "INVITE without SDP, offer in a reliable 183, answer in the PRACK",
+		.prack = true,
+		.opt = &opt_nosdp,
+		.uas_prov = 183,
+		.uas_prov_sdp = true,
+		.uas_answer = 200,
+		.uas_answer_on_prack = true,
+		.uac_answer_sdp = sdp_ans,
+		.uac_answer_on_progress = true,
+		.uac_bye = true,
+		.uac_log = { "progress 183 183 +sdp r=b", "established 200 200 r=b",
+			     "terminated 0 - r=b" },
+		.uas_log = { "incoming 0 INVITE From=<alice@127.0.0.1> To=<bob@127.0.0.1>",
+			     "pracked 200 PRACK +sdp r=ans", "established 200 ACK r=ans",
+			     "terminated 0 BYE r=ans" },
 	},
 	{
 		.name = "reliable 183 with lines, PRACK, re-INVITE",
