@@ -84,6 +84,10 @@ struct gcall {
 	struct rtab *rt;
 	uv_timer_t t_noans;
 	bool offer_in_invite;     /* SIP->PSTN: the INVITE carried an offer */
+	bool collecting;          /* PSTN->SIP overlap: called number incomplete */
+	char digits[GW_ROUTE_NUM];/* ... the digits so far */
+	int called_ton;
+	unsigned span;
 	bool media_answered;      /* our offer got its answer */
 	struct gw_party calling;
 	struct gw_redirect redir;
@@ -170,6 +174,21 @@ int gw_gateway_conf(struct gw_gateway_cfg *cfg, struct gw_conf *conf,
 		return gw_conf_fail(conf, "calls", "domain", err,
 				    "not a host name: \"%s\"", s);
 	copy_str(cfg->domain, sizeof(cfg->domain), s);
+	ret = gw_conf_msec(conf, "calls", "overlap_timeout", 500, 60000, 5000, &v, err);
+	if (ret)
+		return ret;
+	cfg->overlap_ms = (uint32_t)v;
+	ret = gw_conf_int(conf, "calls", "overlap_min_digits", 1, GW_ROUTE_NUM - 1, 1, &v, err);
+	if (ret)
+		return ret;
+	cfg->overlap_min = (unsigned)v;
+	ret = gw_conf_int(conf, "calls", "overlap_max_digits", 0, GW_ROUTE_NUM - 1, 0, &v, err);
+	if (ret)
+		return ret;
+	cfg->overlap_max = (unsigned)v;
+	if (cfg->overlap_max && cfg->overlap_max < cfg->overlap_min)
+		return gw_conf_fail(conf, "calls", "overlap_max_digits", err,
+				    "below overlap_min_digits (%u)", cfg->overlap_min);
 	ret = gw_conf_bool(conf, "calls", "send_pai", true, &cfg->send_pai, err);
 	if (!ret)
 		ret = gw_conf_bool(conf, "calls", "send_rpid", false, &cfg->send_rpid, err);
@@ -338,10 +357,14 @@ static bool msg_reason(const struct sip_msg *msg, struct gw_cause *cz)
 
 /* ---- the SIP leg: call ops ---- */
 
+static void overlap_done(struct gcall *gc);
+
 static void noans_cb(uv_timer_t *t)
 {
 	struct gcall *gc = t->data;
-	if (gc->call)
+	if (gc->collecting)
+		overlap_done(gc); /* inter-digit timer */
+	else if (gc->call)
 		gw_call_event(gc->call, GW_EV_NOANSWER, NULL);
 }
 
@@ -581,6 +604,26 @@ static int op_sip_invite(struct gw_call *c, const struct gw_route_target *t, voi
 
 /* ---- the TDM leg: call ops ---- */
 
+/*
+ * A number for Q.931: digits only. A leading '+' (E.164 from SIP) becomes
+ * type of number international, ISDN plan, unless the route set them.
+ */
+static void pstn_number(struct gw_pri_number *n, const char *num, enum gw_ton ton,
+			enum gw_npi npi)
+{
+	bool plus = num[0] == '+';
+
+	copy_str(n->num, sizeof(n->num), plus ? num + 1 : num);
+	if (ton != GW_TON_KEEP && (ton != GW_TON_UNKNOWN || !plus))
+		n->ton = ton;
+	else if (plus)
+		n->ton = GW_TON_INTERNATIONAL;
+	if (npi != GW_NPI_KEEP && (npi != GW_NPI_UNKNOWN || !plus))
+		n->npi = npi;
+	else if (plus)
+		n->npi = GW_NPI_ISDN;
+}
+
 static int op_tdm_setup(struct gw_call *c, const struct gw_route_target *t, void *arg)
 {
 	struct gcall *gc = arg;
@@ -598,18 +641,10 @@ static int op_tdm_setup(struct gw_call *c, const struct gw_route_target *t, void
 	gw_pri_setup_init(&setup);
 	if (strlen(r->called) >= sizeof(setup.called.num))
 		return 28; /* invalid number format */
-	copy_str(setup.called.num, sizeof(setup.called.num), r->called);
-	if (r->called_ton != GW_TON_KEEP)
-		setup.called.ton = r->called_ton;
-	if (r->called_npi != GW_NPI_KEEP)
-		setup.called.npi = r->called_npi;
-	copy_str(setup.calling.num, sizeof(setup.calling.num), r->calling);
-	if (r->calling_ton != GW_TON_KEEP)
-		setup.calling.ton = r->calling_ton;
-	else
-		setup.calling.ton = gc->calling.ton;
-	if (r->calling_npi != GW_NPI_KEEP)
-		setup.calling.npi = r->calling_npi;
+	pstn_number(&setup.called, r->called, r->called_ton, r->called_npi);
+	pstn_number(&setup.calling, r->calling,
+		    r->calling_ton != GW_TON_KEEP ? r->calling_ton : gc->calling.ton,
+		    r->calling_npi);
 	setup.calling.pres = (enum gw_pri_pres)gc->calling.pres;
 	setup.calling.screen = (enum gw_pri_screen)gc->calling.screen;
 	if (!gc->calling.name_restricted)
@@ -735,6 +770,20 @@ static void tdm_ev_h(struct gw_tdm_call *tc, enum gw_call_ev ev,
 {
 	struct gcall *gc = owner;
 
+	if (gc && gc->collecting && tc == gc->tc) {
+		/* the caller gave up while we collected digits */
+		if (ev == GW_EV_TDM_DISCONNECT) {
+			gw_tdm_call_hangup(tc, d && d->cause.cause ? d->cause.cause : 16, false);
+		} else if (ev == GW_EV_TDM_RELEASE) {
+			gc->tc = NULL;
+			gc->collecting = false;
+			gc->cdr.hangup_side = GW_CDR_SIDE_PSTN;
+			gc->cdr.q850_cause = d && d->cause.cause ? d->cause.cause : 16;
+			gc->g->st.failed++;
+			gcall_end(gc);
+		}
+		return;
+	}
 	if (!gc || tc != gc->tc || !gc->call)
 		return; /* an earlier attempt, or a call already gone */
 	if (ev == GW_EV_TDM_RELEASE)
@@ -974,15 +1023,15 @@ static void dialog_ev_h(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16
 	}
 }
 
+static int pstn_start(struct gcall *gc, struct gw_tdm_call *tc);
+static bool number_complete(const struct gw_gateway *g, const char *num);
+
 /* PSTN -> SIP: a SETUP. */
 static int tdm_new_h(struct gw_tdm_call *tc, unsigned span, const struct gw_pri_setup *setup,
 		     void *arg)
 {
 	struct gw_gateway *g = arg;
-	struct gw_route_req rq;
-	struct gw_route_result route;
 	struct gcall *gc;
-	int err;
 
 	if (g->closing)
 		return 41;
@@ -1014,19 +1063,104 @@ static int tdm_new_h(struct gw_tdm_call *tc, unsigned span, const struct gw_pri_
 		gcall_refused(gc, 0, 42);
 		return 42;
 	}
+	gc->span = span;
+	gc->called_ton = setup->called.ton;
+	copy_str(gc->digits, sizeof(gc->digits), setup->called.num);
+	if (!setup->complete) {
+		/* overlap receiving: collect INFORMATION digits first */
+		gc->collecting = true;
+		gc->tc = tc;
+		gw_tdm_call_set_owner(tc, gc);
+		uv_timer_start(&gc->t_noans, noans_cb, g->cfg.overlap_ms, 0);
+		LOGI("call", "%s: PSTN call on span %u B%u: collecting digits (%s so far)",
+		     gc->cdr.call_id, span, gw_tdm_call_ts(tc), gc->digits);
+		if (number_complete(g, gc->digits))
+			overlap_done(gc);
+		return 0;
+	}
+	return pstn_start(gc, tc);
+}
+
+/* The called number is whole: '#' at the end, or overlap_max_digits. */
+static bool number_complete(const struct gw_gateway *g, const char *num)
+{
+	size_t n = strlen(num);
+	return (n && num[n - 1] == '#') || (g->cfg.overlap_max && n >= g->cfg.overlap_max);
+}
+
+/* Overlap: INFORMATION digits of a call we collect for. */
+static void tdm_digits_h(struct gw_tdm_call *tc, const char *digits, void *owner)
+{
+	struct gcall *gc = owner;
+	size_t n;
+
+	if (!gc || !gc->collecting || gc->tc != tc)
+		return;
+	n = strlen(gc->digits);
+	copy_str(gc->digits + n, sizeof(gc->digits) - n, digits);
+	copy_str(gc->cdr.called_in, sizeof(gc->cdr.called_in), gc->digits);
+	LOGD("call", "%s: overlap digits %s (now %s)", gc->cdr.call_id, digits, gc->digits);
+	if (number_complete(gc->g, gc->digits) || n + strlen(digits) >= sizeof(gc->digits) - 1) {
+		overlap_done(gc);
+		return;
+	}
+	uv_timer_start(&gc->t_noans, noans_cb, gc->g->cfg.overlap_ms, 0);
+}
+
+/* Collection is over (timer, '#' or the maximum): route the call or clear it. */
+static void overlap_done(struct gcall *gc)
+{
+	struct gw_tdm_call *tc = gc->tc;
+	size_t n;
+	int cause;
+
+	uv_timer_stop(&gc->t_noans);
+	gc->collecting = false;
+	n = strlen(gc->digits);
+	if (n && gc->digits[n - 1] == '#')
+		gc->digits[--n] = '\0';
+	if (n < gc->g->cfg.overlap_min) {
+		LOGN("call", "%s: number %s incomplete after the inter-digit timer",
+		     gc->cdr.call_id, gc->digits);
+		gc->tc = NULL;
+		gw_tdm_call_set_owner(tc, NULL);
+		gw_tdm_call_hangup(tc, 28, true); /* invalid number format (incomplete) */
+		gcall_refused(gc, 0, 28);
+		return;
+	}
+	gw_tdm_call_set_owner(tc, NULL);
+	gc->tc = NULL;
+	cause = pstn_start(gc, tc);
+	if (cause)
+		gw_tdm_call_hangup(tc, cause, true);
+}
+
+/*
+ * Route a PSTN call whose called number is whole and start the call
+ * model on it. 0, or a cause to clear the SETUP with (gc is then gone).
+ */
+static int pstn_start(struct gcall *gc, struct gw_tdm_call *tc)
+{
+	struct gw_gateway *g = gc->g;
+	struct gw_route_req rq;
+	struct gw_route_result route;
+	int err;
+
+	copy_str(gc->cdr.called_in, sizeof(gc->cdr.called_in), gc->digits);
 	memset(&rq, 0, sizeof(rq));
 	rq.dir = GW_ROUTE_PSTN2SIP;
-	rq.called = setup->called.num;
-	rq.calling = setup->calling.num;
-	rq.called_ton = (enum gw_ton)setup->called.ton;
-	rq.calling_ton = (enum gw_ton)setup->calling.ton;
-	rq.src_span = (int)span;
+	rq.called = gc->digits;
+	rq.calling = gc->calling.num;
+	rq.called_ton = (enum gw_ton)gc->called_ton;
+	rq.calling_ton = gc->calling.ton;
+	rq.src_span = (int)gc->span;
 	err = gc->rt ? gw_route_lookup(gc->rt->t, &rq, &route) : ENOENT;
 	if (err || route.ntargets == 0) {
+		int cause = err == ENAMETOOLONG ? 28 : 3;
 		LOGN("call", "%s: PSTN call to %s on span %u: no route", gc->cdr.call_id,
-		     setup->called.num, span);
-		gcall_refused(gc, 0, err == ENAMETOOLONG ? 28 : 3);
-		return err == ENAMETOOLONG ? 28 : 3;
+		     gc->digits, gc->span);
+		gcall_refused(gc, 0, cause);
+		return cause;
 	}
 	fill_cdr_route(gc, &route);
 	gc->tc = tc;
@@ -1117,8 +1251,10 @@ int gw_gateway_alloc(struct gw_gateway **gp, uv_loop_t *loop, struct sip_ua *ua,
 		g->t_flush->data = g;
 		uv_timer_start(g->t_flush, flush_cb, 1000, 1000);
 	}
-	if (spans)
+	if (spans) {
 		gw_spans_set_call_handlers(spans, tdm_ev_h, tdm_new_h, g);
+		gw_spans_set_digits_handler(spans, tdm_digits_h);
+	}
 	*gp = g;
 	return 0;
 }

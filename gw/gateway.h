@@ -22,6 +22,9 @@
  *   send_pai         = yes        ; P-Asserted-Identity (+ Privacy) to trunks
  *   send_rpid        = no         ; Remote-Party-ID too
  *   redirect_header  = diversion  ; or history-info
+ *   overlap_timeout  = 5s         ; PSTN overlap receiving: inter-digit timer
+ *   overlap_min_digits = 1        ; fewer when it expires: cause 28
+ *   overlap_max_digits = 0        ; complete at this length (0: timer or '#')
  *
  *   [cdr]
  *   path = run/cdr.sqlite         ; empty: no CDRs
@@ -55,6 +58,9 @@ struct gw_gateway_cfg {
 	uint32_t session_expires, min_se;
 	char domain[64];
 	bool send_pai, send_rpid, send_diversion;
+	uint32_t overlap_ms;      /* PSTN overlap: inter-digit timer */
+	unsigned overlap_min;     /* ... fewer digits: cleared, cause 28 */
+	unsigned overlap_max;     /* ... complete at this length (0: timer / '#') */
 	char cdr_path[256];
 };
 

@@ -255,6 +255,29 @@ wait_for 30 "sim stats $id | grep -q 'cause 17'"
 if sim stats "$id" | grep -q "cause 17"; then pass busy_to_pstn_cause_17; else fail busy_to_pstn_cause_17 "$(sim stats "$id")"; fi
 check_cdr p2sbusy "direction = 'pstn2sip' AND sip_status = 486 AND q850_cause = 17 AND presentation = 'restricted'"
 
+# 11b. SIP -> PSTN identity: trusted PAI + Privacy: id -> restricted calling
+# number; Diversion -> redirecting number and reason (RFC 5806 user-busy = 1)
+awk 'done != 1 && /Max-Forwards: 70/ {print; print "      P-Asserted-Identity: <sip:+4930555999@127.0.0.1;user=phone>"; print "      Privacy: id"; print "      Diversion: <sip:4930777666@127.0.0.1;user=phone>;reason=user-busy;counter=1"; done = 1; next} {print}' \
+	tests/data/sipp/gw_call_uac.xml >"$T/ident.xml"
+if sipp_uac ident "$T/ident.xml" 1004 -d 200; then pass ident_call; else fail ident_call "$(tail -3 "$T/ident.out" | tr '\n' ' ')"; fi
+last=$(sim last in)
+if echo "$last" | grep -q "pres restricted" && echo "$last" | grep -q "calling 4930555999" \
+	&& echo "$last" | grep -q "redir 4930777666 redir_reason 1"; then pass pai_privacy_diversion_to_pstn; else
+	fail pai_privacy_diversion_to_pstn "$last"; fi
+check_cdr ident "presentation = 'restricted' AND redirecting = '4930777666' AND sip_status = 200"
+
+# 11c. PSTN -> SIP redirecting number -> Diversion
+timeout 40 sipp -sf tests/data/sipp/gw_uas_busy.xml -i 127.0.0.1 -p $UASPORT -m 1 \
+	-timeout 30s -trace_msg -message_file "$T/uasr.msg" 127.0.0.1:$GWPORT >"$T/uasr.out" 2>&1 &
+UP=$!
+sleep 0.5
+sim call 1 5551002 4930111444 allowed speech redir=4930777555:1 >/dev/null
+wait $UP
+inv=$(sed -n '/^INVITE /,/^$/p' "$T/uasr.msg")
+if echo "$inv" | grep -q '^Diversion: <sip:4930777555@.*reason=user-busy'; then pass redirecting_to_diversion; else
+	fail redirecting_to_diversion "$(echo "$inv" | tr '\n' '|')"; fi
+check_cdr p2sredir "direction = 'pstn2sip' AND redirecting = '4930777555'"
+
 # 12. the D-channel is down: 503 with Reason cause 38 (or 27)
 kill "$SIMPID"; wait "$SIMPID" 2>/dev/null; SIMPID=""
 sleep 1
