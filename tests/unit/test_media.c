@@ -561,7 +561,9 @@ struct audio {
 	unsigned rev_run, rev_best;   /* TDM -> RTP */
 	long rev_last;
 	unsigned rev_other;           /* payloads neither pattern nor idle */
-	unsigned rx_pkts;             /* PCMA packets from the gateway */
+	unsigned rx_pkts;             /* audio packets from the gateway */
+	bool t1;                      /* T1 spans, mu-law, PCMU */
+	uint8_t pt;
 	unsigned ev[4];
 	char ev_digit;
 	/* DTMF: the master's generator and detector, RFC 4733 seen */
@@ -578,14 +580,21 @@ struct audio {
 	unsigned srtp_fail;
 };
 
+/* mu-law 0x7f (-0) decodes like 0xff (+0) and comes back as 0xff: the
+ * patterns avoid it so both laws round-trip every byte */
+static uint8_t no_neg_zero(unsigned v)
+{
+	return (uint8_t)v == 0x7f ? 0x7e : (uint8_t)v;
+}
+
 static uint8_t pat_m(unsigned k, uint32_t seq, unsigned j)
 {
-	return (uint8_t)((seq * 131u + j * 29u + (j * j) % 7u + k * 71u) ^ 0x5a);
+	return no_neg_zero((seq * 131u + j * 29u + (j * j) % 7u + k * 71u) ^ 0x5a);
 }
 
 static uint8_t pat_r(uint32_t n, unsigned j)
 {
-	return (uint8_t)((n * 197u + j * 53u + (j * j * j) % 11u) ^ 0xa3);
+	return no_neg_zero((n * 197u + j * 53u + (j * j * j) % 11u) ^ 0xa3);
 }
 
 static void run_for(struct audio *a, bool (*done)(struct audio *), unsigned ms)
@@ -628,7 +637,7 @@ static void rtp_drain(struct audio *a)
 			a->te_event = p[0];
 			continue;
 		}
-		if (h.pt != 8 || plen != GW_SPAN_BLOCK)
+		if (h.pt != a->pt || plen != GW_SPAN_BLOCK)
 			continue;
 		a->rx_pkts++;
 		/* which block of the active span's master is it? */
@@ -696,7 +705,7 @@ rtp:
 		size_t len;
 
 		memset(&h, 0, sizeof(h));
-		h.pt = 8;
+		h.pt = a->pt;
 		h.seq = a->rtp_seq++;
 		h.ts = a->sent * GW_SPAN_BLOCK;
 		h.ssrc = 0x1234abcd;
@@ -810,12 +819,14 @@ static void reset_counts(struct audio *a)
 }
 
 static char offer_buf[512];
+static bool offer_pt;   /* PCMU instead of PCMA */
 
 static const char *offer_to(uint16_t port)
 {
 	snprintf(offer_buf, sizeof(offer_buf),
 		 "v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-		 "t=0 0\r\nm=audio %u RTP/AVP 8\r\n", port);
+		 "t=0 0\r\nm=audio %u RTP/AVP %s\r\n", port,
+		 offer_pt ? "0" : "8");
 	return offer_buf;
 }
 
@@ -828,8 +839,8 @@ static bool answered(struct audio *a)
 			       &got) == 0;
 }
 
-static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg,
-			unsigned nspan)
+static void audio_setup_type(struct audio *a, const struct gw_media_cfg *cfg,
+			     unsigned nspan, bool t1)
 {
 	struct gw_conf *conf;
 	struct gw_conf_err err;
@@ -845,6 +856,9 @@ static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg,
 	memset(a, 0, sizeof(*a));
 	a->fwd_last = a->rev_last = -1;
 	a->nspan = nspan;
+	a->t1 = t1;
+	a->pt = t1 ? 0 : 8;
+	offer_pt = t1;
 	assert_int_equal(uv_loop_init(&a->loop), 0);
 	for (unsigned k = 0; k < nspan; k++) {
 		struct far *f = &a->far[k];
@@ -853,11 +867,11 @@ static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg,
 		snprintf(f->path, sizeof(f->path), "/tmp/test_media.%d.%u.sock",
 			 (int)getpid(), k + 1);
 		tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
-				       "[span %u]\ntype = e1\nbackend = virtual\n"
+				       "[span %u]\ntype = %s\nbackend = virtual\n"
 				       "socket = %s\nsignalling = none\n", k + 1,
-				       f->path);
-		/* the far end of [span k+1] as configured: a full E1 */
-		gw_span_cfg_default(&mcfg, GW_SPAN_E1, k + 1);
+				       t1 ? "t1" : "e1", f->path);
+		/* the far end of [span k+1] as configured: a full E1/T1 */
+		gw_span_cfg_default(&mcfg, t1 ? GW_SPAN_T1 : GW_SPAN_E1, k + 1);
 		assert_int_equal(gw_tdm_virt_master_alloc(&f->ms, &a->loop, &mcfg,
 							  &mh, f), 0);
 		assert_int_equal(gw_tdm_virt_master_listen(f->ms, f->path), 0);
@@ -883,6 +897,12 @@ static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg,
 	assert_int_equal(gw_media_alloc(&a->m, cfg, a->spans, &a->loop), 0);
 	run_for(a, audio_up, 3000);
 	assert_true(audio_up(a));
+}
+
+static void audio_setup(struct audio *a, const struct gw_media_cfg *cfg,
+			unsigned nspan)
+{
+	audio_setup_type(a, cfg, nspan, false);
 }
 
 static void audio_teardown(struct audio *a)
@@ -1398,6 +1418,36 @@ static void test_srtp_audio(void **state)
 	audio_teardown(&a);
 }
 
+/* A T1 span is mu-law: PCMU goes through sample exact as well. */
+static void test_t1_pcmu(void **state)
+{
+	struct audio a;
+	struct gw_media_cfg cfg;
+	struct gw_media_chan *c;
+	struct gw_media_stats st;
+	char ans[2048];
+	(void)state;
+
+	audio_cfg(&cfg);
+	cfg.codecs[0] = DSP_CODEC_PCMU;
+	cfg.codecs[1] = DSP_CODEC_PCMA;
+	cfg.port_min = 31500;
+	cfg.port_max = 31501;
+	audio_setup_type(&a, &cfg, 1, true);
+	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
+					 a_ev_h, &a, &c), 0);
+	gw_media_stats(c, &st);
+	assert_string_equal(st.codec, "PCMU");
+	a.gw_port = st.local_port;
+	a.send = true;
+	assert_int_equal(gw_media_join(c, 1, 23), 0);
+	assert_int_equal(gw_media_join(c, 1, 24), ENOENT); /* T1 D-channel */
+	watch(&a, 0, 23);
+	expect_flow(&a, "T1 PCMU");
+	audio_teardown(&a);
+	offer_pt = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1412,6 +1462,7 @@ int main(void)
 		cmocka_unit_test(test_dtmf_ctl),
 		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_srtp_audio),
+		cmocka_unit_test(test_t1_pcmu),
 	};
 	log_set_level(LOGL_WARN);
 	/* once per process, as the daemon's main() does (dsp/srtp.h) */
