@@ -1434,15 +1434,21 @@ static void test_t1_pcmu(void **state)
 	cfg.port_min = 31500;
 	cfg.port_max = 31501;
 	audio_setup_type(&a, &cfg, 1, true);
-	assert_int_equal(gw_media_answer(a.m, offer_to(a.fd_port), ans, sizeof(ans),
-					 a_ev_h, &a, &c), 0);
-	gw_media_stats(c, &st);
-	assert_string_equal(st.codec, "PCMU");
-	a.gw_port = st.local_port;
-	a.send = true;
+	/* PSTN -> SIP: we offer, the B-channel is joined before the answer
+	 * comes; the channel starts with it */
+	assert_int_equal(gw_media_offer(a.m, ans, sizeof(ans), a_ev_h, &a, &c), 0);
+	assert_non_null(strstr(ans, "RTP/AVP 0 8\r\n"));
 	assert_int_equal(gw_media_join(c, 1, 23), 0);
 	assert_int_equal(gw_media_join(c, 1, 24), ENOENT); /* T1 D-channel */
+	gw_media_stats(c, &st);
+	a.gw_port = st.local_port;
+	a.send = true;
 	watch(&a, 0, 23);
+	settle(&a, 200);
+	assert_int_equal(a.rx_pkts, 0); /* nothing before the answer */
+	assert_int_equal(gw_media_set_answer(c, offer_to(a.fd_port)), 0);
+	gw_media_stats(c, &st);
+	assert_string_equal(st.codec, "PCMU");
 	expect_flow(&a, "T1 PCMU");
 	audio_teardown(&a);
 	offer_pt = false;
