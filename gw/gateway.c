@@ -84,6 +84,7 @@ struct gcall {
 	struct rtab *rt;
 	uv_timer_t t_noans;
 	bool offer_in_invite;     /* SIP->PSTN: the INVITE carried an offer */
+	bool ringback;            /* local ringback played to the SIP caller */
 	bool collecting;          /* PSTN->SIP overlap: called number incomplete */
 	char digits[GW_ROUTE_NUM];/* ... the digits so far */
 	int called_ton;
@@ -151,6 +152,9 @@ int gw_gateway_conf(struct gw_gateway_cfg *cfg, struct gw_conf *conf,
 		return ret;
 	cfg->noanswer_ms = (uint32_t)v;
 	ret = gw_conf_bool(conf, "calls", "early_media", true, &cfg->early_media, err);
+	if (ret)
+		return ret;
+	ret = gw_conf_bool(conf, "calls", "local_ringback", false, &cfg->local_ringback, err);
 	if (ret)
 		return ret;
 	ret = gw_conf_enum(conf, "calls", "prack", prack, 1, &cfg->prack, err);
@@ -385,9 +389,23 @@ static void op_sip_progress(struct gw_call *c, uint16_t status, bool sdp, void *
 
 	if (!gc->sess)
 		return;
-	if (sdp && gc->mc && gc->offer_in_invite)
+	/* early SDP only answers an offer of the INVITE (an offer in a 1xx
+	 * would need it to be reliable) */
+	if (!gc->offer_in_invite)
+		sdp = false;
+	else if (status == 180 && !sdp && gc->g->cfg.local_ringback && gc->mc) {
+		/* the PSTN alerts without in-band tones: ring the caller
+		 * ourselves, as early media */
+		gw_media_ringback(gc->mc, true);
+		gc->ringback = true;
+		status = 183;
+		sdp = true;
+	} else if (sdp && gc->mc && gc->ringback) {
+		/* in-band information from the PSTN now: let it through */
 		gw_media_ringback(gc->mc, false);
-	err = sip_dialog_sess_progress(gc->sess, status, sdp && gc->offer_in_invite);
+		gc->ringback = false;
+	}
+	err = sip_dialog_sess_progress(gc->sess, status, sdp);
 	if (err && err != EBUSY)
 		LOGW("call", "%s: %u not sent: %s", gc->cdr.call_id, status, strerror(err));
 }
@@ -401,6 +419,10 @@ static void op_sip_answer(struct gw_call *c, void *arg)
 	gc->cdr.answer_us = now_us();
 	gc->cdr.sip_status = 200;
 	gc->g->st.answered++;
+	if (gc->ringback) {
+		gw_media_ringback(gc->mc, false);
+		gc->ringback = false;
+	}
 	if (!gc->sess)
 		return;
 	err = sip_dialog_sess_answer(gc->sess, 200);

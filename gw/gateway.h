@@ -15,6 +15,9 @@
  *   max_calls        = 2000       ; more get 503 + Reason cause 42
  *   noanswer_timeout = 180s       ; ring time before cause 19 (0 = none)
  *   early_media      = yes        ; PSTN in-band progress -> 183 with SDP
+ *   local_ringback   = no         ; PSTN ALERTING without in-band tones:
+ *                                 ; 183 with SDP and our ringback ([media]
+ *                                 ; tones) instead of a bare 180
  *   prack            = supported  ; off, supported, required (RFC 3262)
  *   session_expires  = 1800       ; RFC 4028 interval, 0 = no timer
  *   min_se           = 90
@@ -54,6 +57,7 @@ struct gw_gateway_cfg {
 	unsigned max_calls;
 	uint32_t noanswer_ms;
 	bool early_media;
+	bool local_ringback;
 	int prack;                /* enum sip_prack_mode */
 	uint32_t session_expires, min_se;
 	char domain[64];

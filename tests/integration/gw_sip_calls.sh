@@ -56,7 +56,7 @@ cat >"$T/gw.conf" <<EOC
 control_socket = $T/gw.ctl
 log_level = info
 [sip]
-listen = udp:127.0.0.1:$GWPORT
+listen = udp:127.0.0.1:$GWPORT, tcp:127.0.0.1:$GWPORT
 [media]
 rtp_port_min = $RTPBASE
 rtp_port_max = $((RTPBASE + 19))
@@ -85,6 +85,15 @@ target = group:two
 direction = sip2pstn
 called = ^[0-9]+\$
 target = group:e1
+[trunk down]
+address = 127.0.0.1:$((UASPORT + 3))
+acl = 127.0.0.2
+keepalive = 0
+[route fo-sip]
+direction = pstn2sip
+called = prefix:9
+called_strip = 1
+target = trunk:down, trunk:sipp
 [route to-sip]
 direction = pstn2sip
 called = *
@@ -277,6 +286,38 @@ inv=$(sed -n '/^INVITE /,/^$/p' "$T/uasr.msg")
 if echo "$inv" | grep -q '^Diversion: <sip:4930777555@.*reason=user-busy'; then pass redirecting_to_diversion; else
 	fail redirecting_to_diversion "$(echo "$inv" | tr '\n' '|')"; fi
 check_cdr p2sredir "direction = 'pstn2sip' AND redirecting = '4930777555'"
+
+# 11d. PSTN -> SIP failover: the first trunk answers 503, the second takes it
+sed -e 's/486 Busy Here/503 Service Unavailable/' -e 's/cause=17;text="User busy"/cause=41/' \
+	tests/data/sipp/gw_uas_busy.xml >"$T/uas503.xml"
+timeout 40 sipp -sf "$T/uas503.xml" -i 127.0.0.1 -p $((UASPORT + 3)) -m 1 \
+	-timeout 30s 127.0.0.1:$GWPORT >"$T/uasfo1.out" 2>&1 &
+FP=$!
+timeout 40 sipp -sf tests/data/sipp/gw_uas_answer.xml -i 127.0.0.1 -p $UASPORT -m 1 \
+	-timeout 30s -trace_msg -message_file "$T/uasfo.msg" 127.0.0.1:$GWPORT >"$T/uasfo.out" 2>&1 &
+UP=$!
+sleep 0.5
+id=$(sim call 1 95551003 4930111222 allowed speech | awk '/^OK/ {print $2}')
+wait_for 50 "sim stats $id | grep -q 'state active'"
+sim hangup "$id" 16 >/dev/null
+if wait $FP && wait $UP && grep -q '^INVITE sip:5551003@' "$T/uasfo.msg"; then pass pstn_to_sip_failover_503; else
+	fail pstn_to_sip_failover_503 "$(sim stats "$id") $(tail -2 "$T/uasfo1.out" "$T/uasfo.out" | tr '\n' ' ')"; fi
+check_cdr p2sfo "direction = 'pstn2sip' AND route = 'fo-sip' AND trunk = 'sipp' AND sip_status = 200"
+
+# 11e. an answered call over TCP
+if sipp_uac tcp tests/data/sipp/gw_call_uac.xml 1005 -d 200 -t t1; then pass answered_over_tcp; else
+	fail answered_over_tcp "$(tail -3 "$T/tcp.out" | tr '\n' ' ')"; fi
+check_cdr tcp "sip_status = 200 AND called_in = '1005' AND answer_us IS NOT NULL"
+
+# 11f. local ringback (reload with local_ringback = yes): a PSTN that alerts
+# without in-band tones gives 183 with SDP, not a bare 180
+sed -i 's/^noanswer_timeout = 20s$/noanswer_timeout = 20s\nlocal_ringback = yes/' "$T/gw.conf"
+ctl reload >/dev/null
+sed 's/<recv response="180" response_txn="invite"\/>/<recv response="183" response_txn="invite"><action><ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="9"\/><\/action><\/recv>/; s/<\/scenario>/<Reference variables="9"\/><\/scenario>/' \
+	tests/data/sipp/gw_cancel_uac.xml >"$T/lrb.xml"
+if sipp_uac lrb "$T/lrb.xml" 3002 -d 500; then pass local_ringback_183; else
+	fail local_ringback_183 "$(grep 'SIP/2.0 18' "$T/lrb.msg" | head -3 | tr '\n' ' ')"; fi
+check_cdr lrb "sip_status = 487"
 
 # 12. the D-channel is down: 503 with Reason cause 38 (or 27)
 kill "$SIMPID"; wait "$SIMPID" 2>/dev/null; SIMPID=""
