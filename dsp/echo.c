@@ -114,11 +114,16 @@ typedef float (*upd_dot_fn)(float *w, const float *z, const float *xn,
 typedef float (*nlms_dot_fn)(float *w, const float *z, const float *xn,
 			     size_t n, float c);
 
+/* out[r] = dot(w, x + r) for r < cnt, each bit-exact with dot(.., NULL) */
+typedef void (*dotm_fn)(const float *w, const float *x, size_t n, size_t cnt,
+			float *out);
+
 struct kernels {
 	dot_fn dot;             /* q may be NULL */
 	upd_fn upd;
 	upd_dot_fn upd_dot;     /* l1 and q may be NULL */
 	nlms_dot_fn nlms_dot;   /* plain NLMS update fused with y */
+	dotm_fn dotm;           /* several outputs of a frozen filter, or NULL */
 };
 
 struct dsp_echo {
@@ -510,6 +515,53 @@ KERN_BODIES(avx2, __attribute__((target("avx2,fma"))), __m256, 8,
 	    _mm256_load_ps, _mm256_loadu_ps, _mm256_store_ps, abs_avx,
 	    _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_set1_ps,
 	    _mm256_setzero_ps, hsum_avx)
+/*
+ * Outputs of a frozen filter for consecutive samples, three at a time:
+ * each w vector is loaded once for three outputs, which cuts the loads
+ * (the bound of this loop) by a third. Each output keeps dot_avx2's four
+ * accumulators, FMA order and final sum, so it is bit-identical to it.
+ */
+__attribute__((target("avx2,fma")))
+static void dotm_avx2(const float *restrict w, const float *restrict x,
+		      size_t n, size_t cnt, float *out)
+{
+	size_t r = 0;
+
+	for (; r + 3 <= cnt; r += 3) {
+		const float *xa = x + r, *xb = x + r + 1, *xc = x + r + 2;
+		__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+		__m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+		__m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+
+		for (size_t i = 0; i < n; i += 32) {
+			__m256 wv = _mm256_load_ps(w + i);
+			a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xa + i), a0);
+			b0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xb + i), b0);
+			c0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xc + i), c0);
+			wv = _mm256_load_ps(w + i + 8);
+			a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xa + i + 8), a1);
+			b1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xb + i + 8), b1);
+			c1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xc + i + 8), c1);
+			wv = _mm256_load_ps(w + i + 16);
+			a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xa + i + 16), a2);
+			b2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xb + i + 16), b2);
+			c2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xc + i + 16), c2);
+			wv = _mm256_load_ps(w + i + 24);
+			a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xa + i + 24), a3);
+			b3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xb + i + 24), b3);
+			c3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xc + i + 24), c3);
+		}
+		out[r] = hsum_avx(_mm256_add_ps(_mm256_add_ps(a0, a1),
+						_mm256_add_ps(a2, a3)));
+		out[r + 1] = hsum_avx(_mm256_add_ps(_mm256_add_ps(b0, b1),
+						    _mm256_add_ps(b2, b3)));
+		out[r + 2] = hsum_avx(_mm256_add_ps(_mm256_add_ps(c0, c1),
+						    _mm256_add_ps(c2, c3)));
+	}
+	for (; r < cnt; r++)
+		out[r] = dot_body_avx2(w, x + r, n, NULL);
+}
+
 KERN_BODIES(avx512, __attribute__((target("avx512f"))), __m512, 16,
 	    _mm512_load_ps, _mm512_loadu_ps, _mm512_store_ps, abs_avx512,
 	    _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps, _mm512_set1_ps,
@@ -517,14 +569,14 @@ KERN_BODIES(avx512, __attribute__((target("avx512f"))), __m512, 16,
 #endif /* ECHO_X86 */
 
 static const struct kernels kernel_tab[DSP_ECHO_SIMD_COUNT] = {
-	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, nlms_dot_c },
+	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, nlms_dot_c, NULL },
 #ifdef ECHO_X86
 	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2,
-				 nlms_dot_sse2 },
+				 nlms_dot_sse2, NULL },
 	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2,
-				 nlms_dot_avx2 },
+				 nlms_dot_avx2, dotm_avx2 },
 	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512,
-				   nlms_dot_avx512 },
+				   nlms_dot_avx512, NULL },
 #endif
 };
 
@@ -1161,6 +1213,11 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	 * every sample through memory */
 	double sd = 0, se = 0, sy = 0, sx = 0, r0 = 0, r1 = 0;
 	float ep = ec->e_prev;
+	/* outputs of the frozen filter computed ahead: pre[k] is y of
+	 * sample k of this piece for pre_lo <= k < pre_hi; any update of w
+	 * empties it */
+	float pre[CHUNK];
+	size_t pre_lo = 0, pre_hi = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		float x = tx[i], d = rx[i];
@@ -1268,10 +1325,12 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			/*
 			 * q costs a third of the pass: compute it only if the
 			 * next sample may adapt (not in a Geigel or energy
-			 * hangover, not the skipped half of half-rate).
+			 * hangover, not the skipped half of half-rate, and
+			 * the far end active: ex already holds x[n+1]).
 			 */
 			bool next = adapt_on && !track && ec->ghang <= 1 &&
-				    ec->edt_hang == 0;
+				    ec->edt_hang == 0 &&
+				    ec->ex > (double)FAR_FLOOR * L;
 			float *qp = next ? &ec->q : NULL;
 			/*
 			 * Any positive gain is stable under the exact x'Gx,
@@ -1284,10 +1343,37 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 
 			if (adapt && track) {
 				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
+				pre_hi = 0;
 			} else if (adapt) {
 				ec->adapt_n++;
 				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
 						      l1 ? &ec->l1 : NULL, qp);
+				pre_hi = 0;
+			} else if (!qp && i + 1 >= pre_lo && i + 1 < pre_hi) {
+				ec->y = pre[i + 1];
+			} else if (!qp && ec->k.dotm && ec->ghang >= 3 &&
+				   i + 1 < n && n <= CHUNK) {
+				/*
+				 * Geigel hangover: no sample before i + ghang
+				 * can adapt, so w stays as it is for the next
+				 * outputs of this piece (and if it did change,
+				 * pre is emptied). Put their far-end samples
+				 * in the history ahead of p (hist_push writes
+				 * the same values there later) and filter
+				 * them together.
+				 */
+				size_t last = i + ec->ghang - 1;
+				if (last > n - 1)
+					last = n - 1;
+				size_t cnt = last - i; /* samples i+1..last */
+				if (ec->p + cnt > ec->hist)
+					cnt = ec->hist - ec->p;
+				for (size_t r = 1; r < cnt; r++)
+					ec->hx[ec->p + r] = tx[i + 1 + r];
+				ec->k.dotm(ec->w, xn, L, cnt, pre + i + 1);
+				pre_lo = i + 1;
+				pre_hi = i + 1 + cnt;
+				ec->y = pre[i + 1];
 			} else {
 				ec->y = ec->k.dot(ec->w, xn, L, qp);
 			}
@@ -1307,7 +1393,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 
 			if (adapt && track) {
 				ec->k.upd(ec->w, zw, L, ca, 0);
+				pre_hi = 0;
 			} else if (adapt) {
+				pre_hi = 0;
 				/* same refresh cadence as the fused path, so
 				 * the result does not depend on block size */
 				float l1 = ec->k.upd(ec->w, zw, L, ca, cb);
