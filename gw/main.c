@@ -24,6 +24,7 @@
 #include "gw/cause.h"
 #include "gw/gateway.h"
 #include "gw/media.h"
+#include "dsp/srtp.h"
 #include "gw/route.h"
 #include "gw/sipconf.h"
 #include "gw/spans.h"
@@ -704,7 +705,12 @@ int main(int argc, char **argv)
 		start_failed(&app);
 		return 1;
 	}
-	ret = gw_media_alloc(&app.media, &app.set.media, app.spans, app.loop);
+	/* libsrtp once per process, before any media channel */
+	ret = dsp_srtp_global_init();
+	if (ret)
+		LOGE("main", "cannot initialise libsrtp: %s", strerror(ret));
+	else
+		ret = gw_media_alloc(&app.media, &app.set.media, app.spans, app.loop);
 	if (ret)
 		LOGE("main", "%s: cannot start the media threads: %s", app.conf_path,
 		     strerror(ret));

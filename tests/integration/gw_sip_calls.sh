@@ -76,6 +76,17 @@ signalling = pri_cpe
 members = span:1
 [group two]
 members = span:1:1-2
+[span 2]
+; nobody at its far end: red alarm, D-channel down
+socket = $T/nowhere.sock
+signalling = pri_cpe
+[group dead]
+members = span:2
+[route fo-pstn]
+direction = sip2pstn
+called = prefix:9
+called_strip = 1
+target = group:dead, group:e1
 [route busy2]
 direction = sip2pstn
 called = prefix:77
@@ -318,6 +329,12 @@ sed 's/<recv response="180" response_txn="invite"\/>/<recv response="183" respon
 if sipp_uac lrb "$T/lrb.xml" 3002 -d 500; then pass local_ringback_183; else
 	fail local_ringback_183 "$(grep 'SIP/2.0 18' "$T/lrb.msg" | head -3 | tr '\n' ' ')"; fi
 check_cdr lrb "sip_status = 487"
+
+# 11g. SIP -> PSTN failover: the first group's span is down (cause 38),
+# the call goes out on the next group
+if sipp_uac spanfo tests/data/sipp/gw_call_uac.xml 91006 -d 200; then pass sip_to_pstn_failover_span; else
+	fail sip_to_pstn_failover_span "$(grep 'SIP/2.0' "$T/spanfo.msg" | head -3 | tr '\n' ' ')"; fi
+check_cdr spanfo "route = 'fo-pstn' AND called_out = '1006' AND span = 1 AND sip_status = 200"
 
 # 12. the D-channel is down: 503 with Reason cause 38 (or 27)
 kill "$SIMPID"; wait "$SIMPID" 2>/dev/null; SIMPID=""
