@@ -200,6 +200,19 @@ void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx)
 		/* a digit is on: RFC 4733 carries it, the audio clock goes on
 		 * without audio packets (RFC 4733 §2.5.1.2) */
 		dsp_rtp_tx_skip(&ch->tx, DSP_CHAN_TICK);
+	} else if (dsp_codec_frame_samples(ch->codec) == DSP_CHAN_TICK &&
+		   !dsp_codec_pending(ch->codec)) {
+		/* ptime = tick: one frame, encoded straight from the block
+		 * without the packetisation FIFO's copies */
+		uint8_t pay[DSP_CODEC_MAX_PAYLOAD];
+		size_t plen;
+		if (!dsp_codec_encode(ch->codec, clean, DSP_CHAN_TICK, pay,
+				      sizeof(pay), &plen) &&
+		    !dsp_rtp_tx_audio(&ch->tx, buf,
+				      sizeof(buf) - DSP_SRTP_MAX_OVERHEAD,
+				      ch->cfg.pt, DSP_CHAN_TICK, pay, plen,
+				      &len))
+			send_pkt(ch, buf, len, sizeof(buf));
 	} else if (!dsp_codec_push(ch->codec, clean, DSP_CHAN_TICK)) {
 		uint8_t pay[DSP_CODEC_MAX_PAYLOAD];
 		size_t plen;

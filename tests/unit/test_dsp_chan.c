@@ -2,7 +2,8 @@
 /*
  * Unit tests for dsp/chan: two channels joined over RTP on 127.0.0.1,
  * ticked like spans tick them. G.711 is sample-exact end to end with the
- * canceller off (with and without SRTP); a DTMF digit played into one
+ * canceller off (with and without SRTP, at ptime 20 and, through the
+ * packetisation FIFO, 10 and 30 ms); a DTMF digit played into one
  * TDM side is detected there, sent as RFC 4733 events and regenerated on
  * the other TDM side, where spandsp's receiver hears it; bad packets from
  * a stranger are dropped and counted.
@@ -50,7 +51,8 @@ static void loopback(struct sockaddr_storage *sa, uint16_t port)
 	s4->sin_port = htons(port);
 }
 
-static void make_pair(struct pair *p, bool ec, bool dtmf, bool srtp)
+static void make_pair(struct pair *p, bool ec, bool dtmf, bool srtp,
+		      unsigned ptime)
 {
 	struct dsp_chan_cfg ca, cb;
 	uint8_t k1[DSP_SRTP_MAX_KEY], k2[DSP_SRTP_MAX_KEY];
@@ -62,6 +64,7 @@ static void make_pair(struct pair *p, bool ec, bool dtmf, bool srtp)
 	ca.ec = ec;
 	ca.faxdet = false;
 	ca.dtmf_pt = dtmf ? 101 : -1;
+	ca.ptime = ptime;
 	ca.port_min = 20100;
 	ca.port_max = 20199;
 	loopback(&ca.local, 0);
@@ -115,7 +118,7 @@ static void tick(struct pair *p, const uint8_t *a_rx, uint8_t *a_tx,
 	uv_run(&p->loop, UV_RUN_NOWAIT);
 }
 
-static void transparency(bool srtp)
+static void transparency(bool srtp, unsigned ptime)
 {
 	struct pair p;
 	enum { TICKS = 150 };
@@ -123,7 +126,7 @@ static void transparency(bool srtp)
 	uint8_t idle[DSP_CHAN_TICK], junk[DSP_CHAN_TICK];
 	uint32_t x = 12345;
 
-	make_pair(&p, false, false, srtp);
+	make_pair(&p, false, false, srtp, ptime);
 	/* fixed playout delay: the adaptive buffer may shorten its delay
 	 * (dropping samples) when the network is this quiet */
 	dsp_chan_set_passthrough(p.a, true);
@@ -144,18 +147,19 @@ static void transparency(bool srtp)
 			delay = d;
 	}
 	if (delay < 0)
-		fail_msg("the input never came out unchanged (srtp=%d)", srtp);
+		fail_msg("the input never came out unchanged (srtp=%d ptime %u)",
+			 srtp, ptime);
 	for (long i = 0; i < 100 * DSP_CHAN_TICK; i++) {
 		if (out[20 * DSP_CHAN_TICK + delay + i] != probe[i])
-			fail_msg("srtp=%d delay %ld: first difference %ld samples on",
-				 srtp, delay, i);
+			fail_msg("srtp=%d ptime %u delay %ld: first difference %ld samples on",
+				 srtp, ptime, delay, i);
 	}
 	struct dsp_chan_stats st;
 	dsp_chan_stats(p.a, &st);
-	assert_true(st.rtp_tx >= TICKS - 1);
+	assert_true(st.rtp_tx >= TICKS * 20 / ptime - 2);
 	assert_int_equal(st.send_err, 0);
 	dsp_chan_stats(p.b, &st);
-	assert_true(st.rtp_rx >= TICKS - 5);
+	assert_true(st.rtp_rx >= TICKS * 20 / ptime - 5);
 	assert_int_equal(st.rx_dropped, 0);
 	free_pair(&p);
 }
@@ -163,13 +167,21 @@ static void transparency(bool srtp)
 static void test_g711_sample_exact(void **state)
 {
 	(void)state;
-	transparency(false);
+	transparency(false, 20);
+}
+
+/* 10 and 30 ms packets from 20 ms ticks: the packetisation FIFO path */
+static void test_g711_sample_exact_ptime(void **state)
+{
+	(void)state;
+	transparency(false, 10);
+	transparency(false, 30);
 }
 
 static void test_g711_sample_exact_srtp(void **state)
 {
 	(void)state;
-	transparency(true);
+	transparency(true, 20);
 }
 
 static void test_dtmf_end_to_end(void **state)
@@ -183,7 +195,7 @@ static void test_dtmf_end_to_end(void **state)
 	int16_t pcm[DSP_CHAN_TICK];
 	(void)state;
 
-	make_pair(&p, true, true, false);
+	make_pair(&p, true, true, false, 20);
 	gen = dtmf_tx_init(NULL);
 	dtmf_tx_set_level(gen, -10, 0);
 	dtmf_tx_set_timing(gen, 100, 100);
@@ -224,7 +236,7 @@ static void test_garbage_dropped(void **state)
 	int fd;
 	(void)state;
 
-	make_pair(&p, true, true, false);
+	make_pair(&p, true, true, false, 20);
 	memset(idle, 0xd5, sizeof(idle));
 	for (int t = 0; t < 20; t++)
 		tick(&p, idle, junk, idle, junk);
@@ -250,6 +262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_g711_sample_exact),
+		cmocka_unit_test(test_g711_sample_exact_ptime),
 		cmocka_unit_test(test_g711_sample_exact_srtp),
 		cmocka_unit_test(test_dtmf_end_to_end),
 		cmocka_unit_test(test_garbage_dropped),
