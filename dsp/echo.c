@@ -722,13 +722,22 @@ static void hist_push(struct dsp_echo *ec, float x)
 	if (ax > ec->gcur)
 		ec->gcur = ax;
 	if (++ec->gcnt == GMAX_BLK) {
+		float gone = ec->gblk[ec->gidx];
+
 		ec->gblk[ec->gidx] = ec->gcur;
 		ec->gidx = (ec->gidx + 1) % ec->gnblk;
-		float m = 0;
+		/* sliding maximum: rescan only when the block leaving the
+		 * window held it and the new one is smaller (same result
+		 * as a full scan every time) */
+		if (ec->gcur >= ec->gtail) {
+			ec->gtail = ec->gcur;
+		} else if (gone >= ec->gtail) {
+			float m = 0;
 
-		for (size_t i = 0; i < ec->gnblk; i++)
-			m = maxf(m, ec->gblk[i]);
-		ec->gtail = m;
+			for (size_t i = 0; i < ec->gnblk; i++)
+				m = maxf(m, ec->gblk[i]);
+			ec->gtail = m;
+		}
 		ec->gcur = 0;
 		ec->gcnt = 0;
 	}
