@@ -701,7 +701,8 @@ static void hist_clear(struct dsp_echo *ec)
 }
 
 /* Append one far-end sample to the history. */
-static void hist_push(struct dsp_echo *ec, float x)
+static inline __attribute__((always_inline)) void hist_push(struct dsp_echo *ec,
+							    float x)
 {
 	size_t L = ec->taps;
 
