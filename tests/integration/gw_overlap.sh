@@ -33,7 +33,16 @@ if [ ! -x "$GW" ] || [ ! -x "$SIM" ]; then
 	echo "SKIP gw_overlap: pstngw or pstnsim not built"
 	exit 0
 fi
-GWPORT=$((25000 + $$ % 5000))
+# a block of 8 ports nobody listens on (UDP or TCP), chosen from the pid
+port_block_free() {
+	for q in 0 1 2 3 4 5 6 7; do
+		ss -Hlun "sport = :$(($1 + q))" | grep -q . && return 1
+		ss -Hltn "sport = :$(($1 + q))" | grep -q . && return 1
+	done
+	return 0
+}
+GWPORT=$((20000 + ($$ % 1000) * 8))
+while ! port_block_free $GWPORT; do GWPORT=$((GWPORT + 8)); done
 UASPORT=$((GWPORT + 1))
 RTPBASE=$((31000 + ($$ % 400) * 20))
 cat >"$T/sim.conf" <<EOC
