@@ -65,7 +65,8 @@ struct gw_tdm_call {
 
 static const char *const span_keys[] = {
 	"type", "backend", "socket", "bchan", "dchan", "law", "signalling",
-	"switchtype", "dialplan", "localdialplan", "overlapdial", "trace", NULL,
+	"switchtype", "dialplan", "localdialplan", "overlapdial", "service",
+	"trace", NULL,
 };
 
 static int check_keys(struct gw_conf *conf, const char *sec,
@@ -207,6 +208,15 @@ static int span_conf(struct gw_conf *conf, const char *sec, unsigned id,
 	if (ret)
 		return ret;
 	e->pri_conf.overlapdial = b;
+	ret = gw_conf_bool(conf, sec, "service", false, &b, err);
+	if (ret)
+		return ret;
+	if (b && !gw_pri_switch_has_service(e->pri_conf.sw))
+		return gw_conf_fail(conf, sec, "service", err,
+				    "switch type %s has no SERVICE messages "
+				    "(national, 4ess and 5ess have them)",
+				    gw_pri_switch_name(e->pri_conf.sw));
+	e->pri_conf.service_msgs = b;
 	gw_conf_str(conf, sec, "trace", "none", &v, err);
 	{
 		char buf[64], *save = NULL, *tok;
@@ -547,12 +557,48 @@ static int group_busy_cause(const struct group_ent *g)
 	return 38; /* network out of order */
 }
 
+/*
+ * Channels a hunt found but could not use stay reserved until the hunt
+ * ends, so the group's strategy moves on to another channel (ascending
+ * hunting would otherwise pick the same lowest one every time) and are
+ * released together at the end.
+ */
+struct hunt_skips {
+	struct gw_span **span;
+	unsigned *ts;
+	unsigned n, max;
+};
+
+static void hunt_skip(struct hunt_skips *sk, struct gw_span *span, unsigned ts)
+{
+	if (!sk->span && sk->max) {
+		sk->span = calloc(sk->max, sizeof(*sk->span));
+		sk->ts = calloc(sk->max, sizeof(*sk->ts));
+	}
+	if (!sk->span || !sk->ts || sk->n >= sk->max) {
+		/* no memory: give it back now; the hunt stays bounded */
+		gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
+		return;
+	}
+	sk->span[sk->n] = span;
+	sk->ts[sk->n++] = ts;
+}
+
+static void hunt_skips_release(struct hunt_skips *sk)
+{
+	for (unsigned i = 0; i < sk->n; i++)
+		gw_span_chan_event(sk->span[i], sk->ts[i], GW_CHEV_RELEASE);
+	free(sk->span);
+	free(sk->ts);
+}
+
 int gw_spans_call_setup(struct gw_spans *s, const char *group,
 			struct gw_pri_setup *setup, void *owner,
 			struct gw_tdm_call **tcp)
 {
 	struct gw_span_group *grp = NULL;
 	struct group_ent *g = NULL;
+	struct hunt_skips sk = { NULL, NULL, 0, 0 };
 	unsigned tries;
 	int cause;
 
@@ -568,6 +614,7 @@ int gw_spans_call_setup(struct gw_spans *s, const char *group,
 	if (cause == 38)
 		return cause;
 	tries = gw_span_group_size(grp);
+	sk.max = tries;
 	while (tries--) {
 		struct gw_span *span;
 		struct span_ent *e;
@@ -575,20 +622,23 @@ int gw_spans_call_setup(struct gw_spans *s, const char *group,
 		unsigned ts;
 		int r;
 
-		if (gw_span_group_hunt(grp, &span, &ts))
-			return group_busy_cause(g); /* nothing (more) free */
+		if (gw_span_group_hunt(grp, &span, &ts)) {
+			cause = group_busy_cause(g); /* nothing (more) free */
+			goto out;
+		}
 		e = span_of(s, span);
 		if (!e || !e->pri || !gw_pri_link_up(e->pri)) {
 			/* line up but D-channel down: its channels look idle to
-			 * the group; skip them (bounded by the group size) */
-			gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
+			 * the group; skip them */
+			hunt_skip(&sk, span, ts);
 			cause = 38;
 			continue;
 		}
 		tc = calloc(1, sizeof(*tc));
 		if (!tc) {
 			gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
-			return 47;
+			cause = 47;
+			goto out;
 		}
 		tc->s = s;
 		tc->e = e;
@@ -601,20 +651,27 @@ int gw_spans_call_setup(struct gw_spans *s, const char *group,
 			s->live_calls++;
 			gw_span_chan_event(span, ts, GW_CHEV_SEIZE);
 			*tcp = tc;
-			return 0;
+			cause = 0;
+			goto out;
 		}
 		free(tc);
-		gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
 		if (r == ENOTCONN) {
+			hunt_skip(&sk, span, ts);
 			cause = 38;
 		} else if (r == EBUSY) {
-			cause = 34; /* libpri holds it (restarting, glare) */
+			/* libpri holds it (restarting, out of service, glare) */
+			hunt_skip(&sk, span, ts);
+			cause = 34;
 		} else {
+			gw_span_chan_event(span, ts, GW_CHEV_RELEASE);
 			LOGW("pri", "span %u B%u: SETUP refused: %s", e->cfg.id, ts,
 			     strerror(r));
-			return 41;
+			cause = 41;
+			goto out;
 		}
 	}
+out:
+	hunt_skips_release(&sk);
 	return cause;
 }
 

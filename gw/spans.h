@@ -19,6 +19,7 @@
  *   dialplan    = unknown             ; TON for called numbers
  *   localdialplan = unknown           ; TON for calling numbers
  *   overlapdial = no
+ *   service     = no                  ; SERVICE messages (national, 4ess, 5ess)
  *   trace       = none                ; q931, q921, raw (comma list)
  *
  *   [group e1-all]

@@ -29,7 +29,7 @@ FAILS=0
 cleanup() {
 	for p in $BGPIDS; do kill "$p" 2>/dev/null; done
 	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
+	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && kill -CONT "$SIMPID" 2>/dev/null
 	sleep 0.2
 	for p in $BGPIDS; do kill -9 "$p" 2>/dev/null; done
 	[ -n "$GWPID" ] && kill -9 "$GWPID" 2>/dev/null
@@ -157,6 +157,7 @@ type = $2
 path = $T/span1.sock
 switchtype = $3
 node = $4
+service = $SERVICE
 EOC
 	cat >"$T/gw.conf" <<EOC
 [general]
@@ -181,6 +182,7 @@ type = $2
 socket = $T/span1.sock
 signalling = $5
 switchtype = $3
+service = $SERVICE
 [group all]
 members = span:1
 [group one]
@@ -197,11 +199,13 @@ target = group:all
 EOC
 }
 
-# failure TAG HOW NANS NRING: NANS answered (1001) and NRING ringing (3001)
-# calls up, then the TDM side fails (HOW: kill or drop); every one must be
-# released on the SIP side with cause 38/27 within LIMIT_MS, with a CDR row.
+# failure TAG HOW NANS NRING [LIMIT]: NANS answered (1001) and NRING
+# ringing (3001) calls up, then the TDM side fails (HOW: kill, drop, or stop:
+# pstnsim frozen with SIGSTOP, the line up but the D-channel silent); every
+# call must be released on the SIP side with cause 38/27 within LIMIT ms
+# (default LIMIT_MS), with a CDR row.
 failure() {
-	ft=$1 how=$2 nans=$3 nring=$4
+	ft=$1 how=$2 nans=$3 nring=$4 limit=${5:-$LIMIT_MS}
 	ncdr0=$(cdr_q 'SELECT count(*) FROM cdr')
 	ncdr0=${ncdr0:-0}
 	sipp_bg "$ft-ans" "$(scn rec_bye_uac "$ft-ans" '\(38\|27\)')" 1001 1 "$nans"
@@ -215,9 +219,13 @@ failure() {
 	fi
 	sleep 0.5 # the 180s reach sipp
 	t0=$(now_ms)
-	if [ "$how" = kill ]; then kill_sim; else sim drop 1 >/dev/null; fi
-	wait_pid 200 "$ap"; ars=$?
-	wait_pid 200 "$rp"; rrs=$?
+	case $how in
+	kill) kill_sim ;;
+	drop) sim drop 1 >/dev/null ;;
+	stop) kill -STOP "$SIMPID" ;;
+	esac
+	wait_pid $((limit / 100 + 100)) "$ap"; ars=$?
+	wait_pid 100 "$rp"; rrs=$?
 	[ "$ars" = 0 ] && pass "${ft}_answered_bye_cause_38" ||
 		fail "${ft}_answered_bye_cause_38" "sipp $ars: $(sipp_why "$ft-ans")"
 	[ "$rrs" = 0 ] && pass "${ft}_ringing_final_cause_38" ||
@@ -228,10 +236,10 @@ failure() {
 	nf=$(grep -c . "$T/$ft-ring.delays")
 	max=$(cat "$T/$ft-ans.delays" "$T/$ft-ring.delays" | awk 'BEGIN {m = -1} $2 > m {m = $2} END {print m}')
 	echo "# $ft: $nb BYEs, $nf final responses, slowest ${max} ms after the $how"
-	if [ "$nb" = "$nans" ] && [ "$nf" = "$nring" ] && [ "$max" -ge 0 ] && [ "$max" -le $LIMIT_MS ]; then
-		pass "${ft}_all_released_within_5s"
+	if [ "$nb" = "$nans" ] && [ "$nf" = "$nring" ] && [ "$max" -ge 0 ] && [ "$max" -le "$limit" ]; then
+		pass "${ft}_all_released_within_$((limit / 1000))s"
 	else
-		fail "${ft}_all_released_within_5s" "$nb/$nans BYEs, $nf/$nring finals, slowest $max ms: $(sort -k2 -n "$T/$ft-ans.delays" "$T/$ft-ring.delays" | tail -3 | tr '\n' ' ')"
+		fail "${ft}_all_released_within_$((limit / 1000))s" "$nb/$nans BYEs, $nf/$nring finals, slowest $max ms: $(sort -k2 -n "$T/$ft-ans.delays" "$T/$ft-ring.delays" | tail -3 | tr '\n' ' ')"
 	fi
 	if wait_for 50 "[ \"\$(cdr_q 'SELECT count(*) FROM cdr')\" -ge $((ncdr0 + nans + nring)) ]"; then
 		a=$(cdr_q "SELECT count(*) FROM cdr WHERE id > $ncdr0 AND sip_status = 200 AND answer_us IS NOT NULL AND q850_cause IN (27, 38) AND hangup_side = 'pstn'")
@@ -353,10 +361,57 @@ restart_chan() {
 	wait_for 50 "sim_idle && gw_idle" || fail "${xt}_restart_all_idle_end" "$(ctl spans | head -1) / $(sim status | head -1)"
 }
 
-# run_span TAG TYPE SWITCH SIMNODE GWSIG NCH FULL
+# service_chan TAG: the far end takes B1 out of service (SERVICE, T1): the
+# other channels carry every call (hunting passes over B1), one more gets
+# 503 with cause 34; back in service, B1 carries a call again
+service_chan() {
+	vt=$1
+	sim service 1 1 out >/dev/null
+	if wait_for 50 "[ \"\$(gw_spanf unavailable)\" = 1 ] && [ \"\$(gw_spanf idle)\" = $((NCH - 1)) ]"; then
+		pass "${vt}_service_out_seen"
+	else
+		fail "${vt}_service_out_seen" "$(ctl spans | head -1) / $(sim status | head -1)"
+	fi
+	sipp_bg "$vt-oos" tests/data/sipp/gw_call_uac.xml 1001 4 $((NCH - 1)) -d 3000
+	hp=$!
+	if wait_for 100 "[ \"\$(gw_spanf busy)\" = $((NCH - 1)) ]"; then
+		used=$(sim calls | awk '/state active/ {for (i = 1; i < NF; i++) if ($i == "ts") print $(i + 1)}' | sort -un)
+		if [ "$(echo "$used" | grep -c .)" = $((NCH - 1)) ] && ! echo "$used" | grep -qx 1; then
+			pass "${vt}_service_out_others_carry_calls"
+		else
+			fail "${vt}_service_out_others_carry_calls" "timeslots: $(echo $used)"
+		fi
+		sed -e 's/@STATUS@/503/' -e 's/@CAUSE@/34/' tests/data/sipp/gw_fail_uac.xml.in >"$T/$vt-oos34.xml"
+		if sipp_fg "$vt-oos34" "$T/$vt-oos34.xml" 1002 5 1; then
+			pass "${vt}_service_out_full_503_cause_34"
+		else
+			fail "${vt}_service_out_full_503_cause_34" "$(sipp_why "$vt-oos34")"
+		fi
+	else
+		fail "${vt}_service_out_others_carry_calls" "$(ctl spans | head -1) / $(sim status | head -1) $(sipp_why "$vt-oos")"
+	fi
+	if wait_pid 300 "$hp"; then pass "${vt}_service_out_$((NCH - 1))_calls_ok"; else
+		fail "${vt}_service_out_$((NCH - 1))_calls_ok" "$(sipp_why "$vt-oos")"; fi
+	sim service 1 1 in >/dev/null
+	if wait_for 50 "[ \"\$(gw_spanf unavailable)\" = 0 ] && sim_idle && gw_idle"; then
+		pass "${vt}_service_in_seen"
+	else
+		fail "${vt}_service_in_seen" "$(ctl spans | head -1) / $(sim status | head -1)"
+	fi
+	if sipp_fg "$vt-in" tests/data/sipp/gw_call_uac.xml 1003 5 1 -d 300 &&
+		sim last in | grep -q ' ts 1 .*called 1003'; then
+		pass "${vt}_service_in_channel_carries_call"
+	else
+		fail "${vt}_service_in_channel_carries_call" "$(sipp_why "$vt-in") $(sim last in)"
+	fi
+}
+
+# run_span TAG TYPE SWITCH SIMNODE GWSIG NCH full|kill [stop|-] [service]
 run_span() {
 	st=$1
 	NCH=$6
+	SERVICE=no
+	[ "$9" = service ] && SERVICE=yes
 	write_confs "$@"
 	rm -f "$T/cdr.sqlite"
 	start_sim
@@ -381,12 +436,26 @@ run_span() {
 	start_sim
 	recovered "$st-kill" "$t0"
 
+	if [ "$8" = stop ]; then
+		# the far end freezes with the line up: only LAPD can tell (Q.921
+		# T203 10 s, then N200 = 3 polls T200 = 1 s apart): 13 s + slack
+		failure "$st-stop" stop $((NCH / 3)) $((NCH / 6)) 16000
+		if wait_for 20 "[ \"\$(gw_spanf dchan)\" = down ] && [ \"\$(gw_spanf busy)\" = 0 ]"; then
+			pass "${st}_stop_dchan_down_nothing_busy"
+		else
+			fail "${st}_stop_dchan_down_nothing_busy" "$(ctl spans | head -1)"
+		fi
+		down_invites "$st-stop" 2
+		kill -CONT "$SIMPID"
+		recovered "$st-stop" "$(date +%s)"
+	fi
 	if [ "$7" = full ]; then
 		# line loss: pstnsim drops the connection, the gateway reconnects
 		failure "$st-drop" drop $((NCH / 3)) $((NCH / 6))
 		recovered "$st-drop" "$(date +%s)"
 		restart_chan "$st"
 	fi
+	[ "$9" = service ] && service_chan "$st"
 
 	kill -0 "$GWPID" 2>/dev/null && pass "${st}_gateway_alive" || fail "${st}_gateway_alive" "$(tail -5 "$T/$st-gw.log")"
 	kill "$GWPID" 2>/dev/null
@@ -401,7 +470,7 @@ run_span() {
 }
 
 START=$(date +%s)
-run_span e1 e1 euroisdn net pri_cpe 30 full
-run_span t1 t1 national cpe pri_net 23 full
+run_span e1 e1 euroisdn net pri_cpe 30 full stop
+run_span t1 t1 national cpe pri_net 23 full - service
 echo "# whole run: $(($(date +%s) - START)) s"
 exit 0
