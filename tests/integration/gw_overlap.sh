@@ -6,43 +6,10 @@
 # digits until its inter-digit timer expires (or '#', or the maximum
 # length), then routes and sends the INVITE to the trunk (sipp). Too few
 # digits when the timer expires clear the call with cause 28.
-BUILD=${BUILD:-build}
-GW=$BUILD/pstngw
-SIM=$BUILD/pstnsim
-T=$(mktemp -d /tmp/pstngw-overlap.XXXXXX)
-GWPID=""
-SIMPID=""
-cleanup() {
-	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
-	sleep 0.2
-	[ -n "$GWPID" ] && kill -9 "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill -9 "$SIMPID" 2>/dev/null
-	pkill -f "sipp.*$T" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "SKIP gw_overlap: sipp or sqlite3 not installed"
-	exit 0
-fi
-if [ ! -x "$GW" ] || [ ! -x "$SIM" ]; then
-	echo "SKIP gw_overlap: pstngw or pstnsim not built"
-	exit 0
-fi
-# a block of 8 ports nobody listens on (UDP or TCP), chosen from the pid
-port_block_free() {
-	for q in 0 1 2 3 4 5 6 7; do
-		ss -Hlun "sport = :$(($1 + q))" | grep -q . && return 1
-		ss -Hltn "sport = :$(($1 + q))" | grep -q . && return 1
-	done
-	return 0
-}
-GWPORT=$((20000 + ($$ % 1000) * 8))
-while ! port_block_free $GWPORT; do GWPORT=$((GWPORT + 8)); done
+T_NAME=overlap
+. tests/data/gw/lib.sh
+need_tools gw_overlap sipp sqlite3
+GWPORT=$(port_block 28000 400)
 UASPORT=$((GWPORT + 1))
 RTPBASE=$((31000 + ($$ % 400) * 20))
 cat >"$T/sim.conf" <<EOC
@@ -86,22 +53,9 @@ direction = pstn2sip
 called = *
 target = trunk:sipp
 EOC
-$SIM -c "$T/sim.conf" >"$T/sim.log" 2>&1 &
-SIMPID=$!
-$GW -f -c "$T/gw.conf" >"$T/gw.log" 2>&1 &
-GWPID=$!
-sim() { "$SIM" -x "$T/sim.ctl" "$@"; }
-wait_for() {
-	i=0
-	while [ "$i" -lt "$1" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
-wait_for 150 "sim status | grep -q 'link up idle 30 busy 0 restarting 0 down 0'" || { fail link_up "$(sim status)"; exit 0; }
+start_sim
+start_gw
+wait_for 150 "link_up 30" || { fail link_up "$(sim status)"; exit 0; }
 sleep 1
 uas() { # NAME: one INVITE answered 486 by sipp
 	timeout 30 sipp -sf tests/data/sipp/gw_uas_busy.xml -i 127.0.0.1 -p $UASPORT -m 1 \
@@ -109,11 +63,10 @@ uas() { # NAME: one INVITE answered 486 by sipp
 	UP=$!
 	sleep 0.5
 }
-callid() { awk '/^OK/ {print $2}'; }
 
 # 1. digits in SETUP and two INFORMATION messages; the timer ends collection
 uas timer
-id=$(sim call 1 55 4930111222 allowed speech overlap | callid)
+id=$(sim call 1 55 4930111222 allowed speech overlap | sim_id)
 sleep 0.3; sim info "$id" 510 >/dev/null
 sleep 0.3; sim info "$id" 00 >/dev/null
 wait $UP
@@ -124,7 +77,7 @@ sim stats "$id" | grep -q "cause 17" && pass overlap_timer_busy_17 || fail overl
 
 # 2. '#' completes at once (no 1 s wait needed, but the INVITE has no '#')
 uas hash
-id=$(sim call 1 555 4930111222 allowed speech overlap | callid)
+id=$(sim call 1 555 4930111222 allowed speech overlap | sim_id)
 sleep 0.2; sim info "$id" "1001#" >/dev/null
 wait $UP
 if grep -q '^INVITE sip:5551001@' "$T/hash.msg"; then pass overlap_hash_complete; else
@@ -132,25 +85,25 @@ if grep -q '^INVITE sip:5551001@' "$T/hash.msg"; then pass overlap_hash_complete
 
 # 3. maximum length completes at once
 uas max
-id=$(sim call 1 49301234 4930111222 allowed speech overlap | callid)
+id=$(sim call 1 49301234 4930111222 allowed speech overlap | sim_id)
 sleep 0.2; sim info "$id" 56 >/dev/null
 wait $UP
 if grep -q '^INVITE sip:4930123456@' "$T/max.msg"; then pass overlap_max_digits; else
 	fail overlap_max_digits "$(grep '^INVITE' "$T/max.msg")"; fi
 
 # 4. too few digits when the timer expires: cause 28, no INVITE, a CDR
-id=$(sim call 1 12 4930111222 allowed speech overlap | callid)
+id=$(sim call 1 12 4930111222 allowed speech overlap | sim_id)
 wait_for 40 "sim stats $id | grep -q 'state released'"
 sim stats "$id" | grep -q "cause 28" && pass overlap_incomplete_28 || fail overlap_incomplete_28 "$(sim stats "$id")"
 wait_for 30 "[ -n \"\$(cdr_q \"SELECT id FROM cdr WHERE called_in = '12' AND q850_cause = 28\")\" ]" \
 	&& pass overlap_incomplete_cdr || fail overlap_incomplete_cdr "$(cdr_q 'SELECT * FROM cdr')"
 
 # 5. the caller hangs up while digits are collected: nothing stuck
-id=$(sim call 1 55 4930111222 allowed speech overlap | callid)
+id=$(sim call 1 55 4930111222 allowed speech overlap | sim_id)
 sleep 0.2; sim hangup "$id" 16 >/dev/null
 wait_for 30 "sim stats $id | grep -q 'state released'"
 sleep 1.5
-if "$BUILD/pstngwctl" -s "$T/gw.ctl" calls | grep -q '^calls active 0 '; then pass overlap_abandoned_clean; else
-	fail overlap_abandoned_clean "$("$BUILD/pstngwctl" -s "$T/gw.ctl" calls)"; fi
+if ctl calls | grep -q '^calls active 0 '; then pass overlap_abandoned_clean; else
+	fail overlap_abandoned_clean "$(ctl calls)"; fi
 sim status | grep -q 'idle 30 busy 0' && pass overlap_channels_idle || fail overlap_channels_idle "$(sim status)"
 exit 0

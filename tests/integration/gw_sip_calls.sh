@@ -6,45 +6,10 @@
 # Each case checks what sipp sees (status, Reason, SDP, BYE), what pstnsim
 # saw (numbers, presentation, cause), and the CDR row the call left in the
 # SQLite store, field by field.
-BUILD=${BUILD:-build}
-GW=$BUILD/pstngw
-SIM=$BUILD/pstnsim
-T=$(mktemp -d /tmp/pstngw-sipcalls.XXXXXX)
-GWPID=""
-SIMPID=""
-FAILS=0
-cleanup() {
-	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
-	sleep 0.2
-	[ -n "$GWPID" ] && kill -9 "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill -9 "$SIMPID" 2>/dev/null
-	pkill -f "sipp.*$T" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
-if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "SKIP gw_sip_calls: sipp or sqlite3 not installed"
-	exit 0
-fi
-if [ ! -x "$GW" ] || [ ! -x "$SIM" ]; then
-	echo "SKIP gw_sip_calls: pstngw or pstnsim not built"
-	exit 0
-fi
-
-# a block of 8 ports nobody listens on (UDP or TCP), chosen from the pid
-port_block_free() {
-	for q in 0 1 2 3 4 5 6 7; do
-		ss -Hlun "sport = :$(($1 + q))" | grep -q . && return 1
-		ss -Hltn "sport = :$(($1 + q))" | grep -q . && return 1
-	done
-	return 0
-}
-GWPORT=$((20000 + ($$ % 1000) * 8))
-while ! port_block_free $GWPORT; do GWPORT=$((GWPORT + 8)); done
+T_NAME=sipcalls
+. tests/data/gw/lib.sh
+need_tools gw_sip_calls sipp sqlite3
+GWPORT=$(port_block 20000 1000)
 UASPORT=$((GWPORT + 1))
 UACPORT=$((GWPORT + 2))
 RTPBASE=$((30000 + ($$ % 500) * 20))
@@ -120,25 +85,11 @@ called = *
 target = trunk:sipp
 EOC
 
-$SIM -c "$T/sim.conf" >"$T/sim.log" 2>&1 &
-SIMPID=$!
-$GW -f -c "$T/gw.conf" >"$T/gw.log" 2>&1 &
-GWPID=$!
+start_sim
+start_gw
 
-sim() { "$SIM" -x "$T/sim.ctl" "$@"; }
-ctl() { "$BUILD/pstngwctl" -s "$T/gw.ctl" "$@"; }
-field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
-wait_for() {
-	i=0
-	while [ "$i" -lt "$1" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 # the link is up and the start-up RESTARTs are done
-wait_for 150 "sim status | grep -q 'link up idle 30 busy 0 restarting 0 down 0'" || { fail link_up "$(sim status)"; tail -20 "$T/gw.log"; exit 1; }
+wait_for 150 "link_up 30" || { fail link_up "$(sim status)"; tail -20 "$T/gw.log"; exit 1; }
 sleep 1
 
 # sipp_uac NAME SCENARIO SERVICE [extra sipp args]: one call, sipp's exit
@@ -150,7 +101,6 @@ sipp_uac() {
 		>"$T/$n.out" 2>&1
 }
 # cdr_last: the newest CDR row as "col=value|..." once written
-cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
 cdr_wait() { wait_for 40 "[ \"\$(cdr_q 'SELECT count(*) FROM cdr')\" -ge $1 ]"; }
 NCDR=0
 # check_cdr NAME 'SQL condition' : the newest row must satisfy it
@@ -232,7 +182,7 @@ sed "s/@CAUSE@/16/" tests/data/sipp/gw_farbye_uac.xml.in >"$T/farbye.xml"
 sipp_uac farbye "$T/farbye.xml" 1003 &
 SP=$!
 wait_for 100 "sim last in | grep -q 'state active'" || true
-id=$(sim last in | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {print $i; exit}}')
+id=$(sim last in | sim_id)
 sim hangup "$id" 16 >/dev/null
 if wait "$SP"; then pass pstn_hangup_bye_reason_16; else
 	fail pstn_hangup_bye_reason_16 "id=$id $(sim last in) $(tail -3 "$T/farbye.out" | tr '\n' ' ')"; fi
