@@ -38,12 +38,12 @@ pstngw is running (pid $GW_PID) on etc/pstngw.conf.
   SIP:       UDP and TCP on 127.0.0.1:5060, calls taken from 127.0.0.0/8
   TDM:       span 1, a virtual E1 to pstnsim (euroisdn, pstngw is CPE)
   Place a call to a pstnsim subscriber (tests/pstnsim/README.md):
-             sipp -sn uac -s 1001 -m 1 -d 2000 127.0.0.1:5060   (answers, loops audio)
-             sipp -sn uac -s 2001 -m 1 127.0.0.1:5060           (busy: 486, cause 17)
+             sipp -sn uac -i 127.0.0.1 -s 1001 -m 1 -d 2000 127.0.0.1:5060  (answers, loops audio)
+             sipp -sn uac -i 127.0.0.1 -s 2001 -m 1 127.0.0.1:5060         (busy: 486, cause 17)
              or a softphone: sip:1001@127.0.0.1:5060
   subscribers: 100x loopback, 200x busy, 300x no answer, 4xxx unallocated,
              500x fax, 600x ringback+tone, 700x DTMF recorder, 800x line echo
-  PSTN -> SIP: run a SIP phone or "sipp -sn uas -p 5070" on 127.0.0.1:5070, then
+  PSTN -> SIP: run a SIP phone or "sipp -sn uas -i 127.0.0.1 -p 5070" on 127.0.0.1:5070, then
              $BUILD/pstnsim -x run/pstnsim.ctl call 1 5551000 4930111222
   control:   $BUILD/pstngwctl calls | spans | media | help   (socket run/pstngw.ctl)
   CDRs:      sqlite3 run/cdr.sqlite 'select * from cdr'
