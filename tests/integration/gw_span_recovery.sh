@@ -7,16 +7,24 @@
 #    with Reason: Q.850;cause=38 (or 27), every ringing call a 503/480
 #    with that Reason, each within 5 s of the failure (timed from sipp's
 #    message trace); each call leaves a CDR row with that cause.
+#  - pstnsim frozen (SIGSTOP: line up, D-channel silent): the same, within
+#    the LAPD detection time (T203 + N200 x T200 = 13 s, 16 s allowed).
 #  - while the span is down, new INVITEs get 503 with cause 38 (or 27)
 #    and a CDR row each.
-#  - pstnsim back with the same config, nothing done on pstngw: within
-#    30 s the link is up and every B-channel carries a call at once (30 on
-#    E1, 23 on T1), all succeed, and all channels are idle afterwards at
-#    both ends.
+#  - pstnsim back with the same config (or continued), nothing done on
+#    pstngw: within 30 s the link is up and every B-channel carries a call
+#    at once (30 on E1, 23 on T1), all succeed, and all channels are idle
+#    afterwards at both ends.
 #  - a RESTART from the network for a channel with a call clears the call
-#    (BYE with the cause) and the channel carries a new call.
+#    (BYE with cause 41), other calls stay, the channel carries a new call;
+#    a RESTART of the whole interface clears every call (BYE / 503).
+#  - SERVICE (T1): a channel out of service is passed over by hunting, the
+#    others carry every call; back in service it carries a call again.
+#  - a group of two spans, the first with its line up but its D-channel
+#    down: calls go to the second span; when it is full, 503 cause 34.
 # E1/euroisdn with the gateway as the user side, then T1/national with the
 # roles reversed (gateway network side, pstnsim user side).
+# The script keeps its scratch directory when KEEP is set.
 BUILD=${BUILD:-build}
 GW=$BUILD/pstngw
 SIM=$BUILD/pstnsim
@@ -469,8 +477,74 @@ run_span() {
 	fi
 }
 
+# two_spans: a group of two E1 spans whose first has its line up but its
+# D-channel down for good (both ends configured as the network side, so
+# neither brings up LAPD): every call must go to the second span, 30 at
+# once, and the 31st gets 503 with cause 34 (no channel), not 38
+two_spans() {
+	NCH=30
+	SERVICE=no
+	write_confs two e1 euroisdn net pri_net
+	cat >>"$T/sim.conf" <<EOC
+[span 2]
+type = e1
+path = $T/span2.sock
+switchtype = euroisdn
+node = net
+EOC
+	# [route both] goes before the catch-all routes
+	awk -v sock="$T/span2.sock" '
+	/^\[route one\]/ && !done {
+		print "[route both]"; print "direction = sip2pstn"
+		print "called = prefix:99"; print "called_strip = 2"
+		print "target = group:both"; done = 1
+	}
+	{ print }
+	END {
+		print "[span 2]"; print "type = e1"; print "socket = " sock
+		print "signalling = pri_cpe"
+		print "[group both]"; print "members = span:1, span:2"
+	}' "$T/gw.conf" >"$T/gw2.conf"
+	rm -f "$T/cdr.sqlite"
+	start_sim
+	"$GW" -f -c "$T/gw2.conf" >"$T/two-gw.log" 2>&1 &
+	GWPID=$!
+	if ! wait_for 150 "ctl spans | grep -q '^span 2 .* dchan=up idle=30 busy=0' && \
+		ctl spans | grep -q '^span 1 E1 up .* dchan=down' && \
+		sim status | grep -q '^span 2 .* link up idle 30 busy 0 restarting 0'"; then
+		fail two_spans_up "$(ctl spans | head -2 | tr '\n' ' ') / $(sim status | head -2 | tr '\n' ' ')"
+	fi
+	sipp_bg two-all tests/data/sipp/gw_call_uac.xml 991001 1 30 -d 3000
+	hp=$!
+	if wait_for 100 "ctl spans | grep -q '^span 2 .* busy=30 '"; then
+		n1=$(ctl calls | grep -c ' span 1 ')
+		[ "$n1" = 0 ] && pass two_spans_calls_pass_over_dead_dchan ||
+			fail two_spans_calls_pass_over_dead_dchan "$n1 calls on span 1"
+		sed -e 's/@STATUS@/503/' -e 's/@CAUSE@/34/' tests/data/sipp/gw_fail_uac.xml.in >"$T/two-34.xml"
+		if sipp_fg two-34 "$T/two-34.xml" 991002 2 1; then pass two_spans_full_503_cause_34; else
+			fail two_spans_full_503_cause_34 "$(sipp_why two-34)"; fi
+	else
+		fail two_spans_calls_pass_over_dead_dchan "$(ctl spans | head -2 | tr '\n' ' ') $(sipp_why two-all)"
+	fi
+	if wait_pid 300 "$hp"; then pass two_spans_30_calls_ok; else
+		fail two_spans_30_calls_ok "$(sipp_why two-all)"; fi
+	if wait_for 50 "ctl spans | grep -q '^span 2 .* dchan=up idle=30 busy=0' && [ \$(ncalls) = 0 ]"; then
+		pass two_spans_idle_after
+	else
+		fail two_spans_idle_after "$(ctl spans | head -2 | tr '\n' ' ')"
+	fi
+	kill "$GWPID" 2>/dev/null
+	wait_pid 50 "$GWPID"
+	GWPID=""
+	kill "$SIMPID" 2>/dev/null
+	wait_pid 50 "$SIMPID"
+	SIMPID=""
+	[ "$FAILS" != 0 ] && { echo "--- two spans gw.log (tail)"; tail -20 "$T/two-gw.log"; }
+}
+
 START=$(date +%s)
 run_span e1 e1 euroisdn net pri_cpe 30 full stop
 run_span t1 t1 national cpe pri_net 23 full - service
+two_spans
 echo "# whole run: $(($(date +%s) - START)) s"
 exit 0
