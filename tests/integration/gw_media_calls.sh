@@ -1,0 +1,328 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Audio through the pstngw daemon, end to end: a real SIP peer (sipp for
+# the signalling with tests/tools/rtpcall owning the RTP port, or baresip
+# for SDES-SRTP) calls through pstngw over a virtual E1 to pstnsim
+# subscribers, and what comes back is measured:
+#   1. G.711 transparency with the echo canceller off: a pseudo-random
+#      sequence holding every byte value comes back from the 100x digital
+#      loopback byte for byte (PCMA), or as the mu-law -> A-law -> mu-law
+#      round trip predicts (PCMU, spandsp's G.711).
+#   2. echo cancellation: speech-shaped noise at -20 dBm0 to the 800x
+#      G.168 Annex D hybrids: return loss with the canceller on, per
+#      model, and with it off (the hybrid's ERL) as the baseline.
+#   3. DTMF: RFC 4733 events to the 700x receiver (pstnsim must hear
+#      exactly those digits), and pstnsim's in-band digits to the SIP
+#      side as RFC 4733 events with end packets and no in-band copy
+#      (decoded by rtpcall and by tshark).
+#   4. SDES-SRTP (RFC 4568): baresip with srtp-mand to a gateway with
+#      srtp = mandatory; audio both ways; a plain RTP offer gets 488.
+# Three gateways run at once on one pstnsim (one span each): A with the
+# canceller off, B with it on, C with SRTP mandatory.
+BUILD=${BUILD:-build}
+GW=$BUILD/pstngw
+SIM=$BUILD/pstnsim
+RTPCALL=$BUILD/tools/rtpcall
+T=$(mktemp -d /tmp/pstngw-media.XXXXXX)
+PIDS=""
+FAILS=0
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "$GW_MEDIA_KEEP" ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+pass() { echo "PASS $1"; }
+# GW_MEDIA_CASES: which parts run (default all: transp echo dtmf srtp)
+want() { case " ${GW_MEDIA_CASES:-transp echo dtmf srtp} " in *" $1 "*) return 0;; esac; return 1; }
+fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
+skip() { echo "SKIP $1: $2"; }
+if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
+	echo "SKIP gw_media_calls: sipp or sqlite3 not installed"
+	exit 0
+fi
+if [ ! -x "$GW" ] || [ ! -x "$SIM" ] || [ ! -x "$RTPCALL" ]; then
+	echo "SKIP gw_media_calls: pstngw, pstnsim or tools/rtpcall not built"
+	exit 0
+fi
+
+# 100 ports per run, from the shell's pid
+B=$((40000 + ($$ % 200) * 100))
+SIPA=$B; SIPB=$((B + 1)); SIPC=$((B + 2))
+UAC=$((B + 3))
+BSSIP=$((B + 8))
+RTPP=$((B + 10))           # rtpcall: RTP and RTP + 1
+BSRTP=$((B + 20))          # baresip: B+20..B+29
+
+cat >"$T/sim.conf" <<EOC
+[general]
+socket = $T/sim.ctl
+fax_dir = $T/fax
+echo_erl = 12
+echo_delay_ms = 4
+EOC
+for s in 1 2 3; do
+	cat >>"$T/sim.conf" <<EOC
+[span $s]
+type = e1
+path = $T/span$s.sock
+switchtype = euroisdn
+node = net
+EOC
+done
+
+# gwconf NAME SIPPORT SPAN RTPBASE MEDIA-LINES
+gwconf() {
+	cat >"$T/gw$1.conf" <<EOC
+[general]
+control_socket = $T/gw$1.ctl
+log_level = info
+[sip]
+listen = udp:127.0.0.1:$2
+[media]
+rtp_address = 127.0.0.1
+rtp_port_min = $4
+rtp_port_max = $(($4 + 19))
+media_timeout = 0
+$5
+[calls]
+accept = trunks
+noanswer_timeout = 20s
+[cdr]
+path = $T/cdr$1.sqlite
+[trunk peers]
+address = 127.0.0.1:$((B + 99))
+acl = 127.0.0.1
+keepalive = 0
+[span 1]
+socket = $T/span$3.sock
+signalling = pri_cpe
+[group e1]
+members = span:1
+[route to-pstn]
+direction = sip2pstn
+called = ^[0-9]+\$
+target = group:e1
+EOC
+}
+gwconf A $SIPA 1 $((B + 40)) "echo_cancel = no
+faxdet = no
+dtmf = rfc4733
+codecs = pcma, pcmu"
+gwconf B $SIPB 2 $((B + 60)) "echo_cancel = yes
+faxdet = no
+dtmf = rfc4733"
+# C: the 100x loopback returns the caller's own audio ~20 ms later, which
+# a canceller rightly takes for echo and removes: off, to hear it back
+gwconf C $SIPC 3 $((B + 80)) "echo_cancel = no
+srtp = mandatory"
+
+$SIM -c "$T/sim.conf" >"$T/sim.log" 2>&1 &
+DAEMONS=$!
+for g in A B C; do
+	$GW -f -c "$T/gw$g.conf" >"$T/gw$g.log" 2>&1 &
+	DAEMONS="$DAEMONS $!"
+done
+PIDS=$DAEMONS
+
+sim() { "$SIM" -x "$T/sim.ctl" "$@"; }
+ctl() { g=$1; shift; "$BUILD/pstngwctl" -s "$T/gw$g.ctl" "$@"; }
+field() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {print substr($i, length(k) + 2); exit}}'; }
+wait_for() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		eval "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# all three links up and their start-up RESTARTs done
+if ! wait_for 200 "[ \$(sim status | grep -c 'link up idle 30 busy 0 restarting 0 down 0') = 3 ]"; then
+	fail links_up "$(sim status | tr '\n' ' ')"
+	tail -5 "$T"/gw*.log
+	exit 1
+fi
+sleep 1
+
+# the newest pstnsim call from the gateways: its id
+last_id() { sim last in | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {print $i; exit}}'; }
+
+# media_call NAME GWPORT SERVICE CODEC HOLD_MS RTPCALL-ARGS...: one call,
+# sipp signalling, rtpcall media on RTPP; rtpcall's result line is in
+# $T/NAME.rtp; returns sipp's exit status (rtpcall's in $T/NAME.rc)
+media_call() {
+	n=$1; gp=$2; svc=$3; codec=$4; hold=$5; shift 5
+	if [ "$codec" = pcmu ]; then pt=0; name=PCMU; else pt=8; name=PCMA; fi
+	timeout 40 "$RTPCALL" -l $RTPP -c "$codec" -w 8000 "$@" >"$T/$n.rtp" 2>"$T/$n.rtperr" &
+	rp=$!
+	timeout 40 sipp -sf tests/data/sipp/media_call_uac.xml -s "$svc" -i 127.0.0.1 -p $UAC \
+		-m 1 -l 1 -d "$hold" -timeout 30s -timeout_error \
+		-key rtp_port $RTPP -key codec_pt $pt -key codec_name $name \
+		-trace_msg -message_file "$T/$n.msg" -trace_err -error_file "$T/$n.err" \
+		127.0.0.1:$gp >"$T/$n.out" 2>&1 &
+	sp=$!
+	[ -n "$MEDIA_HOOK" ] && eval "$MEDIA_HOOK"
+	wait $rp
+	echo $? >"$T/$n.rc"
+	wait $sp
+}
+sipp_why() { tail -3 "$T/$1.out" "$T/$1.err" 2>/dev/null | tr '\n' ' '; }
+
+# ---- 1. transparency (gateway A: canceller and fax detection off) ----
+for codec in $(want transp && echo pcma pcmu); do
+	n=transp_$codec
+	if ! media_call $n $SIPA 1001 $codec 9500 -u 1000 -t 6 pattern; then
+		fail ${n}_call "$(sipp_why $n)"
+		continue
+	fi
+	line=$(cat "$T/$n.rtp")
+	echo "# $n: $line"
+	ch=$(echo "$line" | field changed); eq=$(echo "$line" | field equal)
+	run=$(echo "$line" | field longest_exact); vals=$(echo "$line" | field values)
+	mis=$(echo "$line" | field missing); fb=$(echo "$line" | field first_bad)
+	# 6 s sent: every byte back (>= 5 s of them in one unbroken run), no
+	# byte changed, every value seen (PCMA: 256; PCMU: what mu->A->mu keeps)
+	if [ "$(echo "$line" | field locked)" = 1 ] && [ "$ch" = 0 ] && [ "$fb" = -1 ] &&
+		[ "${run:-0}" -ge 40000 ] && [ "${mis:-1}" = 0 ]; then
+		pass "${n}_exact"
+	else
+		fail "${n}_exact" "$line"
+	fi
+	if [ $codec = pcma ] && [ "$vals" != 256 ]; then fail "${n}_values" "$vals values"; fi
+done
+
+# ---- 2. echo cancellation: 8002..8009, canceller on (B) and off (A) ----
+echo_call() { # NAME GWPORT SERVICE -> the ECHO line
+	media_call "$1" "$2" "$3" pcma 4600 -t 3 echo -20 || { echo "sipp failed: $(sipp_why "$1")"; return; }
+	cat "$T/$1.rtp"
+}
+if want echo; then
+line=$(echo_call echo_off $SIPA 8002)
+echo "# echo D.2 canceller off: $line"
+rl=$(echo "$line" | field rl_conv_db)
+# the hybrid alone: ERL 12 dB (white noise); speech-shaped noise and the
+# A-law path move it a little
+if awk -v r="${rl:-0}" 'BEGIN {exit !(r >= 8 && r <= 18)}'; then pass echo_baseline_erl; else
+	fail echo_baseline_erl "$line"; fi
+for m in 2 3 4 5 6 7 8 9; do
+	line=$(echo_call echo_d$m $SIPB 800$m)
+	echo "# echo D.$m canceller on: $line"
+	rl=$(echo "$line" | field rl_conv_db)
+	if awk -v r="${rl:-0}" 'BEGIN {exit !(r >= 30)}'; then pass echo_d${m}_30db; else
+		fail echo_d${m}_30db "$line"; fi
+done
+fi
+
+# ---- 3. DTMF ----
+DIGITS='0123456789*#ABCD'
+if want dtmf; then
+prev=$(last_id)
+if media_call dtmf_tx $SIPA 7001 pcma 6000 -u 600 dtmf "$DIGITS"; then
+	echo "# dtmf to pstn: $(cat "$T/dtmf_tx.rtp")"
+	id=$(last_id)
+	got=$(sim digits "$id" | sed -n 's/^OK //p')
+	if [ "$id" != "$prev" ] && [ "$got" = "$DIGITS" ]; then pass rfc4733_to_pstn_digits; else
+		fail rfc4733_to_pstn_digits "pstnsim call $id heard '$got', sent '$DIGITS'"; fi
+else
+	fail rfc4733_to_pstn_call "$(sipp_why dtmf_tx)"
+fi
+
+# pstnsim plays the digits in-band on a 1001 call; rtpcall listens
+prev=$(last_id)
+MEDIA_HOOK='wait_for 80 "[ \"\$(last_id)\" != \"$prev\" ] && sim last in | grep -q \"state active\"";
+	sleep 0.8; sim play "$(last_id)" dtmf "$DIGITS" >"$T/play.out"'
+if media_call dtmf_rx $SIPA 1001 pcma 5500 -t 4 -P "$T/dtmf_rx.pcap" listen; then
+	line=$(cat "$T/dtmf_rx.rtp")
+	echo "# dtmf from pstn: $line (play: $(cat "$T/play.out"))"
+	n=$(echo "$line" | field n)
+	if [ "$(echo "$line" | field events)" = "$DIGITS" ] && [ "$(echo "$line" | field ended)" = "$n" ] &&
+		[ "$(echo "$line" | field marked)" = "$n" ]; then
+		pass rfc4733_from_pstn_events
+	else
+		fail rfc4733_from_pstn_events "$line"
+	fi
+	if [ "$(echo "$line" | field inband)" = "-" ]; then pass rfc4733_from_pstn_no_inband; else
+		fail rfc4733_from_pstn_no_inband "$line"; fi
+	if command -v tshark >/dev/null 2>&1; then
+		# tshark's own RTP/RTPEVENT dissector on what was received: the
+		# digits of the end packets, each event once (end packets are
+		# sent three times: keep the first per timestamp)
+		ts=$(tshark -r "$T/dtmf_rx.pcap" -d udp.port==$RTPP,rtp -Y 'rtpevent && rtpevent.end_of_event == 1' \
+			-T fields -e rtp.timestamp -e rtpevent.event_id 2>"$T/tshark.err" |
+			awk '!seen[$1]++ {printf "%s", substr("0123456789*#ABCD", $2 + 1, 1)}')
+		if [ "$ts" = "$DIGITS" ]; then pass rfc4733_from_pstn_tshark; else
+			fail rfc4733_from_pstn_tshark "tshark decoded '$ts' $(head -2 "$T/tshark.err")"; fi
+	else
+		skip rfc4733_from_pstn_tshark "tshark not installed"
+	fi
+else
+	fail rfc4733_from_pstn_call "$(sipp_why dtmf_rx)"
+fi
+MEDIA_HOOK=""
+fi
+
+# ---- 4. SDES-SRTP with baresip (gateway C: srtp = mandatory) ----
+if want srtp; then
+if timeout 20 sipp -sf tests/data/sipp/media_488_uac.xml -s 1001 -i 127.0.0.1 -p $UAC -m 1 -l 1 \
+	-mp $((B + 30)) -timeout 15s -timeout_error 127.0.0.1:$SIPC >"$T/p488.out" 2>&1; then
+	pass srtp_mandatory_plain_offer_488
+else
+	fail srtp_mandatory_plain_offer_488 "$(sipp_why p488)"
+fi
+if ! command -v baresip >/dev/null 2>&1 || [ ! -f /usr/lib/baresip/modules/srtp.so ]; then
+	skip srtp_baresip "baresip or its srtp module not installed"
+else
+	mkdir -p "$T/bs"
+	"$RTPCALL" wav "$T/bs/tone.wav" 30 440 -15
+	sed -e "s|@DIR@|$T/bs|g" -e "s|@SIP@|$BSSIP|g" -e "s|@RTPMIN@|$BSRTP|g" \
+		-e "s|@RTPMAX@|$((BSRTP + 9))|g" tests/data/baresip/srtp/config.in >"$T/bs/config"
+	cp tests/data/baresip/srtp/accounts "$T/bs/accounts"
+	baresip -4 -f "$T/bs" -t 7 -e "/dial sip:1001@127.0.0.1:$SIPC" >"$T/bs.log" 2>&1 &
+	BSPID=$!
+	PIDS="$PIDS $BSPID"
+	wait_for 60 "ctl C media | grep -q 'srtp=yes'"
+	sleep 2.5
+	med=$(ctl C media | grep '^chan ')
+	id=$(last_id)
+	st=$(sim stats "$id" | tr '\n' ' ')
+	wait $BSPID
+	echo "# srtp: gateway: $med"
+	echo "# srtp: pstnsim: $st"
+	tx=$(echo "$med" | field rtp_tx); rx=$(echo "$med" | field rtp_rx)
+	if echo "$med" | grep -q 'srtp=yes' && [ "${tx:-0}" -gt 50 ] && [ "${rx:-0}" -gt 50 ]; then
+		pass srtp_baresip_media_both_ways
+	else
+		fail srtp_baresip_media_both_ways "$med | $(grep -i 'srtp\|error\|call' "$T/bs.log" | tail -5 | tr '\n' ' ')"
+	fi
+	wait_for 50 "[ \$(sqlite3 '$T/cdrC.sqlite' 'SELECT count(*) FROM cdr WHERE sip_status = 200') -gt 0 ]"
+	row=$(sqlite3 -separator ' ' "$T/cdrC.sqlite" \
+		'SELECT sip_status, rtp_rx_packets, rtp_tx_packets, codec FROM cdr WHERE sip_status = 200 ORDER BY id DESC LIMIT 1')
+	echo "# srtp: CDR sip_status rtp_rx rtp_tx codec: $row"
+	set -- $row
+	if [ "$1" = 200 ] && [ "${2:-0}" -gt 0 ] && [ "${3:-0}" -gt 0 ]; then pass srtp_cdr_rtp_packets; else
+		fail srtp_cdr_rtp_packets "$row"; fi
+	# baresip's tone went through the loopback and back: it decrypted ours
+	lv=$("$RTPCALL" wavlevel "$(ls "$T"/bs/dump-*-dec.wav 2>/dev/null | head -1)" 440)
+	echo "# srtp: baresip heard: $lv"
+	if awk -v l="$(echo "$lv" | field tone_dbm0)" 'BEGIN {exit !(l > -25)}'; then
+		pass srtp_loopback_tone_heard
+	else
+		fail srtp_loopback_tone_heard "$lv"
+	fi
+fi
+fi
+
+for g in A B C; do
+	n=$(ctl $g calls | grep -c '^call ')
+	[ "$n" = 0 ] || fail "no_call_left_$g" "$(ctl $g calls | tr '\n' ' ')"
+done
+alive=1
+for p in $DAEMONS; do kill -0 "$p" 2>/dev/null || alive=0; done
+[ $alive = 1 ] && pass daemons_alive || fail daemons_alive "a process died"
+if [ "$FAILS" != 0 ]; then
+	for g in A B C; do echo "--- gw$g.log (tail)"; tail -15 "$T/gw$g.log"; done
+fi
+exit 0
