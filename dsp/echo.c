@@ -700,50 +700,6 @@ static void hist_clear(struct dsp_echo *ec)
 	ec->sh.on = false;
 }
 
-/* Append one far-end sample to the history. */
-static inline __attribute__((always_inline)) void hist_push(struct dsp_echo *ec,
-							    float x)
-{
-	size_t L = ec->taps;
-
-	if (ec->p + 1 >= ec->hist) {
-		memmove(ec->hx, ec->hx + ec->hist - L, L * sizeof(float));
-		ec->p = L - 1;
-	}
-	ec->p++;
-	size_t p = ec->p;
-
-	ec->hx[p] = x;
-	/* samples are integers: these double sums are exact, no drift */
-	ec->ex += (double)x * x - (double)ec->hx[p - L] * ec->hx[p - L];
-
-	/* Geigel: max |x| over the tail by 16-sample block maxima */
-	float ax = fabsf(x);
-
-	if (ax > ec->gcur)
-		ec->gcur = ax;
-	if (++ec->gcnt == GMAX_BLK) {
-		float gone = ec->gblk[ec->gidx];
-
-		ec->gblk[ec->gidx] = ec->gcur;
-		ec->gidx = (ec->gidx + 1) % ec->gnblk;
-		/* sliding maximum: rescan only when the block leaving the
-		 * window held it and the new one is smaller (same result
-		 * as a full scan every time) */
-		if (ec->gcur >= ec->gtail) {
-			ec->gtail = ec->gcur;
-		} else if (gone >= ec->gtail) {
-			float m = 0;
-
-			for (size_t i = 0; i < ec->gnblk; i++)
-				m = maxf(m, ec->gblk[i]);
-			ec->gtail = m;
-		}
-		ec->gcur = 0;
-		ec->gcnt = 0;
-	}
-}
-
 static void trackers_reset(struct dsp_echo *ec)
 {
 	ec->pd_lt = ec->pe_lt = ec->px_lt = ec->py_lt = 0;
@@ -1152,8 +1108,17 @@ static void nlp_apply(struct dsp_echo *ec, const float *e, int16_t *out,
 		return;
 	}
 	if (g == target && g == 0.0f) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = sat16(cng_next(ec, cn));
+		/* cng_next() with its state in registers */
+		float rho = ec->cng_rho, v = ec->cng_v;
+		float k = sqrtf(1.0f - rho * rho) * cn;
+		uint32_t rng = ec->rng;
+
+		for (size_t i = 0; i < n; i++) {
+			v = rho * v + k * rng_uni(&rng);
+			out[i] = sat16(v);
+		}
+		ec->cng_v = v;
+		ec->rng = rng;
 		return;
 	}
 	/* 5 ms power-complementary cross-fade between signal and noise */
@@ -1212,6 +1177,77 @@ static inline void ipnlms_coef(float *s2, bool *s2_set, float e, float l1,
 	*cb = c * gb;
 }
 
+/*
+ * Far-end history for one piece, ahead of its per-sample loop: every
+ * sample the loop would push (sample 0 unless the previous piece pushed
+ * it, through sample n when more follows) goes into hx at once, with the
+ * window energy exs[i] and the Geigel tail maximum gms[i] that sample i
+ * sees, the same values as pushing them one by one; the loop then
+ * reads two small arrays and keeps its own state in registers instead of
+ * chaining every sample through the state in memory. Returns the index
+ * of sample 0 in hx.
+ */
+static size_t hist_piece(struct dsp_echo *ec, const int16_t *tx, size_t n,
+			 bool more, double *exs, float *gms)
+{
+	const size_t L = ec->taps;
+	const size_t first = ec->have_y ? 1 : 0;
+	const size_t last = more ? n : n - 1;
+	float *hx = ec->hx;
+	double ex = ec->ex;
+	float gcur = ec->gcur, gtail = ec->gtail;
+	unsigned gcnt = ec->gcnt;
+
+	/* keep the window of the newest sample and the one before it */
+	if (ec->p + (last + 1 - first) >= ec->hist) {
+		memmove(hx, hx + ec->p - L, (L + 1) * sizeof(float));
+		ec->p = L;
+	}
+	const size_t pos0 = ec->p + 1 - first;
+
+	if (first) {
+		exs[0] = ex;
+		gms[0] = maxf(gtail, gcur);
+	}
+	for (size_t i = first; i <= last; i++) {
+		size_t p = pos0 + i;
+		float x = tx[i], old = hx[p - L];
+
+		hx[p] = x;
+		/* samples are integers: these double sums are exact */
+		ex += (double)x * x - (double)old * old;
+		float ax = fabsf(x);
+
+		if (ax > gcur)
+			gcur = ax;
+		if (++gcnt == GMAX_BLK) {
+			float gone = ec->gblk[ec->gidx];
+
+			ec->gblk[ec->gidx] = gcur;
+			ec->gidx = ec->gidx + 1 == ec->gnblk ? 0 : ec->gidx + 1;
+			if (gcur >= gtail) {
+				gtail = gcur;
+			} else if (gone >= gtail) {
+				float m = 0;
+
+				for (size_t k = 0; k < ec->gnblk; k++)
+					m = maxf(m, ec->gblk[k]);
+				gtail = m;
+			}
+			gcur = 0;
+			gcnt = 0;
+		}
+		exs[i] = ex;
+		gms[i] = maxf(gtail, gcur);
+	}
+	ec->p = pos0 + last;
+	ec->ex = ex;
+	ec->gcur = gcur;
+	ec->gtail = gtail;
+	ec->gcnt = gcnt;
+	return pos0;
+}
+
 /* Linear stage over one piece of a chunk; returns errors in e[]. */
 static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 const int16_t *tx, size_t n, bool more, float *e)
@@ -1219,51 +1255,62 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	const size_t L = ec->taps;
 	const bool adapt_on = ec->flags & DSP_ECHO_F_ADAPT;
 	const bool half_rate = !(ec->flags & DSP_ECHO_F_FULL_RATE);
-	/* local sums: read-modify-write of the state per sample would chain
-	 * every sample through memory */
-	double sd = 0, se = 0, sy = 0, sx = 0, r0 = 0, r1 = 0;
-	float ep = ec->e_prev;
+	const bool sh_on = ec->sh.on;
+	/*
+	 * Once settled (converged, ERLE no longer improving, not
+	 * re-converging after a path change) the filter only has to track
+	 * slow drift: plain NLMS on every other sample, which needs neither
+	 * the proportionate gain nor x'Gx and halves the work.
+	 * DSP_ECHO_F_FULL_RATE keeps IPNLMS on every sample. settled, the
+	 * shadow and the trackers only change between chunks.
+	 */
+	const bool track = half_rate && ec->settled;
+	const bool converged = ec->converged;
+	const float inv_erle = ec->inv_erle, noise = ec->noise;
+	const double far_thr = (double)FAR_FLOOR * L;
+	/* per-sample state in locals: stores through the float pointers of
+	 * the kernels would otherwise force it back to memory every sample */
+	unsigned ghang = ec->ghang, edt_hang = ec->edt_hang;
+	uint32_t tick = ec->tick, adapt_n = ec->adapt_n;
+	float ef = ec->ef, yf = ec->yf;
+	bool g_fired = ec->g_fired;
+	double exs[CHUNK + 1];
+	float ys[CHUNK];
+	float gms[CHUNK + 1];
 	/* outputs of the frozen filter computed ahead: pre[k] is y of
 	 * sample k of this piece for pre_lo <= k < pre_hi; any update of w
 	 * empties it */
-	float pre[CHUNK];
+	float pre[CHUNK + 1];
 	size_t pre_lo = 0, pre_hi = 0;
+	const size_t pos0 = hist_piece(ec, tx, n, more, exs, gms);
+	const float *const hx = ec->hx;
 
-	for (size_t i = 0; i < n; i++) {
-		float x = tx[i], d = rx[i];
+	if (!ec->have_y) {
+		const float *x0 = hx + pos0 - L + 1;
 
-		if (!ec->have_y) {
-			hist_push(ec, x);
-			ec->y = ec->k.dot(ec->w, ec->hx + ec->p - L + 1, L,
-					  &ec->q);
-			ec->q_ok = true;
-			if (ec->sh.on) {
-				ec->sh.y = ec->k.dot(ec->sh.w,
-						     ec->hx + ec->p - L + 1,
-						     L, &ec->sh.q);
-				ec->sh.q_ok = true;
-			}
+		ec->y = ec->k.dot(ec->w, x0, L, &ec->q);
+		ec->q_ok = true;
+		if (sh_on) {
+			ec->sh.y = ec->k.dot(ec->sh.w, x0, L, &ec->sh.q);
+			ec->sh.q_ok = true;
 		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		float d = rx[i];
 		float y = ec->y, err = d - y;
+		const double ex = exs[i];
 
 		e[i] = err;
-		sd += (double)d * d;
-		se += (double)err * err;
-		sy += (double)y * y;
-		sx += (double)x * x;
-		r0 += (double)err * err;
-		r1 += (double)err * ep;
-		ep = err;
+		ys[i] = y;
 
-		/* Geigel double-talk detector */
-		float gmax = ec->gtail > ec->gcur ? ec->gtail : ec->gcur;
+		/* Geigel double-talk detector; without branches, as on
+		 * noise-like signals it fires at random */
+		unsigned fire = (unsigned)(fabsf(d) > GEIGEL_THRESH * gms[i]) &
+				(unsigned)(fabsf(d) > 64.0f);
+		unsigned dec = ghang - (ghang > 0);
 
-		if (fabsf(d) > GEIGEL_THRESH * gmax && fabsf(d) > 64.0f) {
-			ec->ghang = GEIGEL_HANG;
-			ec->g_fired = true;
-		} else if (ec->ghang > 0) {
-			ec->ghang--;
-		}
+		ghang = dec + fire * (GEIGEL_HANG - dec);
+		g_fired |= fire;
 
 		/*
 		 * Fast energy detector (converged only): a 1 ms envelope of
@@ -1272,20 +1319,19 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		 * of dB over a converged residual and is caught within a
 		 * few samples, before the per-chunk detector could.
 		 */
-		ec->ef += (err * err - ec->ef) * (1.0f / 8);
-		ec->yf += (y * y - ec->yf) * (1.0f / 8);
-		if (ec->converged &&
-		    ec->ef > FAST_K * (ec->yf * ec->inv_erle + ec->noise) &&
-		    ec->ef > R_FLOOR)
-			ec->edt_hang = EDT_HANG;
+		ef += (err * err - ef) * (1.0f / 8);
+		yf += (y * y - yf) * (1.0f / 8);
+		if (converged && ef > FAST_K * (yf * inv_erle + noise) &&
+		    ef > R_FLOOR)
+			edt_hang = EDT_HANG;
 
-		bool far = ec->ex > (double)FAR_FLOOR * L;
-		bool adapt = adapt_on && far && ec->ghang == 0 &&
-			     ec->edt_hang == 0 && !ec->sh.on;
+		bool far = ex > far_thr;
+		bool adapt = adapt_on && far && ghang == 0 && edt_hang == 0 &&
+			     !sh_on;
 		float sca = 0, scb = 0;
 		bool sh_adapt = false;
 
-		if (ec->sh.on) {
+		if (sh_on) {
 			float es = d - ec->sh.y;
 
 			ec->sh.acc_e += (double)es * es;
@@ -1293,21 +1339,11 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			sh_adapt = adapt_on && far && ec->sh.q_ok;
 			if (sh_adapt)
 				ipnlms_coef(&ec->sh.s2, &ec->sh.s2_set, es,
-					    ec->sh.l1, ec->sh.q, ec->ex, L,
+					    ec->sh.l1, ec->sh.q, ex, L,
 					    &sca, &scb);
 		}
 
-		/*
-		 * Once settled (converged, ERLE no longer improving, not
-		 * re-converging after a path change) the filter only has to
-		 * track slow drift: plain NLMS on every other sample, which
-		 * needs neither the proportionate gain nor x'Gx and halves
-		 * the work. DSP_ECHO_F_FULL_RATE keeps IPNLMS on every
-		 * sample.
-		 */
-		const bool track = half_rate && ec->settled;
-
-		if (adapt && track && (ec->tick++ & 1))
+		if (adapt && track && (tick++ & 1))
 			adapt = false;
 		/* q was skipped for a sample predicted not to adapt */
 		if (adapt && !track && !ec->q_ok)
@@ -1318,29 +1354,26 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			/* plain NLMS: g = 1, x'Gx = |x|^2 */
 			float ew = clip_err(&ec->s2, &ec->s2_set, err);
 
-			ca = MU_TRACK * ew /
-			     (float)(ec->ex + (double)L * 100.0);
+			ca = MU_TRACK * ew / (float)(ex + (double)L * 100.0);
 		} else if (adapt) {
 			ipnlms_coef(&ec->s2, &ec->s2_set, err, ec->l1, ec->q,
-				    ec->ex, L, &ca, &cb);
+				    ex, L, &ca, &cb);
 		}
 
 		if (i + 1 < n || more) {
-			/* push x[n+1] first: one pass updates w for this
-			 * sample and filters the next one */
-			hist_push(ec, tx[i + 1]);
-			const float *zw = ec->hx + ec->p - L;
-			const float *xn = ec->hx + ec->p - L + 1;
+			/* x[n+1] is in the history: one pass updates w for
+			 * this sample and filters the next one */
+			const float *zw = hx + pos0 + i + 1 - L;
+			const float *xn = zw + 1;
 
 			/*
 			 * q costs a third of the pass: compute it only if the
 			 * next sample may adapt (not in a Geigel or energy
 			 * hangover, not the skipped half of half-rate, and
-			 * the far end active: ex already holds x[n+1]).
+			 * the far end active with x[n+1]).
 			 */
-			bool next = adapt_on && !track && ec->ghang <= 1 &&
-				    ec->edt_hang == 0 &&
-				    ec->ex > (double)FAR_FLOOR * L;
+			bool next = adapt_on && !track && ghang <= 1 &&
+				    edt_hang == 0 && exs[i + 1] > far_thr;
 			float *qp = next ? &ec->q : NULL;
 			/*
 			 * Any positive gain is stable under the exact x'Gx,
@@ -1349,37 +1382,32 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 * stale norm over-weights the first taps found
 			 * (PNLMS start-up stall).
 			 */
-			bool l1 = !ec->converged || (ec->adapt_n & 3) == 0;
+			bool l1 = !converged || (adapt_n & 3) == 0;
 
 			if (adapt && track) {
 				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
 				pre_hi = 0;
 			} else if (adapt) {
-				ec->adapt_n++;
+				adapt_n++;
 				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
 						      l1 ? &ec->l1 : NULL, qp);
 				pre_hi = 0;
 			} else if (!qp && i + 1 >= pre_lo && i + 1 < pre_hi) {
 				ec->y = pre[i + 1];
-			} else if (!qp && ec->k.dotm && ec->ghang >= 3 &&
-				   i + 1 < n && n <= CHUNK) {
+			} else if (!qp && ec->k.dotm && ghang >= 3 &&
+				   i + 1 < n) {
 				/*
 				 * Geigel hangover: no sample before i + ghang
 				 * can adapt, so w stays as it is for the next
 				 * outputs of this piece (and if it did change,
-				 * pre is emptied). Put their far-end samples
-				 * in the history ahead of p (hist_push writes
-				 * the same values there later) and filter
-				 * them together.
+				 * pre is emptied): filter them together.
 				 */
-				size_t last = i + ec->ghang - 1;
-				if (last > n - 1)
-					last = n - 1;
-				size_t cnt = last - i; /* samples i+1..last */
-				if (ec->p + cnt > ec->hist)
-					cnt = ec->hist - ec->p;
-				for (size_t r = 1; r < cnt; r++)
-					ec->hx[ec->p + r] = tx[i + 1 + r];
+				size_t lastk = i + ghang - 1;
+
+				if (lastk > n - 1)
+					lastk = n - 1;
+				size_t cnt = lastk - i; /* samples i+1..lastk */
+
 				ec->k.dotm(ec->w, xn, L, cnt, pre + i + 1);
 				pre_lo = i + 1;
 				pre_hi = i + 1 + cnt;
@@ -1389,17 +1417,17 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			}
 			ec->q_ok = next;
 			ec->have_y = true;
-			if (ec->sh.on && sh_adapt)
+			if (sh_on && sh_adapt)
 				ec->sh.y = ec->k.upd_dot(ec->sh.w, zw, xn, L,
 							 sca, scb, &ec->sh.l1,
 							 &ec->sh.q);
-			else if (ec->sh.on)
+			else if (sh_on)
 				ec->sh.y = ec->k.dot(ec->sh.w, xn, L,
 						     &ec->sh.q);
 			ec->sh.q_ok = true;
 		} else {
 			/* last sample of the call: x[n+1] not known yet */
-			const float *zw = ec->hx + ec->p - L + 1;
+			const float *zw = hx + pos0 + i - L + 1;
 
 			if (adapt && track) {
 				ec->k.upd(ec->w, zw, L, ca, 0);
@@ -1410,15 +1438,45 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 				 * the result does not depend on block size */
 				float l1 = ec->k.upd(ec->w, zw, L, ca, cb);
 
-				if (!ec->converged || (ec->adapt_n & 3) == 0)
+				if (!converged || (adapt_n & 3) == 0)
 					ec->l1 = l1;
-				ec->adapt_n++;
+				adapt_n++;
 			}
-			if (ec->sh.on && sh_adapt)
+			if (sh_on && sh_adapt)
 				ec->sh.l1 = ec->k.upd(ec->sh.w, zw, L, sca, scb);
 			ec->have_y = false;
 		}
 	}
+	ec->ghang = ghang;
+	ec->edt_hang = edt_hang;
+	ec->tick = tick;
+	ec->adapt_n = adapt_n;
+	ec->ef = ef;
+	ec->yf = yf;
+	ec->g_fired = g_fired;
+
+	/*
+	 * Chunk sums, outside the loop above: the input powers are sums of
+	 * integers (exact in any order, so in int64); the output ones keep
+	 * the order of the samples.
+	 */
+	int64_t id = 0, ix = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		id += (int32_t)rx[i] * rx[i];
+		ix += (int32_t)tx[i] * tx[i];
+	}
+	double sd = (double)id, sx = (double)ix, se = 0, sy = 0, r1 = 0;
+	float ep = ec->e_prev;
+
+	for (size_t i = 0; i < n; i++) {
+		se += (double)e[i] * e[i];
+		sy += (double)ys[i] * ys[i];
+		r1 += (double)e[i] * ep;
+		ep = e[i];
+	}
+	double r0 = se;
+
 	ec->acc_d += sd;
 	ec->acc_e += se;
 	ec->acc_y += sy;
