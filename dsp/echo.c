@@ -113,6 +113,9 @@ typedef float (*upd_dot_fn)(float *w, const float *z, const float *xn,
 
 typedef float (*nlms_dot_fn)(float *w, const float *z, const float *xn,
 			     size_t n, float c);
+/* nlms_dot, and also *y2 = dot(w, xn + 1) of the updated w, bit-exact */
+typedef float (*nlms_dot2_fn)(float *w, const float *z, const float *xn,
+			      size_t n, float c, float *y2);
 
 /* out[r] = dot(w, x + r) for r < cnt, each bit-exact with dot(.., NULL) */
 typedef void (*dotm_fn)(const float *w, const float *x, size_t n, size_t cnt,
@@ -123,6 +126,7 @@ struct kernels {
 	upd_fn upd;
 	upd_dot_fn upd_dot;     /* l1 and q may be NULL */
 	nlms_dot_fn nlms_dot;   /* plain NLMS update fused with y */
+	nlms_dot2_fn nlms_dot2; /* the same, with y of the sample after */
 	dotm_fn dotm;           /* several outputs of a frozen filter, or NULL */
 };
 
@@ -282,6 +286,25 @@ static float nlms_dot_c(float *restrict w, const float *restrict z,
 			s[j] += v * xn[i + j];
 		}
 	}
+	return sum8(s);
+}
+
+static float nlms_dot2_c(float *restrict w, const float *restrict z,
+			 const float *restrict xn, size_t n, float c,
+			 float *y2)
+{
+	float s[CL] = { 0 }, t[CL] = { 0 };
+
+	for (size_t i = 0; i < n; i += CL) {
+		for (int j = 0; j < CL; j++) {
+			float v = w[i + j] + c * z[i + j];
+
+			w[i + j] = v;
+			s[j] += v * xn[i + j];
+			t[j] += v * xn[i + j + 1];
+		}
+	}
+	*y2 = sum8(t);
 	return sum8(s);
 }
 
@@ -445,6 +468,36 @@ ATTR static float nlms_dot_##SFX(float *restrict w,                     \
 	}                                                                \
 	return HSUM(AD(AD(s0, s1), AD(s2, s3)));                         \
 }                                                                        \
+ATTR static float nlms_dot2_##SFX(float *restrict w,                    \
+				  const float *restrict z,               \
+				  const float *restrict xn, size_t n,    \
+				  float c, float *y2)                    \
+{                                                                        \
+	const float *xb = xn + 1;                                        \
+	V vc = SET1(c);                                                  \
+	V s0 = ZERO(), s1 = ZERO(), s2 = ZERO(), s3 = ZERO();            \
+	V t0 = ZERO(), t1 = ZERO(), t2 = ZERO(), t3 = ZERO();            \
+	for (size_t i = 0; i < n; i += 4 * W) {                          \
+		V w0 = FM(vc, LU(z + i), LD(w + i));                     \
+		V w1 = FM(vc, LU(z + i + W), LD(w + i + W));             \
+		V w2 = FM(vc, LU(z + i + 2 * W), LD(w + i + 2 * W));     \
+		V w3 = FM(vc, LU(z + i + 3 * W), LD(w + i + 3 * W));     \
+		ST(w + i, w0);                                           \
+		ST(w + i + W, w1);                                       \
+		ST(w + i + 2 * W, w2);                                   \
+		ST(w + i + 3 * W, w3);                                   \
+		s0 = FM(w0, LU(xn + i), s0);                             \
+		s1 = FM(w1, LU(xn + i + W), s1);                         \
+		s2 = FM(w2, LU(xn + i + 2 * W), s2);                     \
+		s3 = FM(w3, LU(xn + i + 3 * W), s3);                     \
+		t0 = FM(w0, LU(xb + i), t0);                             \
+		t1 = FM(w1, LU(xb + i + W), t1);                         \
+		t2 = FM(w2, LU(xb + i + 2 * W), t2);                     \
+		t3 = FM(w3, LU(xb + i + 3 * W), t3);                     \
+	}                                                                \
+	*y2 = HSUM(AD(AD(t0, t1), AD(t2, t3)));                          \
+	return HSUM(AD(AD(s0, s1), AD(s2, s3)));                         \
+}                                                                        \
 ATTR static float upd_dot_##SFX(float *restrict w,                      \
 				const float *restrict z,                 \
 				const float *restrict xn, size_t n,      \
@@ -569,14 +622,15 @@ KERN_BODIES(avx512, __attribute__((target("avx512f"))), __m512, 16,
 #endif /* ECHO_X86 */
 
 static const struct kernels kernel_tab[DSP_ECHO_SIMD_COUNT] = {
-	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, nlms_dot_c, NULL },
+	[DSP_ECHO_SIMD_C] = { dot_c, upd_c, upd_dot_c, nlms_dot_c,
+			      nlms_dot2_c, NULL },
 #ifdef ECHO_X86
 	[DSP_ECHO_SIMD_SSE2] = { dot_sse2, upd_sse2, upd_dot_sse2,
-				 nlms_dot_sse2, NULL },
+				 nlms_dot_sse2, nlms_dot2_sse2, NULL },
 	[DSP_ECHO_SIMD_AVX2] = { dot_avx2, upd_avx2, upd_dot_avx2,
-				 nlms_dot_avx2, dotm_avx2 },
+				 nlms_dot_avx2, nlms_dot2_avx2, dotm_avx2 },
 	[DSP_ECHO_SIMD_AVX512] = { dot_avx512, upd_avx512, upd_dot_avx512,
-				   nlms_dot_avx512, NULL },
+				   nlms_dot_avx512, nlms_dot2_avx512, NULL },
 #endif
 };
 
@@ -1384,7 +1438,19 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 */
 			bool l1 = !converged || (adapt_n & 3) == 0;
 
-			if (adapt && track) {
+			if (adapt && track && i + 2 < n) {
+				/*
+				 * Sample i+1 is the skipped half (tick) and
+				 * the shadow is off while settled: w stays as
+				 * updated here for y of sample i+2 too, which
+				 * the same pass gives with one more load and
+				 * FMA per vector instead of a pass of its own.
+				 */
+				ec->y = ec->k.nlms_dot2(ec->w, zw, xn, L, ca,
+							pre + i + 2);
+				pre_lo = i + 2;
+				pre_hi = i + 3;
+			} else if (adapt && track) {
 				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
 				pre_hi = 0;
 			} else if (adapt) {
