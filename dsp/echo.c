@@ -147,6 +147,7 @@ struct dsp_echo {
 	size_t p;               /* index of newest sample */
 	double ex;              /* window energy of hx */
 	float l1;               /* sum |w| */
+	bool w_zero;            /* w all zero (never adapted since reset) */
 	uint32_t adapt_n;
 	uint32_t tick;           /* half-rate adaptation phase */
 	bool settled;
@@ -842,6 +843,7 @@ void dsp_echo_reset(struct dsp_echo *ec)
 	if (!ec)
 		return;
 	memset(ec->w, 0, ec->taps * sizeof(float));
+	ec->w_zero = true;
 	ec->l1 = 0;
 	ec->adapt_n = 0;
 	ec->tick = 0;
@@ -971,6 +973,7 @@ static void shadow_start(struct dsp_echo *ec)
 static void shadow_commit(struct dsp_echo *ec)
 {
 	memcpy(ec->w, ec->sh.w, ec->taps * sizeof(float));
+	ec->w_zero = false;
 	ec->y = ec->sh.y;
 	ec->q = ec->sh.q;
 	ec->q_ok = ec->sh.q_ok;
@@ -1342,7 +1345,10 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	if (!ec->have_y) {
 		const float *x0 = hx + pos0 - L + 1;
 
-		ec->y = ec->k.dot(ec->w, x0, L, &ec->q);
+		if (ec->w_zero)
+			ec->y = ec->q = 0;
+		else
+			ec->y = ec->k.dot(ec->w, x0, L, &ec->q);
 		ec->q_ok = true;
 		if (sh_on) {
 			ec->sh.y = ec->k.dot(ec->sh.w, x0, L, &ec->sh.q);
@@ -1413,6 +1419,8 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ipnlms_coef(&ec->s2, &ec->s2_set, err, ec->l1, ec->q,
 				    ex, L, &ca, &cb);
 		}
+		if (adapt)
+			ec->w_zero = false;
 
 		if (i + 1 < n || more) {
 			/* x[n+1] is in the history: one pass updates w for
@@ -1458,6 +1466,16 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
 						      l1 ? &ec->l1 : NULL, qp);
 				pre_hi = 0;
+			} else if (ec->w_zero) {
+				/*
+				 * Never adapted (far end silent so far, or
+				 * double talk since the start): the filter
+				 * predicts no echo, exactly what the pass
+				 * over zero taps would give.
+				 */
+				ec->y = 0;
+				if (qp)
+					ec->q = 0;
 			} else if (!qp && i + 1 >= pre_lo && i + 1 < pre_hi) {
 				ec->y = pre[i + 1];
 			} else if (!qp && ec->k.dotm && ghang >= 3 &&
