@@ -913,6 +913,102 @@ static void test_full_rate(void **state)
 	}
 }
 
+/*
+ * Double talk from the start (near-end talker as loud as the far end and
+ * talking first, no echo): Geigel holds, the filter never adapts and stays
+ * exactly zero (the canceller skips its pass then). When the near end
+ * stops and echo appears, it must converge as from a reset: 20 dB within
+ * 1 s, 30 dB ERLE from 1 s on, on every SIMD variant.
+ */
+static void test_first_adapt_after_double_talk(void **state)
+{
+	const size_t dt_len = 12000, echo_len = 16000, frozen_len = 4000;
+	const size_t ns = dt_len + echo_len + frozen_len;
+	int16_t *tx = malloc(ns * 2), *rx = malloc(ns * 2);
+	int16_t *out = malloc(ns * 2);
+	float *h = malloc(DSP_ECHO_MAX_TAPS * sizeof(float));
+	struct sim_path *path = malloc(sizeof(*path));
+	struct sim_talker far, nt;
+
+	(void)state;
+	assert_non_null(tx);
+	assert_non_null(rx);
+	assert_non_null(out);
+	assert_non_null(h);
+	assert_non_null(path);
+	assert_int_equal(sim_path_init(path, &sim_models[1], 160, 6,
+				       SIM_SRC_HOTH, -10, 21), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 21), 0);
+	assert_int_equal(sim_talker_init(&nt, SIM_SRC_HOTH, -10, 515), 0);
+	/* the near end talks first, the far end joins after 100 ms */
+	for (size_t i = 0; i < ns; i++) {
+		tx[i] = i < 800 ? 0 : sim_alaw(sim_talker_next(&far));
+		double v = sim_path_echo(path, tx[i]);
+
+		rx[i] = i < dt_len ? sim_alaw(sim_talker_next(&nt))
+				   : sim_alaw(v);
+	}
+	sim_talker_free(&far);
+	sim_talker_free(&nt);
+	for (int v = DSP_ECHO_SIMD_C; v < DSP_ECHO_SIMD_COUNT; v++) {
+		if (!dsp_echo_simd_supported(v))
+			continue;
+		struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT, v);
+		double t20 = -1, pr = 0, po = 0, fr = 0, fo = 0;
+
+		assert_non_null(ec);
+		for (size_t i = 0; i < dt_len; i += 160)
+			dsp_echo_process(ec, rx + i, tx + i, out + i, 160);
+		size_t nt_ = dsp_echo_get_taps(ec, h, DSP_ECHO_MAX_TAPS);
+		size_t nz = 0;
+
+		for (size_t k = 0; k < nt_; k++)
+			nz += h[k] != 0.0f;
+		assert_int_equal(nz, 0);
+		/* the filter stayed out of the way: out is the near end */
+		assert_memory_equal(out, rx, dt_len * 2);
+		for (size_t i = dt_len; i < dt_len + echo_len; i += 160) {
+			dsp_echo_process(ec, rx + i, tx + i, out + i, 160);
+			double a = 0, b = 0;
+
+			for (size_t k = i; k < i + 160; k++) {
+				a += (double)rx[k] * rx[k];
+				b += (double)out[k] * out[k];
+			}
+			double t = (double)(i + 160 - dt_len) / SIM_RATE;
+
+			if (t20 < 0 && sim_db(a, b) >= 20)
+				t20 = t;
+			if (t > 1.0) {
+				pr += a;
+				po += b;
+			}
+		}
+		/* then frozen: the filter found keeps cancelling */
+		dsp_echo_set_flags(ec, 0);
+		for (size_t i = dt_len + echo_len; i < ns; i += 160) {
+			dsp_echo_process(ec, rx + i, tx + i, out + i, 160);
+			for (size_t k = i; k < i + 160; k++) {
+				fr += (double)rx[k] * rx[k];
+				fo += (double)out[k] * out[k];
+			}
+		}
+		printf("# first adaptation after 1.5 s of double talk, %s: "
+		       "t20 %.2f s, ERLE(1-2s) %.1f dB, then frozen %.1f dB\n",
+		       dsp_echo_simd_name(v), t20, sim_db(pr, po),
+		       sim_db(fr, fo));
+		assert_true(t20 > 0 && t20 <= 1.0);
+		assert_true(sim_db(pr, po) >= 30);
+		assert_true(sim_db(fr, fo) >= 30);
+		dsp_echo_free(ec);
+	}
+	free(path);
+	free(tx);
+	free(rx);
+	free(out);
+	free(h);
+}
+
 /* Any block size gives (nearly) the same linear output as 160. */
 static void test_block_sizes(void **state)
 {
@@ -985,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_narrowband_no_divergence),
 		cmocka_unit_test(test_conversation),
 		cmocka_unit_test(test_cng_tilt),
+		cmocka_unit_test(test_first_adapt_after_double_talk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
