@@ -10,22 +10,25 @@
 # concurrent channels at R calls/s, so it is capped at ~200 calls/s by the
 # 240 channels. Per step: offered and achieved calls/s, sipp's successful,
 # failed and retransmission counters, the gateway's own counters
-# (`pstngwctl calls`) and CDR rows (sqlite3), the mean INVITE->200 and
-# BYE->200 times, and the CPU time (utime + stime from /proc/PID/stat,
-# all threads) of pstngw, pstnsim and sipp per completed call. A step is
+# (`pstngwctl calls`) and CDR rows (sqlite3), live SIP transactions and
+# RSS of pstngw at the end of the step, and the CPU time (utime + stime
+# from /proc/PID/stat, all threads) of pstngw, pstnsim and sipp per
+# completed call. A step is
 # clean when every offered call completed, no call failed on either
 # side, every CDR row says 200, and sipp kept the offered pace (achieved
 # >= 95 % of offered). Traffic on 127.0.0.1 only: SIP 15600-15603, RTP
 # 42000-43999. Logs and configs are kept in BUILD/bench-logs/calls.
 #   CALLS_STEP_S       seconds per step (default 20)
-#   CALLS_RATES        offered calls/s, no hold (default "500 1000 1500 2000 2500 3000")
+#   CALLS_RATES        offered calls/s, no hold (default "500 1000 1500 2000 2500 3000 4000")
 #   CALLS_HOLD_RATES   offered calls/s, calls held CALLS_HOLD_MS (default "100 200"; empty: none)
 #   CALLS_HOLD_MS      hold time of the second series (default 1000)
 #   CALLS_HUNT         hunting in the group: roundrobin or lru (default roundrobin)
 #   CALLS_BUDGET_S     no step starts that could end after this many seconds (default 225)
-#   CALLS_MAX_TSX      pstngw [sip] max_transactions (default 262144; see below)
+#   CALLS_MAX_TSX      pstngw [sip] max_transactions (default 400000; see below)
 #   CALLS_PERF_RATE=R  record a perf profile (perf record -g) of pstngw during the
 #                      no-hold step at R calls/s and print its top symbols
+#   CALLS_PERF_OPTS    perf record options (default "-g"; "--call-graph dwarf" gives
+#                      callers through libc; the data stays in the log directory)
 # Every call leaves two server transactions for 32 s over UDP (the INVITE
 # one in Accepted, RFC 6026 Timer L, and the BYE one, Timer J), so the
 # sustained rate is bounded by max_transactions / 64 s: about 1000 calls/s
@@ -33,13 +36,14 @@
 # table size, is measured; `pstngwctl sip` tsx_live is shown per step.
 BUILD=${BUILD:-build}
 STEP_S=${CALLS_STEP_S:-20}
-RATES=${CALLS_RATES:-"500 1000 1500 2000 2500 3000"}
+RATES=${CALLS_RATES:-"500 1000 1500 2000 2500 3000 4000"}
 HOLD_RATES=${CALLS_HOLD_RATES-"100 200"}
 HOLD_MS=${CALLS_HOLD_MS:-1000}
 HUNT=${CALLS_HUNT:-roundrobin}
 BUDGET_S=${CALLS_BUDGET_S:-225}
 PERF_RATE=${CALLS_PERF_RATE:-}
-MAX_TSX=${CALLS_MAX_TSX:-262144}
+PERF_OPTS=${CALLS_PERF_OPTS:--g}
+MAX_TSX=${CALLS_MAX_TSX:-400000}
 NSPANS=8
 CHANNELS=$((NSPANS * 30))
 SERVICE=1001
@@ -60,6 +64,8 @@ T0=$(date +%s)
 
 cleanup() {
 	[ -n "$PERFPID" ] && kill -INT "$PERFPID" 2>/dev/null
+	# the step's shell, and the timeout + sipp it started
+	[ -n "$SPPID" ] && pkill -P "$SPPID" 2>/dev/null
 	[ -n "$SPPID" ] && kill "$SPPID" 2>/dev/null
 	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
 	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
@@ -164,7 +170,7 @@ BEST_CPU=""
 BEST_HOLD=0
 BEST_HOLD_CPU=""
 PERF_DONE=0
-HDR="%-10s %-8s %-9s %-7s %-7s %-8s %-9s %-9s %-8s %-10s %-10s %-9s %-9s %-9s %s\n"
+HDR="%-10s %-8s %-9s %-7s %-7s %-8s %-11s %-12s %-11s %-8s %-10s %-10s %-7s %-8s %s\n"
 
 # step LABEL RATE HOLD_MS: one step of R calls/s for STEP_S seconds.
 # Sets STEP_CLEAN=1 when the step is clean.
@@ -194,7 +200,7 @@ step() {
 	if [ -n "$PERF_RATE" ] && [ "$PERF_DONE" = 0 ] && [ "nohold_$PERF_RATE" = "$tag" ] &&
 		command -v perf >/dev/null 2>&1; then
 		sleep 2
-		perf record -q -g -p $GWPID -o "$W/perf_$tag.data" -- sleep $((STEP_S - 4)) \
+		perf record -q $PERF_OPTS -p $GWPID -o "$W/perf_$tag.data" -- sleep $((STEP_S - 4)) \
 			>"$W/perf_$tag.log" 2>&1 &
 		PERFPID=$!
 		wait $PERFPID
@@ -230,6 +236,10 @@ step() {
 	rt=${rt:-0}
 	cdr=$(cdrq "SELECT count(*) FROM cdr WHERE id > $id0")
 	cdr200=$(cdrq "SELECT count(*) FROM cdr WHERE id > $id0 AND sip_status = 200 AND answer_us IS NOT NULL")
+	# how long the gateway held the answered calls (INVITE in -> call
+	# cleared), mean and max: a stall of the control thread shows as a max
+	cms=$(cdrq "SELECT printf('%.1f/%.0f', avg(end_us - start_us) / 1000.0, max(end_us - start_us) / 1000.0) FROM cdr WHERE id > $id0 AND sip_status = 200")
+	STEP_WHY=$(cdrq "SELECT group_concat(n || ' x ' || sip_status || '/' || coalesce(q850_cause, '-'), ', ') FROM (SELECT sip_status, q850_cause, count(*) AS n FROM cdr WHERE id > $id0 AND sip_status != 200 GROUP BY 1, 2)")
 	gans=$((${a1:-0} - ${a0:-0}))
 	gfail=$((${f1:-0} - ${f0:-0}))
 	ach=$(awk -v ok="$ok" -v el="$el" -v h="$hold" 'BEGIN {e = el - h / 1000; if (e > 0) printf "%.0f", ok / e; else print 0}')
@@ -239,7 +249,7 @@ step() {
 		awk -v hz="$HZ" -v n="$ok" '{if (n > 0) printf "%.0f", ($14 + $15) * 1e6 / hz / n; else print "-"}')
 	tsx=$(ctl sip 2>/dev/null | sed -n 's/^tsx_live: //p')
 	rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$GWPID/status" 2>/dev/null | awk '{printf "%.0f", $1 / 1024}')
-	printf "$HDR" "$label" "$r" "$ach" "$ok" "$ko" "$rt" "$gans/$gfail" "$cdr/$cdr200" \
+	printf "$HDR" "$label" "$r" "$ach" "$ok" "$ko" "$rt" "$gans/$gfail" "$cdr/$cdr200" "${cms:--}" \
 		"${tsx:--}" "${rss:--}" "${gcpu:--}" "${scpu:--}" "${pcpu:--}" \
 		"$(awk -v a="$g0" -v b="$g1" -v hz="$HZ" -v el="$el" 'BEGIN {if (el > 0) printf "%.0f%%", (b - a) * 100 / hz / el}')"
 	if [ "$ok" = "$n" ] && [ "$ko" = 0 ] && [ "$gfail" = 0 ] && [ "$gans" = "$n" ] &&
@@ -267,8 +277,8 @@ echo "# SIP -> PSTN calls/s: sipp $(sipp -v 2>/dev/null | sed -n 's/.*\(v[0-9][0
 echo "# command per step: sipp -sf tests/data/sipp/bench_call_uac.xml -s $SERVICE -i 127.0.0.1 -p $UACPORT -r R -rp 1000 -m R*$STEP_S -l $CHANNELS -d HOLD_MS -recv_timeout 8000 127.0.0.1:$GWPORT"
 echo "# daemons: pstngw -f -c $W/gw.conf ; pstnsim -c $W/sim.conf (log_level warning, [media] media_timeout = 0 and ports $RTPMIN-$RTPMAX, echo canceller and fax detection at their defaults, no RTP from sipp, CDRs in SQLite)"
 echo "# conditions: $STEP_S s per step, $(nproc) cores shared by sipp, pstngw, pstnsim (and anything else running: load average $(cut -d' ' -f1-3 /proc/loadavg)); idle cost with no calls: pstngw ${IDLE_GW}% of a core, pstnsim ${IDLE_SIM}% (span clocks, media threads)"
-echo "# columns: offered and achieved calls/s; sipp successful, failed, retransmissions; pstngw answered/failed; CDR rows/with status 200; pstngw live SIP transactions and RSS (MB) at the end of the step; CPU us per completed call of pstngw, pstnsim, sipp (idle cost included); pstngw CPU % of one core over the step"
-printf "$HDR" "# series" "offered" "achieved" "ok" "failed" "retrans" "gw_a/f" "cdr/200" "tsx_live" "gw_rss_MB" "gw_us/call" "sim_us" "sipp_us" "gw_cpu"
+echo "# columns: offered and achieved calls/s; sipp successful, failed, retransmissions; pstngw answered/failed; CDR rows/with status 200; mean/max ms from INVITE in to call cleared (answered calls, from the CDRs); pstngw live SIP transactions and RSS (MB) at the end of the step; CPU us per completed call of pstngw, pstnsim, sipp (idle cost included); pstngw CPU % of one core over the step"
+printf "$HDR" "# series" "offered" "achieved" "ok" "failed" "retrans" "gw_a/f" "cdr/200" "call_ms" "tsx_live" "gw_rss_MB" "gw_us/c" "sim_us" "sipp_us" "gw_cpu"
 
 for r in $RATES; do
 	if ! budget_ok 0; then
@@ -281,7 +291,7 @@ for r in $RATES; do
 		BEST_ACH=$STEP_ACH
 		BEST_CPU=$STEP_GCPU
 	else
-		echo "# nohold $r: not clean, higher rates not tried"
+		echo "# nohold $r: not clean (CDRs not 200: ${STEP_WHY:-none}), higher rates not tried"
 		break
 	fi
 	drain
@@ -301,7 +311,7 @@ for r in $HOLD_RATES; do
 		BEST_HOLD=$r
 		BEST_HOLD_CPU=$STEP_GCPU
 	else
-		echo "# hold $r: not clean"
+		echo "# hold $r: not clean (CDRs not 200: ${STEP_WHY:-none})"
 		break
 	fi
 	drain
