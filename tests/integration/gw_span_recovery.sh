@@ -86,6 +86,8 @@ wait_pid() {
 	return 1
 }
 cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
+# cids NAME: the Call-IDs of a sipp run, as an SQL list ('a','b',...)
+cids() { sed -n 's/^Call-I[Dd]: *\([^ ]*\).*/\1/p' "$T/$1.msg" | tr -d '\r' | sort -u | awk -v q="'" '{printf "%s%s%s%s", (NR > 1 ? "," : ""), q, $1, q}'; }
 # now_ms: wall clock, ms since midnight (the clock sipp's traces use)
 now_ms() { date +%H:%M:%S.%N | awk -F'[:.]' '{printf "%d\n", (($1 * 60 + $2) * 60 + $3) * 1000 + substr($4, 1, 3)}'; }
 
@@ -214,8 +216,6 @@ EOC
 # (default LIMIT_MS), with a CDR row.
 failure() {
 	ft=$1 how=$2 nans=$3 nring=$4 limit=${5:-$LIMIT_MS}
-	ncdr0=$(cdr_q 'SELECT count(*) FROM cdr')
-	ncdr0=${ncdr0:-0}
 	sipp_bg "$ft-ans" "$(scn rec_bye_uac "$ft-ans" '\(38\|27\)')" 1001 1 "$nans"
 	ap=$!
 	sipp_bg "$ft-ring" "$(scn rec_ring_uac "$ft-ring" '\(38\|27\)')" 3001 2 "$nring"
@@ -249,16 +249,18 @@ failure() {
 	else
 		fail "${ft}_all_released_within_$((limit / 1000))s" "$nb/$nans BYEs, $nf/$nring finals, slowest $max ms: $(sort -k2 -n "$T/$ft-ans.delays" "$T/$ft-ring.delays" | tail -3 | tr '\n' ' ')"
 	fi
-	if wait_for 50 "[ \"\$(cdr_q 'SELECT count(*) FROM cdr')\" -ge $((ncdr0 + nans + nring)) ]"; then
-		a=$(cdr_q "SELECT count(*) FROM cdr WHERE id > $ncdr0 AND sip_status = 200 AND answer_us IS NOT NULL AND q850_cause IN (27, 38) AND hangup_side = 'pstn'")
-		r=$(cdr_q "SELECT count(*) FROM cdr WHERE id > $ncdr0 AND sip_status IN (480, 503) AND answer_us IS NULL AND q850_cause IN (27, 38)")
+	ia=$(cids "$ft-ans")
+	ir=$(cids "$ft-ring")
+	if wait_for 50 "[ \"\$(cdr_q \"SELECT count(*) FROM cdr WHERE sip_call_id IN ($ia,$ir)\")\" = $((nans + nring)) ]"; then
+		a=$(cdr_q "SELECT count(*) FROM cdr WHERE sip_call_id IN ($ia) AND sip_status = 200 AND answer_us IS NOT NULL AND q850_cause IN (27, 38) AND hangup_side = 'pstn'")
+		r=$(cdr_q "SELECT count(*) FROM cdr WHERE sip_call_id IN ($ir) AND sip_status IN (480, 503) AND answer_us IS NULL AND q850_cause IN (27, 38)")
 		if [ "$a" = "$nans" ] && [ "$r" = "$nring" ]; then
 			pass "${ft}_cdr_rows"
 		else
-			fail "${ft}_cdr_rows" "answered $a/$nans ringing $r/$nring: $(cdr_q "SELECT sip_status, q850_cause, hangup_side, answer_us IS NOT NULL FROM cdr WHERE id > $ncdr0" | sort | uniq -c | tr '\n' ' ')"
+			fail "${ft}_cdr_rows" "answered $a/$nans ringing $r/$nring: $(cdr_q "SELECT sip_status, q850_cause, hangup_side, answer_us IS NOT NULL FROM cdr WHERE sip_call_id IN ($ia,$ir)" | sort | uniq -c | tr '\n' ' ')"
 		fi
 	else
-		fail "${ft}_cdr_rows" "$(cdr_q 'SELECT count(*) FROM cdr') rows, expected $((ncdr0 + nans + nring))"
+		fail "${ft}_cdr_rows" "$(cdr_q "SELECT count(*) FROM cdr WHERE sip_call_id IN ($ia,$ir)") rows, expected $((nans + nring))"
 	fi
 	if wait_for 50 "[ \$(ncalls) = 0 ]"; then pass "${ft}_no_call_left"; else
 		fail "${ft}_no_call_left" "$(ctl calls | head -5 | tr '\n' ' ')"; fi
@@ -267,17 +269,17 @@ failure() {
 # down_invites TAG N: N INVITEs while the span is down: 503, cause 38/27, a CDR row each
 down_invites() {
 	dt=$1 n=$2
-	ncdr0=$(cdr_q 'SELECT count(*) FROM cdr')
 	sed -e 's/@STATUS@/503/' -e 's/@CAUSE@/\(38\|27\)/' tests/data/sipp/gw_fail_uac.xml.in >"$T/$dt-down.xml"
 	if sipp_fg "$dt-down" "$T/$dt-down.xml" 1002 3 "$n"; then
 		pass "${dt}_down_invites_503_cause_38"
 	else
 		fail "${dt}_down_invites_503_cause_38" "$(sipp_why "$dt-down")"
 	fi
-	if wait_for 30 "[ \"\$(cdr_q 'SELECT count(*) FROM cdr WHERE id > $ncdr0 AND sip_status = 503 AND q850_cause IN (27, 38)')\" = $n ]"; then
+	di=$(cids "$dt-down")
+	if wait_for 30 "[ \"\$(cdr_q \"SELECT count(*) FROM cdr WHERE sip_call_id IN ($di) AND sip_status = 503 AND q850_cause IN (27, 38)\")\" = $n ]"; then
 		pass "${dt}_down_invites_cdr"
 	else
-		fail "${dt}_down_invites_cdr" "$(cdr_q "SELECT sip_status, q850_cause FROM cdr WHERE id > $ncdr0" | tr '\n' ' ')"
+		fail "${dt}_down_invites_cdr" "$(cdr_q "SELECT sip_status, q850_cause FROM cdr WHERE sip_call_id IN ($di)" | tr '\n' ' ')"
 	fi
 }
 
