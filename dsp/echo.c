@@ -17,13 +17,15 @@
  *  - once settled (ERLE no longer improving), plain NLMS with a smaller
  *    step on every other sample: tracking needs neither speed nor the
  *    proportionate gain, and this halves the steady-state cost and
- *    lowers the misadjustment;
+ *    lowers the misadjustment. The filter and the tracking then cover
+ *    only the span of the echo response (the taps outside it, adaptation
+ *    noise, are zeroed; window_set()), typically a quarter of the tail;
  *  - a robust step: the adaptation error is clipped at a multiple of its
  *    own running scale, which bounds the damage of the few samples of
  *    double talk before a detector fires;
  *  - time-domain processing, one fused pass per sample (update of w for
  *    sample n and filter output for sample n+1 share the loads): no
- *    block delay, and 1024 taps cost about 12-15 us per channel per 20 ms
+ *    block delay, and 1024 taps cost about 4-5 us per channel per 20 ms
  *    frame in the steady state with AVX2 (tests/bench/bench_echo.sh).
  * A partitioned-block frequency-domain filter would be cheaper per tap
  * and would whiten the input per bin, but adds a block of delay or needs
@@ -86,6 +88,8 @@
 #define CONV_OFF_DB 6.0f
 #define SETTLE_CHUNKS 100       /* 0.5 s */
 #define SETTLE_DB 20.0f
+#define WIN_BLK 64              /* active window granularity, taps */
+#define WIN_FLOOR 3.16e-5f      /* block energy -45 dB under the peak block */
 
 /*
  * Kernels. The IPNLMS step is normalised by x'Gx = A*|x|^2 + B*q with
@@ -148,6 +152,8 @@ struct dsp_echo {
 	double ex;              /* window energy of hx */
 	float l1;               /* sum |w| */
 	bool w_zero;            /* w all zero (never adapted since reset) */
+	bool win_on;            /* settled: only w[win_lo..+win_len) nonzero */
+	size_t win_lo, win_len;
 	uint32_t adapt_n;
 	uint32_t tick;           /* half-rate adaptation phase */
 	bool settled;
@@ -766,6 +772,7 @@ static void trackers_reset(struct dsp_echo *ec)
 	ec->pc_cnt = 0;
 	ec->sh.on = false;
 	ec->settled = false;
+	ec->win_on = false;
 	ec->erle_ck = 0;
 	ec->ck_cnt = 0;
 	ec->s2_set = false;
@@ -984,6 +991,61 @@ static void shadow_commit(struct dsp_echo *ec)
 	trackers_reset(ec);
 }
 
+/*
+ * Entering the settled state: the echo response occupies a small part of
+ * the tail (a hybrid's few ms behind the bulk delay), the other taps hold
+ * only adaptation noise. Keep the span of 64-tap blocks from the first to
+ * the last whose energy is within WIN_FLOOR of the strongest block, plus
+ * a guard block each side, and zero the rest: the output then needs only
+ * that span (its taps are the only nonzero ones) and the NLMS tracking
+ * updates only it, still normalised by the energy of the whole tail, so
+ * the per-tap step, and the tracking speed, are what they were. A second
+ * echo with a gap stays inside the span. Leaving the settled state (ERLE
+ * drop, path change, shadow filter) goes back to the whole tail with
+ * those taps at zero.
+ */
+static void window_set(struct dsp_echo *ec)
+{
+	const size_t nb = ec->taps / WIN_BLK;
+	float eb[DSP_ECHO_MAX_TAPS / WIN_BLK];
+	float emax = 0;
+
+	for (size_t b = 0; b < nb; b++) {
+		float s = 0;
+
+		for (size_t k = b * WIN_BLK; k < (b + 1) * WIN_BLK; k++)
+			s += ec->w[k] * ec->w[k];
+		eb[b] = s;
+		emax = maxf(emax, s);
+	}
+	ec->win_on = true;
+	ec->win_lo = 0;
+	ec->win_len = ec->taps;
+	if (emax <= 0)
+		return;
+	size_t lo = nb, hi = 0;
+
+	for (size_t b = 0; b < nb; b++) {
+		if (eb[b] >= WIN_FLOOR * emax) {
+			if (lo == nb)
+				lo = b;
+			hi = b + 1;
+		}
+	}
+	lo = lo > 0 ? lo - 1 : 0;
+	hi = hi < nb ? hi + 1 : nb;
+	ec->win_lo = lo * WIN_BLK;
+	ec->win_len = (hi - lo) * WIN_BLK;
+	memset(ec->w, 0, ec->win_lo * sizeof(float));
+	memset(ec->w + ec->win_lo + ec->win_len, 0,
+	       (ec->taps - ec->win_lo - ec->win_len) * sizeof(float));
+	float l1 = 0;
+
+	for (size_t k = ec->win_lo; k < ec->win_lo + ec->win_len; k++)
+		l1 += fabsf(ec->w[k]);
+	ec->l1 = l1;
+}
+
 /* End of a 5 ms chunk: long-term trackers, energy DTD, path change. */
 static void chunk_done(struct dsp_echo *ec)
 {
@@ -1111,6 +1173,11 @@ static void chunk_done(struct dsp_echo *ec)
 	}
 	if (!ec->converged || ec->sh.on)
 		ec->settled = false;
+	if (!ec->settled)
+		ec->win_on = false;
+	else if (!ec->win_on &&
+		 !(ec->flags & (DSP_ECHO_F_FULL_TAIL | DSP_ECHO_F_FULL_RATE)))
+		window_set(ec);
 
 	bool dt = geigel || ec->edt_hang > 0;
 
@@ -1322,6 +1389,9 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	 * shadow and the trackers only change between chunks.
 	 */
 	const bool track = half_rate && ec->settled;
+	/* the main filter's active window while tracking (window_set) */
+	const bool win = track && ec->win_on;
+	const size_t wo = win ? ec->win_lo : 0, wl = win ? ec->win_len : L;
 	const bool converged = ec->converged;
 	const float inv_erle = ec->inv_erle, noise = ec->noise;
 	const double far_thr = (double)FAR_FLOOR * L;
@@ -1348,7 +1418,7 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 		if (ec->w_zero)
 			ec->y = ec->q = 0;
 		else
-			ec->y = ec->k.dot(ec->w, x0, L, &ec->q);
+			ec->y = ec->k.dot(ec->w + wo, x0 + wo, wl, &ec->q);
 		ec->q_ok = true;
 		if (sh_on) {
 			ec->sh.y = ec->k.dot(ec->sh.w, x0, L, &ec->sh.q);
@@ -1454,16 +1524,19 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 				 * the same pass gives with one more load and
 				 * FMA per vector instead of a pass of its own.
 				 */
-				ec->y = ec->k.nlms_dot2(ec->w, zw, xn, L, ca,
+				ec->y = ec->k.nlms_dot2(ec->w + wo, zw + wo,
+							xn + wo, wl, ca,
 							pre + i + 2);
 				pre_lo = i + 2;
 				pre_hi = i + 3;
 			} else if (adapt && track) {
-				ec->y = ec->k.nlms_dot(ec->w, zw, xn, L, ca);
+				ec->y = ec->k.nlms_dot(ec->w + wo, zw + wo,
+						       xn + wo, wl, ca);
 				pre_hi = 0;
 			} else if (adapt) {
 				adapt_n++;
-				ec->y = ec->k.upd_dot(ec->w, zw, xn, L, ca, cb,
+				ec->y = ec->k.upd_dot(ec->w + wo, zw + wo,
+						      xn + wo, wl, ca, cb,
 						      l1 ? &ec->l1 : NULL, qp);
 				pre_hi = 0;
 			} else if (ec->w_zero) {
@@ -1492,12 +1565,13 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 					lastk = n - 1;
 				size_t cnt = lastk - i; /* samples i+1..lastk */
 
-				ec->k.dotm(ec->w, xn, L, cnt, pre + i + 1);
+				ec->k.dotm(ec->w + wo, xn + wo, wl, cnt,
+					   pre + i + 1);
 				pre_lo = i + 1;
 				pre_hi = i + 1 + cnt;
 				ec->y = pre[i + 1];
 			} else {
-				ec->y = ec->k.dot(ec->w, xn, L, qp);
+				ec->y = ec->k.dot(ec->w + wo, xn + wo, wl, qp);
 			}
 			ec->q_ok = next;
 			ec->have_y = true;
@@ -1514,13 +1588,14 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			const float *zw = hx + pos0 + i - L + 1;
 
 			if (adapt && track) {
-				ec->k.upd(ec->w, zw, L, ca, 0);
+				ec->k.upd(ec->w + wo, zw + wo, wl, ca, 0);
 				pre_hi = 0;
 			} else if (adapt) {
 				pre_hi = 0;
 				/* same refresh cadence as the fused path, so
 				 * the result does not depend on block size */
-				float l1 = ec->k.upd(ec->w, zw, L, ca, cb);
+				float l1 = ec->k.upd(ec->w + wo, zw + wo, wl, ca,
+						     cb);
 
 				if (!converged || (adapt_n & 3) == 0)
 					ec->l1 = l1;

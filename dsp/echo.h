@@ -43,6 +43,11 @@ enum {
 	 * stopped improving; IPNLMS on every sample while converging or
 	 * after a path change). Costs about twice as much when settled. */
 	DSP_ECHO_F_FULL_RATE = 0x08,
+	/* once settled, keep filtering and tracking over the whole tail
+	 * (default: only over the span of the echo response, found when
+	 * the filter settles; the taps outside it are zeroed; the whole
+	 * tail again as soon as it leaves the settled state) */
+	DSP_ECHO_F_FULL_TAIL = 0x10,
 };
 #define DSP_ECHO_F_DEFAULT (DSP_ECHO_F_ADAPT | DSP_ECHO_F_NLP | DSP_ECHO_F_CNG)
 
