@@ -8,8 +8,12 @@
  * far-end speech and no double talk so the filter adapts all the time,
  * for each SIMD variant this CPU runs: with the default (half-rate NLMS
  * tracking once settled) and with DSP_ECHO_F_FULL_RATE (IPNLMS on every
- * sample: what converging costs), and for spandsp's echo_can_update()
- * called per sample. Channels per core = 20 ms / cost.
+ * sample: what converging costs) and DSP_ECHO_F_FULL_TAIL (tracking over
+ * the whole tail instead of the echo response's span), and for spandsp's
+ * echo_can_update() called per sample. Channels per core = 20 ms / cost.
+ * Many channels (-n N): N settled cancellers (AUTO) processed in turn
+ * frame by frame as on a media thread, so their state comes from the
+ * caches in use rather than L1: cost per channel per frame.
  * Convergence: time to 20 and 30 dB ERLE (and ERLE from 1 s on) on the
  * G.168 Annex D models, A-law line, Hoth far end at -20 and -10 dBm0,
  * for both cancellers on the same signals (tests/unit/dsp_echo_sim.h).
@@ -20,6 +24,7 @@
  * /dev/null around every call into it, here only.
  *
  * usage: echo_bench [-f frames] [-c conv-seconds] [-C spandsp-seconds]
+ *                   [-n channels]
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -135,6 +140,40 @@ static double cost_ours(enum dsp_echo_simd v, unsigned flags,
 			best = t;
 	}
 	return best;
+}
+
+/* N cancellers in turn, each frame: per channel per frame, or -1 */
+static double cost_many(size_t nch, const int16_t *tx, const int16_t *rx,
+			int16_t *out, size_t frames)
+{
+	struct dsp_echo **ec = calloc(nch, sizeof(*ec));
+	double t = -1;
+
+	if (!ec)
+		return -1;
+	for (size_t c = 0; c < nch; c++) {
+		ec[c] = dsp_echo_alloc(NULL);
+		if (!ec[c])
+			goto out;
+	}
+	for (size_t f = 0; f < WARM; f++)
+		for (size_t c = 0; c < nch; c++)
+			dsp_echo_process(ec[c], rx + f * FRAME,
+					 tx + f * FRAME, out + f * FRAME,
+					 FRAME);
+	double t0 = now_us();
+
+	for (size_t f = WARM; f < frames; f++)
+		for (size_t c = 0; c < nch; c++)
+			dsp_echo_process(ec[c], rx + f * FRAME,
+					 tx + f * FRAME, out + f * FRAME,
+					 FRAME);
+	t = (now_us() - t0) / (double)(frames - WARM) / (double)nch;
+out:
+	for (size_t c = 0; c < nch; c++)
+		dsp_echo_free(ec[c]);
+	free(ec);
+	return t;
 }
 
 static double cost_spandsp(const int16_t *tx, const int16_t *rx,
@@ -268,11 +307,11 @@ static int compare(float dbm0, double csecs, double ssecs, bool verbose)
 int main(int argc, char **argv)
 {
 	static const double erls[] = { 6, 12, 20 };
-	size_t frames = 1000;
+	size_t frames = 1000, nch = 0;
 	double csecs = 3.0, ssecs = 20.0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "f:c:C:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:c:C:n:")) != -1) {
 		switch (opt) {
 		case 'f':
 			frames = strtoul(optarg, NULL, 10);
@@ -283,8 +322,12 @@ int main(int argc, char **argv)
 		case 'C':
 			ssecs = strtod(optarg, NULL);
 			break;
+		case 'n':
+			nch = strtoul(optarg, NULL, 10);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-f frames] [-c s] [-C s]\n",
+			fprintf(stderr, "usage: %s [-f frames] [-c s] [-C s] "
+				"[-n channels]\n",
 				argv[0]);
 			return 2;
 		}
@@ -323,6 +366,9 @@ int main(int argc, char **argv)
 		double cf = cost_ours(v, DSP_ECHO_F_DEFAULT |
 				      DSP_ECHO_F_FULL_RATE, tx, rx, out,
 				      frames);
+		double ct = cost_ours(v, DSP_ECHO_F_DEFAULT |
+				      DSP_ECHO_F_FULL_TAIL, tx, rx, out,
+				      frames);
 
 		if (c < best)
 			best = c;
@@ -331,15 +377,24 @@ int main(int argc, char **argv)
 		printf("cost dsp_echo %-6s us_per_frame=%.2f "
 		       "channels_per_core=%.0f speedup_vs_spandsp=%.1fx | "
 		       "full-rate adaptation: us_per_frame=%.2f "
-		       "channels_per_core=%.0f speedup=%.1fx\n",
+		       "channels_per_core=%.0f speedup=%.1fx | whole-tail "
+		       "tracking: us_per_frame=%.2f\n",
 		       dsp_echo_simd_name(v), c, 20000.0 / c, sp / c, cf,
-		       20000.0 / cf, sp / cf);
+		       20000.0 / cf, sp / cf, ct);
 	}
 	printf("cost summary: best dsp_echo %.2f us/frame (default: "
 	       "half-rate tracking once settled) vs spandsp %.2f us/frame:"
 	       " %.1fx faster (target >= 10x), %.0f channels per core; "
 	       "adapting on every sample %.2f us/frame, %.1fx\n", best, sp,
 	       sp / best, 20000.0 / best, best_full, sp / best_full);
+	if (nch > 0) {
+		double cm = cost_many(nch, tx, rx, out, frames);
+
+		printf("cost many: %zu settled cancellers (default config) "
+		       "in turn, frame by frame: us_per_channel_frame=%.2f "
+		       "channels_per_core=%.0f (one channel alone, best "
+		       "variant: %.2f)\n", nch, cm, 20000.0 / cm, best);
+	}
 
 	/* convergence on the same signals, both cancellers */
 	static const float levels[] = { -20, -10 };
