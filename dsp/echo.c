@@ -1390,7 +1390,8 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	 */
 	const bool track = half_rate && ec->settled;
 	/* the main filter's active window while tracking (window_set) */
-	const bool win = track && ec->win_on;
+	const bool win = track && ec->win_on &&
+			 !(ec->flags & DSP_ECHO_F_FULL_TAIL);
 	const size_t wo = win ? ec->win_lo : 0, wl = win ? ec->win_len : L;
 	const bool converged = ec->converged;
 	const float inv_erle = ec->inv_erle, noise = ec->noise;
