@@ -17,7 +17,9 @@
 # clean when every offered call completed, no call failed on either
 # side, every CDR row says 200, and sipp kept the offered pace (achieved
 # >= 95 % of offered). Traffic on 127.0.0.1 only: SIP 15600-15603, RTP
-# 42000-43999. Logs and configs are kept in BUILD/bench-logs/calls.
+# 61000-62999 (above the kernel's ephemeral range 32768-60999: a port
+# taken there by any other socket fails the call that gets it). Logs and
+# configs are kept in BUILD/bench-logs/calls.
 #   CALLS_STEP_S       seconds per step (default 20)
 #   CALLS_RATES        offered calls/s, no hold (default "500 1000 1500 2000 2500 3000 4000")
 #   CALLS_HOLD_RATES   offered calls/s, calls held CALLS_HOLD_MS (default "100 200"; empty: none)
@@ -49,8 +51,8 @@ CHANNELS=$((NSPANS * 30))
 SERVICE=1001
 GWPORT=15600
 UACPORT=15602
-RTPMIN=42000
-RTPMAX=43999
+RTPMIN=61000
+RTPMAX=62999
 W="$(pwd)/$BUILD/bench-logs/calls"
 SC="$(pwd)/tests/data/sipp/bench_call_uac.xml"
 GW="$(pwd)/$BUILD/pstngw"

@@ -13,7 +13,8 @@
 # the k-th member after it (the last one wrapping to span 1 ts 1). Then
 # every call is cleared from SIP and everything must be idle again, with
 # the 240 CDR rows saying 200 on 240 distinct channels. Ports: SIP 25000-28999 (by PID),
-# RTP 46000-61999 (by PID), 127.0.0.1 only.
+# RTP 63000-65399 (by PID; above the ephemeral range 32768-60999, where
+# any other socket may hold a port), 127.0.0.1 only.
 BUILD=${BUILD:-build}
 GW=$BUILD/pstngw
 SIM=$BUILD/pstnsim
@@ -60,7 +61,7 @@ while [ $k -lt 50 ] && { in_use $GWPORT || in_use $((GWPORT + 1)) || in_use $((G
 done
 UACPORT=$((GWPORT + 1))
 UAC2PORT=$((GWPORT + 2))
-RTPBASE=$((46000 + ($$ % 16) * 1000))
+RTPBASE=$((63000 + ($$ % 4) * 600))
 
 {
 	printf '[general]\nsocket = %s/sim.ctl\nfax_dir = %s/fax\nlog_level = warning\n' "$T" "$T"
@@ -75,7 +76,7 @@ RTPBASE=$((46000 + ($$ % 16) * 1000))
 	printf '[general]\ncontrol_socket = %s/gw.ctl\nlog_level = notice\n' "$T"
 	printf '[sip]\nlisten = udp:127.0.0.1:%d\n' $GWPORT
 	printf '[media]\nrtp_address = 127.0.0.1\nrtp_port_min = %d\nrtp_port_max = %d\nmedia_timeout = 0\n' \
-		$RTPBASE $((RTPBASE + 999))
+		$RTPBASE $((RTPBASE + 599))
 	printf '[calls]\naccept = any\nnoanswer_timeout = 20s\n'
 	printf '[cdr]\npath = %s/cdr.sqlite\n' "$T"
 	members=""
