@@ -32,17 +32,16 @@ CTL=$BUILD/pstngwctl
 T=$(mktemp -d /tmp/pstngw-recovery.XXXXXX)
 GWPID=""
 SIMPID=""
-BGPIDS=""
+# LIVE: every process this script started and has not reaped yet
+LIVE=""
 FAILS=0
+live_add() { LIVE="$LIVE $1"; }
+live_del() { LIVE=$(for p in $LIVE; do [ "$p" = "$1" ] || echo "$p"; done); }
 cleanup() {
-	for p in $BGPIDS; do kill "$p" 2>/dev/null; done
-	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && kill -CONT "$SIMPID" 2>/dev/null
+	for p in $LIVE; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
 	sleep 0.2
-	for p in $BGPIDS; do kill -9 "$p" 2>/dev/null; done
-	[ -n "$GWPID" ] && kill -9 "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill -9 "$SIMPID" 2>/dev/null
-	wait 2>/dev/null
+	for p in $LIVE; do kill -9 "$p" 2>/dev/null; done
+	for p in $LIVE; do wait "$p" 2>/dev/null; done
 	[ -n "$KEEP" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -79,10 +78,15 @@ wait_for() {
 wait_pid() {
 	if wait_for "$1" "! kill -0 $2"; then
 		wait "$2"
-		return
+		_r=$?
+		live_del "$2"
+		return $_r
 	fi
 	kill "$2" 2>/dev/null
+	kill -CONT "$2" 2>/dev/null
+	wait_for 30 "! kill -0 $2" || kill -9 "$2" 2>/dev/null
 	wait "$2"
+	live_del "$2"
 	return 1
 }
 cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
@@ -117,7 +121,7 @@ rx_delays() {
 }
 
 # sipp_bg NAME SCENARIO SERVICE PORTIDX CALLS [sipp args]: CALLS calls at
-# once in the background; the pid is in $! (timeout's) and in BGPIDS
+# once in the background; the pid (timeout's) is in $! and in LIVE
 sipp_bg() {
 	_n=$1; _sc=$2; _svc=$3; _pi=$4; _nc=$5; shift 5
 	timeout 100 sipp -sf "$_sc" -s "$_svc" -i 127.0.0.1 -p $((GWPORT + _pi)) \
@@ -125,7 +129,7 @@ sipp_bg() {
 		-timeout 90s -timeout_error -trace_msg -message_file "$T/$_n.msg" \
 		-trace_err -error_file "$T/$_n.err" "$@" 127.0.0.1:$GWPORT \
 		>"$T/$_n.out" 2>&1 &
-	BGPIDS="$BGPIDS $!"
+	live_add $!
 }
 sipp_fg() {
 	sipp_bg "$@"
@@ -149,10 +153,22 @@ ncalls() { ctl calls | grep -c '^call '; }
 start_sim() {
 	"$SIM" -c "$T/sim.conf" >>"$T/sim.log" 2>&1 &
 	SIMPID=$!
+	live_add $!
 }
 kill_sim() {
 	kill -9 "$SIMPID" 2>/dev/null
 	wait "$SIMPID" 2>/dev/null
+	live_del "$SIMPID"
+	SIMPID=""
+}
+# stop_both: the gateway and pstnsim end (SIGTERM, then SIGKILL after 5 s)
+stop_both() {
+	for p in $GWPID $SIMPID; do
+		kill "$p" 2>/dev/null
+		kill -CONT "$p" 2>/dev/null
+		wait_pid 50 "$p"
+	done
+	GWPID=""
 	SIMPID=""
 }
 
@@ -427,9 +443,11 @@ run_span() {
 	start_sim
 	"$GW" -f -c "$T/gw.conf" >"$T/$st-gw.log" 2>&1 &
 	GWPID=$!
+	live_add $!
 	if ! wait_for 150 "sim_idle && gw_idle"; then
 		fail "${st}_link_up" "$(ctl spans | head -1) / $(sim status | head -1)"
 		tail -20 "$T/$st-gw.log"
+		stop_both
 		return
 	fi
 	sleep 0.5
@@ -468,12 +486,7 @@ run_span() {
 	[ "$9" = service ] && service_chan "$st"
 
 	kill -0 "$GWPID" 2>/dev/null && pass "${st}_gateway_alive" || fail "${st}_gateway_alive" "$(tail -5 "$T/$st-gw.log")"
-	kill "$GWPID" 2>/dev/null
-	wait_pid 50 "$GWPID"
-	GWPID=""
-	kill "$SIMPID" 2>/dev/null
-	wait_pid 50 "$SIMPID"
-	SIMPID=""
+	stop_both
 	if [ "$FAILS" != 0 ]; then
 		echo "--- $st gw.log (tail)"; tail -30 "$T/$st-gw.log"
 	fi
@@ -511,6 +524,7 @@ EOC
 	start_sim
 	"$GW" -f -c "$T/gw2.conf" >"$T/two-gw.log" 2>&1 &
 	GWPID=$!
+	live_add $!
 	if ! wait_for 150 "ctl spans | grep -q '^span 2 .* dchan=up idle=30 busy=0' && \
 		ctl spans | grep -q '^span 1 E1 up .* dchan=down' && \
 		sim status | grep -q '^span 2 .* link up idle 30 busy 0 restarting 0'"; then
@@ -535,12 +549,7 @@ EOC
 	else
 		fail two_spans_idle_after "$(ctl spans | head -2 | tr '\n' ' ')"
 	fi
-	kill "$GWPID" 2>/dev/null
-	wait_pid 50 "$GWPID"
-	GWPID=""
-	kill "$SIMPID" 2>/dev/null
-	wait_pid 50 "$SIMPID"
-	SIMPID=""
+	stop_both
 	[ "$FAILS" != 0 ] && { echo "--- two spans gw.log (tail)"; tail -20 "$T/two-gw.log"; }
 }
 
