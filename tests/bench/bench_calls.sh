@@ -13,10 +13,9 @@
 # (`pstngwctl calls`) and CDR rows (sqlite3), live SIP transactions and
 # RSS of pstngw at the end of the step, and the CPU time (utime + stime
 # from /proc/PID/stat, all threads) of pstngw, pstnsim and sipp per
-# completed call. A step is
-# clean when every offered call completed, no call failed on either
-# side, every CDR row says 200, and sipp kept the offered pace (achieved
-# >= 95 % of offered). Traffic on 127.0.0.1 only: SIP 15600-15603, RTP
+# completed call. A step is clean when every offered call completed, no
+# call failed on either side, every CDR row says 200, and sipp kept the
+# offered pace (achieved >= 95 % of offered). Traffic on 127.0.0.1 only: SIP 15600-15603, RTP
 # 61000-62999 (above the kernel's ephemeral range 32768-60999: a port
 # taken there by any other socket fails the call that gets it). Logs and
 # configs are kept in BUILD/bench-logs/calls.
@@ -53,11 +52,15 @@ GWPORT=15600
 UACPORT=15602
 RTPMIN=61000
 RTPMAX=62999
-W="$(pwd)/$BUILD/bench-logs/calls"
+case $BUILD in
+/*) B=$BUILD ;;
+*) B="$(pwd)/$BUILD" ;;
+esac
+W="$B/bench-logs/calls"
 SC="$(pwd)/tests/data/sipp/bench_call_uac.xml"
-GW="$(pwd)/$BUILD/pstngw"
-SIM="$(pwd)/$BUILD/pstnsim"
-CTL="$(pwd)/$BUILD/pstngwctl"
+GW="$B/pstngw"
+SIM="$B/pstnsim"
+CTL="$B/pstngwctl"
 GWPID=""
 SIMPID=""
 SPPID=""
@@ -324,6 +327,6 @@ if [ -s "$W/perf_nohold_$PERF_RATE.data" ]; then
 		grep -E '^ +[0-9]' | head -25 | sed 's/^/#   /'
 fi
 echo "RESULT calls max_rate_zero_fail=$BEST achieved=$BEST_ACH cpu_us_per_call=${BEST_CPU:--} (no hold; target >= 500 calls/s, zero failures, $(nproc) cores shared with sipp and pstnsim)"
-echo "RESULT calls_hold${HOLD_MS}ms max_rate_zero_fail=$BEST_HOLD cpu_us_per_call=${BEST_HOLD_CPU:--} (capped by $CHANNELS channels)"
+[ -n "$HOLD_RATES" ] && echo "RESULT calls_hold${HOLD_MS}ms max_rate_zero_fail=$BEST_HOLD cpu_us_per_call=${BEST_HOLD_CPU:--} (capped by $CHANNELS channels)"
 echo "# total $(($(now) - T0)) s; logs, configs, sipp stats: $W"
 exit 0
