@@ -4,7 +4,12 @@
  * RTP on 127.0.0.1, each channel running the whole per-tick pipeline
  * (G.168 canceller with a 1024-tap / 128 ms tail, DTMF and fax tone
  * detection, G.711 A-law, RTP send/receive, jitter buffer, optional SRTP)
- * on a speech-level noise signal. Two parts:
+ * on a speech-level noise signal. Each pair is a call with a line echo on
+ * both TDM sides (the block sent 20 ms earlier comes back 12 dB down, as
+ * through a hybrid) and one talker at a time, switching every 2 s: the
+ * talking side's line carries noise plus its echo, the listening side's
+ * only its echo, so the cancellers converge, track and see double talk
+ * rarely, as on a real call. Two parts:
  *  - throughput: -c channels ticked back to back -f times on the main
  *    thread; thread CPU microseconds per channel per 20 ms frame (RTP
  *    receive included) and the channels per core that implies;
@@ -17,8 +22,10 @@
  *    (ticks plus RTP receive) gives CPU per channel per frame and the
  *    thread's load; RSS per channel is from /proc/self/statm.
  *
- *   chan_bench [-c CHANNELS] [-f FRAMES] [-r SECONDS] [-R N,N,..] [-s]
- *   (-s: SRTP; -f 0 skips the throughput part, -r 0 the real-time one)
+ *   chan_bench [-c CHANNELS] [-f FRAMES] [-r SECONDS] [-R N,N,..] [-s] [-w FRAMES]
+ *   (-s: SRTP; -f 0 skips the throughput part, -r 0 the real-time one;
+ *   -w: untimed frames first so the cancellers have converged, default
+ *   300 = 6 s of a call; -w 25 measures calls that are still converging)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,12 +49,15 @@ struct bench {
 	struct dsp_chan **ch;
 	unsigned n;
 	uint8_t (*rx)[DSP_CHAN_TICK];
-	uint8_t tx[DSP_CHAN_TICK];
+	uint8_t (*nz)[DSP_CHAN_TICK];   /* the talker's speech-level noise */
+	uint8_t (*tx)[DSP_CHAN_TICK];   /* last block sent to each line */
+	unsigned frame;
 	uv_timer_t timer;
 	uv_timer_t watch;
 	/* real-time run */
 	bool srtp;
 	unsigned want, secs, ticks, target_ticks, missed, overruns;
+	unsigned warm;                  /* untimed ticks first (convergence) */
 	uint64_t t_start_ns;            /* deadline of tick 0 */
 	double max_us, sum_us, cpu0, cpu1, wall0, wall1;
 	unsigned hist[64];              /* tick work, 1 ms buckets */
@@ -101,6 +111,11 @@ static int make(struct bench *b, unsigned n, bool srtp)
 	b->n = n & ~1u;
 	b->ch = calloc(b->n, sizeof(*b->ch));
 	b->rx = calloc(b->n, sizeof(*b->rx));
+	b->nz = calloc(b->n, sizeof(*b->nz));
+	b->tx = calloc(b->n, sizeof(*b->tx));
+	if (!b->ch || !b->rx || !b->nz || !b->tx)
+		return ENOMEM;
+	memset(b->tx, 0xd5, b->n * sizeof(*b->tx)); /* A-law silence */
 	dsp_chan_cfg_default(&cfg);
 	cfg.port_min = 20000;
 	cfg.port_max = 29999;
@@ -141,15 +156,26 @@ static void fill_noise(struct bench *b, uint32_t *seed)
 		for (unsigned k = 0; k < DSP_CHAN_TICK; k++) {
 			*seed = *seed * 1664525u + 1013904223u;
 			int16_t s = (int16_t)((int32_t)(*seed >> 16) % 2300 - 1150);
-			b->rx[i][k] = dsp_law_encode1(DSP_LAW_ALAW, s);
+			b->nz[i][k] = dsp_law_encode1(DSP_LAW_ALAW, s);
 		}
 	}
 }
 
 static void tick_chans(struct bench *b)
 {
-	for (unsigned i = 0; i < b->n; i++)
-		dsp_chan_tick(b->ch[i], b->rx[i], b->tx);
+	for (unsigned i = 0; i < b->n; i++) {
+		/* pair p = i / 2 talks on side (frame / 100 + p) % 2 */
+		bool talks = ((b->frame / 100 + i / 2) & 1) == (i & 1);
+		for (unsigned k = 0; k < DSP_CHAN_TICK; k++) {
+			int32_t v = dsp_law_decode1(DSP_LAW_ALAW, b->tx[i][k]) / 4;
+			if (talks)
+				v += dsp_law_decode1(DSP_LAW_ALAW, b->nz[i][k]);
+			v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+			b->rx[i][k] = dsp_law_encode1(DSP_LAW_ALAW, (int16_t)v);
+		}
+		dsp_chan_tick(b->ch[i], b->rx[i], b->tx[i]);
+	}
+	b->frame++;
 }
 
 /* main-thread throughput runs: tick, then let the loop receive */
@@ -166,6 +192,8 @@ static void destroy(struct bench *b)
 	uv_run(b->loop, UV_RUN_DEFAULT);
 	free(b->ch);
 	free(b->rx);
+	free(b->nz);
+	free(b->tx);
 }
 
 /* ---- real time, on a media thread ---- */
@@ -211,8 +239,12 @@ static void rt_closed(uv_handle_t *h)
 		dsp_chan_free(b->ch[i]);
 	free(b->ch);
 	free(b->rx);
+	free(b->nz);
+	free(b->tx);
 	b->ch = NULL;
 	b->rx = NULL;
+	b->nz = NULL;
+	b->tx = NULL;
 	uv_close((uv_handle_t *)&b->timer, NULL);
 	atomic_store(&b->done, 1);
 }
@@ -241,6 +273,12 @@ static void rt_start(struct dsp_msg *m, void *arg)
 	}
 	b->rss1 = rss_kb();
 	fill_noise(b, &seed);
+	/* calls in progress: both sides have talked, the cancellers have
+	 * converged (untimed, back to back, RTP received in between) */
+	for (unsigned f = 0; f < b->warm; f++) {
+		tick_chans(b);
+		uv_run(b->loop, UV_RUN_NOWAIT);
+	}
 	b->target_ticks = b->secs * 50;
 	uv_timer_init(b->loop, &b->timer);
 	b->timer.data = b;
@@ -253,6 +291,8 @@ static void rt_start(struct dsp_msg *m, void *arg)
 	uv_timer_start(&b->timer, rt_cb, 20, 0);
 	uv_timer_start(&b->watch, rt_stop_check, 100, 100);
 }
+
+static unsigned warm_frames = 300;
 
 static int realtime(unsigned nch, unsigned secs, bool srtp)
 {
@@ -271,6 +311,7 @@ static int realtime(unsigned nch, unsigned secs, bool srtp)
 	b->loop = dsp_engine_loop(e, 0);
 	b->want = nch;
 	b->secs = secs;
+	b->warm = warm_frames;
 	b->srtp = srtp;
 	b->msg.h = rt_start;
 	b->msg.arg = b;
@@ -320,9 +361,10 @@ int main(int argc, char **argv)
 	uint32_t seed = 1;
 	int c;
 
-	while ((c = getopt(argc, argv, "c:f:r:R:s")) != -1) {
+	while ((c = getopt(argc, argv, "c:f:r:R:sw:")) != -1) {
 		switch (c) {
 		case 'c': nch = (unsigned)atoi(optarg); break;
+		case 'w': warm_frames = (unsigned)atoi(optarg); break;
 		case 'f': frames = (unsigned)atoi(optarg); break;
 		case 'r': secs = (unsigned)atoi(optarg); break;
 		case 'R': rlist = optarg; break;
@@ -342,7 +384,8 @@ int main(int argc, char **argv)
 			return 1;
 		long rss1 = rss_kb();
 		fill_noise(&b, &seed);
-		for (unsigned f = 0; f < 25; f++) /* warm up: probation, buffers */
+		/* warm up: probation, buffers, cancellers converged */
+		for (unsigned f = 0; f < (warm_frames > 25 ? warm_frames : 25); f++)
 			tick_all(&b);
 		double t0 = cpu_us();
 		for (unsigned f = 0; f < frames; f++) {
