@@ -132,6 +132,14 @@ cdrq() { sqlite3 "$W/cdr.sqlite" "$1" 2>/dev/null; }
 now() { date +%s; }
 # cpu PID: utime + stime of every thread, in clock ticks
 cpu() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+# tcpu PID: the main (control) thread's utime + stime, then the other
+# threads' (media threads), in clock ticks
+tcpu() {
+	for t in /proc/$1/task/*; do
+		printf '%s ' "${t##*/}"
+		sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}'
+	done | awk -v p="$1" '{if ($1 == p) m += $2; else o += $2} END {print m + 0, o + 0}'
+}
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # counter NAME: one field of the first line of `pstngwctl calls`
 counter() { ctl calls 2>/dev/null | awk -v k="$1" 'NR == 1 {for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
@@ -187,6 +195,7 @@ step() {
 	tag="${label}_$r"
 	STEP_CLEAN=0
 	g0=$(cpu $GWPID)
+	t0=$(tcpu $GWPID)
 	s0=$(cpu $SIMPID)
 	a0=$(counter answered)
 	f0=$(counter failed)
@@ -225,6 +234,7 @@ step() {
 		i=$((i + 1))
 	done
 	g1=$(cpu $GWPID)
+	t1=$(tcpu $GWPID)
 	s1=$(cpu $SIMPID)
 	a1=$(counter answered)
 	f1=$(counter failed)
@@ -256,7 +266,7 @@ step() {
 	rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$GWPID/status" 2>/dev/null | awk '{printf "%.0f", $1 / 1024}')
 	printf "$HDR" "$label" "$r" "$ach" "$ok" "$ko" "$rt" "$gans/$gfail" "$cdr/$cdr200" "${cms:--}" \
 		"${tsx:--}" "${rss:--}" "${gcpu:--}" "${scpu:--}" "${pcpu:--}" \
-		"$(awk -v a="$g0" -v b="$g1" -v hz="$HZ" -v el="$el" 'BEGIN {if (el > 0) printf "%.0f%%", (b - a) * 100 / hz / el}')"
+		"$(echo "$t0 $t1" | awk -v hz="$HZ" -v el="$el" '{if (el > 0) printf "%.0f%%/%.0f%%", ($3 - $1) * 100 / hz / el, ($4 - $2) * 100 / hz / el}')"
 	if [ "$ok" = "$n" ] && [ "$ko" = 0 ] && [ "$gfail" = 0 ] && [ "$gans" = "$n" ] &&
 		[ "$cdr" = "$n" ] && [ "$cdr200" = "$n" ] && [ "$ach" -ge $((r * 95 / 100)) ]; then
 		STEP_CLEAN=1
@@ -282,8 +292,8 @@ echo "# SIP -> PSTN calls/s: sipp $(sipp -v 2>/dev/null | sed -n 's/.*\(v[0-9][0
 echo "# command per step: sipp -sf tests/data/sipp/bench_call_uac.xml -s $SERVICE -i 127.0.0.1 -p $UACPORT -r R -rp 1000 -m R*$STEP_S -l $CHANNELS -d HOLD_MS -recv_timeout 8000 127.0.0.1:$GWPORT"
 echo "# daemons: pstngw -f -c $W/gw.conf ; pstnsim -c $W/sim.conf (log_level warning, [media] media_timeout = 0 and ports $RTPMIN-$RTPMAX, echo canceller and fax detection at their defaults, no RTP from sipp, CDRs in SQLite)"
 echo "# conditions: $STEP_S s per step, $(nproc) cores shared by sipp, pstngw, pstnsim (and anything else running: load average $(cut -d' ' -f1-3 /proc/loadavg)); idle cost with no calls: pstngw ${IDLE_GW}% of a core, pstnsim ${IDLE_SIM}% (span clocks, media threads)"
-echo "# columns: offered and achieved calls/s; sipp successful, failed, retransmissions; pstngw answered/failed; CDR rows/with status 200; mean/max ms from INVITE in to call cleared (answered calls, from the CDRs); pstngw live SIP transactions and RSS (MB) at the end of the step; CPU us per completed call of pstngw, pstnsim, sipp (idle cost included); pstngw CPU % of one core over the step"
-printf "$HDR" "# series" "offered" "achieved" "ok" "failed" "retrans" "gw_a/f" "cdr/200" "call_ms" "tsx_live" "gw_rss_MB" "gw_us/c" "sim_us" "sipp_us" "gw_cpu"
+echo "# columns: offered and achieved calls/s; sipp successful, failed, retransmissions; pstngw answered/failed; CDR rows/with status 200; mean/max ms from INVITE in to call cleared (answered calls, from the CDRs); pstngw live SIP transactions and RSS (MB) at the end of the step; CPU us per completed call of pstngw, pstnsim, sipp (idle cost included); pstngw CPU % of one core over the step, control thread / media threads"
+printf "$HDR" "# series" "offered" "achieved" "ok" "failed" "retrans" "gw_a/f" "cdr/200" "call_ms" "tsx_live" "gw_rss_MB" "gw_us/c" "sim_us" "sipp_us" "gw_ctl/media"
 
 for r in $RATES; do
 	if ! budget_ok 0; then
