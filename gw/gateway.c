@@ -90,6 +90,8 @@ struct gcall {
 	int called_ton;
 	unsigned span;
 	bool media_answered;      /* our offer got its answer */
+	struct gw_call_policy pol;   /* the gateway's, with this call's map */
+	struct gw_cause_map cmap;    /* the trunk's [causes NAME] or [causes] */
 	struct gw_party calling;
 	struct gw_redirect redir;
 	struct gw_cdr_rec cdr;
@@ -317,6 +319,18 @@ static void gcall_refused(struct gcall *gc, int status, int cause)
 	gc->cdr.hangup_side = GW_CDR_SIDE_GATEWAY;
 	gc->g->st.failed++;
 	gcall_end(gc);
+}
+
+/* The call's policy: the gateway's, with the cause map of trunk idx (-1: [causes]). */
+static void gcall_policy(struct gcall *gc, int tidx)
+{
+	struct gw_gateway *g = gc->g;
+	const struct gw_trunk_cfg *tc = tidx >= 0 && g->trunks
+						? gw_trunks_cfg(g->trunks, (size_t)tidx) : NULL;
+
+	gc->pol = g->pol;
+	gc->cmap = tc && tc->has_cause_map ? tc->cause_map : g->causes;
+	gc->pol.causes = &gc->cmap;
 }
 
 static void fill_cdr_route(struct gcall *gc, const struct gw_route_result *r)
@@ -553,6 +567,8 @@ static int op_sip_invite(struct gw_call *c, const struct gw_route_target *t, voi
 		return 503;
 	tc = gw_trunks_cfg(g->trunks, (size_t)idx);
 	copy_str(gc->cdr.trunk, sizeof(gc->cdr.trunk), tc->name);
+	/* this attempt's statuses and causes map by the trunk's own table */
+	gc->cmap = tc->has_cause_map ? tc->cause_map : g->causes;
 	if (gc->sess) { /* failover from an earlier trunk */
 		sip_dialog_sess_set_user(gc->sess, NULL);
 		gc->sess = NULL;
@@ -951,7 +967,8 @@ static void sip_incoming(struct gw_gateway *g, struct sip_dialog_sess *s)
 		sip_dialog_sess_set_sdp(s, sdp);
 	}
 
-	gc->call = gw_call_alloc(GW_CALL_SIP2PSTN, &route, &call_ops, gc, &g->pol);
+	gcall_policy(gc, tidx);
+	gc->call = gw_call_alloc(GW_CALL_SIP2PSTN, &route, &call_ops, gc, &gc->pol);
 	if (!gc->call) {
 		sip_refuse(gc, s, 500, 47);
 		return;
@@ -1163,7 +1180,6 @@ static void overlap_done(struct gcall *gc)
  */
 static int pstn_start(struct gcall *gc, struct gw_tdm_call *tc)
 {
-	struct gw_gateway *g = gc->g;
 	struct gw_route_req rq;
 	struct gw_route_result route;
 	int err;
@@ -1187,7 +1203,8 @@ static int pstn_start(struct gcall *gc, struct gw_tdm_call *tc)
 	fill_cdr_route(gc, &route);
 	gc->tc = tc;
 	gw_tdm_call_set_owner(tc, gc);
-	gc->call = gw_call_alloc(GW_CALL_PSTN2SIP, &route, &call_ops, gc, &g->pol);
+	gcall_policy(gc, -1);
+	gc->call = gw_call_alloc(GW_CALL_PSTN2SIP, &route, &call_ops, gc, &gc->pol);
 	if (!gc->call) {
 		gw_tdm_call_set_owner(tc, NULL);
 		gc->tc = NULL;

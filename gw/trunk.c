@@ -242,6 +242,11 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 		if (!gw_conf_has_section(conf, cs))
 			return gw_conf_fail(conf, sec, "causes", err,
 					    "no section [%s]", cs);
+		/* the trunk's own Q.850 <-> SIP map, used for its calls */
+		ret = gw_cause_map_conf(&c->cause_map, conf, cs, err);
+		if (ret)
+			return ret;
+		c->has_cause_map = true;
 	}
 	return 0;
 }

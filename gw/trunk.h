@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "gw/cause.h"
 #include "sip/transport.h"
 
 struct gw_conf;
@@ -61,6 +62,8 @@ struct gw_trunk_cfg {
 	uint32_t keepalive_ms;
 	uint32_t keepalive_failures;
 	char causes[GW_TRUNK_NAME]; /* cause map section name, "" = [causes] */
+	bool has_cause_map;         /* causes named a section: ... */
+	struct gw_cause_map cause_map; /* ... read from it */
 };
 
 /*

@@ -43,6 +43,10 @@ path = $T/cdr.sqlite
 address = 127.0.0.1:$UASPORT
 acl = 127.0.0.1
 keepalive = 0
+causes = sipp
+[causes sipp]
+; this trunk's own map (the profile default until the reload below)
+profile = rfc3398
 [span 1]
 socket = $T/span1.sock
 signalling = pri_cpe
@@ -281,13 +285,19 @@ check_cdr tcp "sip_status = 200 AND called_in = '1005' AND answer_us IS NOT NULL
 
 # 11f. local ringback (reload with local_ringback = yes): a PSTN that alerts
 # without in-band tones gives 183 with SDP, not a bare 180
-sed -i 's/^noanswer_timeout = 20s$/noanswer_timeout = 20s\nlocal_ringback = yes/' "$T/gw.conf"
+sed -i -e 's/^noanswer_timeout = 20s$/noanswer_timeout = 20s\nlocal_ringback = yes/' \
+	-e 's/^profile = rfc3398$/profile = rfc3398\nq850.1 = 410/' "$T/gw.conf"
 ctl reload >/dev/null
 sed 's/<recv response="180" response_txn="invite"\/>/<recv response="183" response_txn="invite"><action><ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="9"\/><\/action><\/recv>/; s/<\/scenario>/<Reference variables="9"\/><\/scenario>/' \
 	tests/data/sipp/gw_cancel_uac.xml >"$T/lrb.xml"
 if sipp_uac lrb "$T/lrb.xml" 3002 -d 500; then pass local_ringback_183; else
 	fail local_ringback_183 "$(grep 'SIP/2.0 18' "$T/lrb.msg" | head -3 | tr '\n' ' ')"; fi
 check_cdr lrb "sip_status = 487"
+
+# 11f2. the trunk's own cause map after the reload: cause 1 as 410 Gone
+if sipp_uac unalloc2 "$(fail_scn 410 1)" 4002; then pass trunk_cause_map_410; else
+	fail trunk_cause_map_410 "$(grep 'SIP/2.0 4' "$T/unalloc2.msg" | head -3 | tr '\n' ' ')"; fi
+check_cdr unalloc2 "sip_status = 410 AND q850_cause = 1"
 
 # 11g. SIP -> PSTN failover: the first group's span is down (cause 38),
 # the call goes out on the next group
