@@ -1661,6 +1661,26 @@ void gw_media_free(struct gw_media *m)
 	free(m);
 }
 
+/*
+ * The kernel hands out ports of net.ipv4.ip_local_port_range to every
+ * socket that binds port 0 or connects: RTP ports inside it can be taken
+ * by anyone at any time, and a call whose port is taken fails. Warn.
+ */
+static void warn_ephemeral_overlap(const struct gw_media_cfg *cfg)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo, hi;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &lo, &hi) == 2 && cfg->port_min <= hi && cfg->port_max >= lo)
+		LOGW(MOD, "[media] rtp ports %u-%u overlap the kernel's ephemeral "
+		     "ports %u-%u (net.ipv4.ip_local_port_range): other sockets may take "
+		     "them and calls on those ports fail; choose a range outside it",
+		     cfg->port_min, cfg->port_max, lo, hi);
+	fclose(f);
+}
+
 int gw_media_alloc(struct gw_media **mp, const struct gw_media_cfg *cfg,
 		   struct gw_spans *spans, uv_loop_t *ctl)
 {
@@ -1677,6 +1697,7 @@ int gw_media_alloc(struct gw_media **mp, const struct gw_media_cfg *cfg,
 		return ENOMEM;
 	m->cfg = *cfg;
 	m->ctl = ctl;
+	warn_ephemeral_overlap(cfg);
 	m->tones = dsp_tone_country(cfg->tones);
 	if (!m->tones)
 		m->tones = dsp_tone_country("itu");
