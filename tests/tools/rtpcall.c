@@ -40,6 +40,7 @@
  * errors, 2 when nothing was received.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -492,6 +493,26 @@ static int make_tx(struct rc *r)
 
 /* ---- results ---- */
 
+/* The delay (rx index - tx index) at which 32 samples from pattern
+ * index j match, searched within +-span of around; LONG_MIN if none. */
+static long find_delay(const struct rc *r, size_t j, long around, long span)
+{
+	for (long d = 0; d <= span; d++) {
+		for (int sgn = 0; sgn < 2; sgn++) {
+			long dl = around + (sgn ? -d : d);
+			long at = (long)(r->pat_start + j) + dl;
+			bool m = at >= 0 && (size_t)at + 32 <= r->rx_max;
+			for (size_t k = 0; k < 32 && m; k++)
+				m = r->rx_have[at + (long)k] &&
+				    r->rx[at + (long)k] ==
+				    loop_expect(r, r->tx[r->pat_start + j + k]);
+			if (m)
+				return dl;
+		}
+	}
+	return LONG_MIN;
+}
+
 static void report_pattern(struct rc *r)
 {
 	size_t first = (size_t)-1, n_have = 0;
@@ -500,7 +521,9 @@ static void report_pattern(struct rc *r)
 	uint64_t cmp = 0, eq = 0, changed = 0, missing = 0, run = 0, best = 0;
 	uint64_t values[256] = { 0 };
 	unsigned nvalues = 0;
-	long first_bad = -1;
+	long first_bad = -1, slip[8];
+	unsigned nslips = 0;
+	char slips[128] = "-";
 
 	for (size_t i = 0; i < r->rx_max; i++)
 		if (r->rx_have[i])
@@ -558,20 +581,31 @@ static void report_pattern(struct rc *r)
 				run = 0;
 				if (first_bad < 0)
 					first_bad = (long)j;
+				/* a slip (samples dropped or inserted by the
+				 * playout buffer)? re-align 32 samples further
+				 * on within +-50 ms and go on from there */
+				if (nslips < 8 && j + 64 + 32 <= r->pat_len) {
+					long nd = find_delay(r, j + 64, delay, 400);
+					if (nd != LONG_MIN && nd != delay) {
+						slip[nslips++] = nd - delay;
+						delay = nd;
+					}
+				}
 			}
 		}
 	}
-	/* delay: from the tx index to the rx timestamp offset; print it as
-	 * the lag of the loop in samples relative to our first packet */
+	for (unsigned i = 0, l = 0; i < nslips && l < sizeof(slips) - 16; i++)
+		l += (unsigned)snprintf(slips + l, sizeof(slips) - l, "%s%+ld",
+					i ? "," : "", slip[i]);
 	printf("PATTERN codec=%s sent_pkts=%llu rx_pkts=%llu rx_samples=%zu "
 	       "locked=%d offset=%ld pattern=%zu compared=%llu equal=%llu "
 	       "changed=%llu missing=%llu longest_exact=%llu first_bad=%ld "
-	       "values=%u badpt=%llu rtcp=%llu\n",
+	       "values=%u slips=%s badpt=%llu rtcp=%llu\n",
 	       r->ulaw ? "pcmu" : "pcma", (unsigned long long)r->sent_pkts,
 	       (unsigned long long)r->rx_pkts, n_have, locked, delay, r->pat_len,
 	       (unsigned long long)cmp, (unsigned long long)eq,
 	       (unsigned long long)changed, (unsigned long long)missing,
-	       (unsigned long long)best, first_bad, nvalues,
+	       (unsigned long long)best, first_bad, nvalues, slips,
 	       (unsigned long long)r->rx_badpt, (unsigned long long)r->rx_rtcp);
 }
 
@@ -582,13 +616,14 @@ static void report_echo(struct rc *r)
 	double t_start = (double)r->pat_start / 8000.0;
 	double t_end = t_start + (double)r->pat_len / 8000.0;
 	double tx_s = 0, rx_early = 0, rx_conv = 0, worst = 99;
-	unsigned n_early = 0, n_conv = 0, wtx = 0;
+	unsigned n_early = 0, n_conv = 0;
 	double tx_ms;
+	char series[400] = "";
+	size_t sl = 0;
 
 	for (size_t i = 0; i < r->pat_len; i++)
 		tx_s += (double)r->src[i] * r->src[i];
 	tx_ms = r->pat_len ? tx_s / (double)r->pat_len : 0;
-	(void)wtx;
 	for (size_t w = 0; w < MAX_WINS; w++) {
 		double t = (double)w / 10.0;
 		double ms;
@@ -602,6 +637,9 @@ static void report_echo(struct rc *r)
 			n_early++;
 		} else if (t >= t_start + 1.0 && t + 0.1 <= t_end) {
 			double rl = 10.0 * log10(tx_ms / (ms > 1.0 ? ms : 1.0));
+			if (sl < sizeof(series) - 8)
+				sl += (size_t)snprintf(series + sl, sizeof(series) - sl,
+						       "%s%.0f", sl ? "," : "", rl);
 			rx_conv += ms;
 			n_conv++;
 			if (rl < worst)
@@ -612,11 +650,11 @@ static void report_echo(struct rc *r)
 	rx_conv = n_conv ? rx_conv / n_conv : 0;
 	printf("ECHO codec=%s sent_dbm0=%.1f rx_early_dbm0=%.1f rx_conv_dbm0=%.1f "
 	       "rl_early_db=%.1f rl_conv_db=%.1f rl_worst_db=%.1f windows=%u "
-	       "sent_pkts=%llu rx_pkts=%llu\n",
+	       "sent_pkts=%llu rx_pkts=%llu rl_100ms=%s\n",
 	       r->ulaw ? "pcmu" : "pcma", dbm0(tx_ms), dbm0(rx_early), dbm0(rx_conv),
 	       dbm0(tx_ms) - dbm0(rx_early), dbm0(tx_ms) - dbm0(rx_conv), worst,
 	       n_conv, (unsigned long long)r->sent_pkts,
-	       (unsigned long long)r->rx_pkts);
+	       (unsigned long long)r->rx_pkts, sl ? series : "-");
 }
 
 static void report_events(struct rc *r, const char *tag)
