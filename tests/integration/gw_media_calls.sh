@@ -235,6 +235,7 @@ if media_call dtmf_tx $SIPA 7001 pcma 6000 -u 600 dtmf "$DIGITS"; then
 	echo "# dtmf to pstn: $(cat "$T/dtmf_tx.rtp")"
 	id=$(last_id)
 	got=$(sim digits "$id" | sed -n 's/^OK //p')
+	echo "# dtmf to pstn: pstnsim call $id heard '$got'"
 	if [ "$id" != "$prev" ] && [ "$got" = "$DIGITS" ]; then pass rfc4733_to_pstn_digits; else
 		fail rfc4733_to_pstn_digits "pstnsim call $id heard '$got', sent '$DIGITS'"; fi
 else
@@ -264,6 +265,7 @@ if media_call dtmf_rx $SIPA 1001 pcma 5500 -t 4 -P "$T/dtmf_rx.pcap" listen; the
 		ts=$(tshark -r "$T/dtmf_rx.pcap" -d udp.port==$RTPP,rtp -Y 'rtpevent && rtpevent.end_of_event == 1' \
 			-T fields -e rtp.timestamp -e rtpevent.event_id 2>"$T/tshark.err" |
 			awk '!seen[$1]++ {printf "%s", substr("0123456789*#ABCD", $2 + 1, 1)}')
+		echo "# dtmf from pstn: tshark end-of-event digits '$ts'"
 		if [ "$ts" = "$DIGITS" ]; then pass rfc4733_from_pstn_tshark; else
 			fail rfc4733_from_pstn_tshark "tshark decoded '$ts' $(head -2 "$T/tshark.err")"; fi
 	else
