@@ -225,6 +225,22 @@ for m in 2 3 4 5 6 7 8 9; do
 	if awk -v r="${rl:-0}" 'BEGIN {exit !(r >= 30)}'; then pass echo_d${m}_30db; else
 		fail echo_d${m}_30db "$line"; fi
 done
+# double talk: once the canceller has converged (1.5 s), pstnsim adds a
+# near-end talker (1 kHz, -25 dBm0) to the D.2 echo; it must come through
+# (the NLP must not clip it) while the echo stays cancelled
+for g in A B; do
+	[ $g = A ] && gp=$SIPA || gp=$SIPB
+	prev=$(last_id)
+	MEDIA_HOOK='wait_for 80 "[ \"\$(last_id)\" != \"$prev\" ] && sim last in | grep -q \"state active\"";
+		sleep 1.5; sim play "$(last_id)" near 1000 -25 >"$T/near.out"'
+	media_call dt_$g $gp 8002 pcma 4600 -n 1000 -t 3 echo -20
+	MEDIA_HOOK=""
+	line=$(grep '^NEAR' "$T/dt_$g.rtp")
+	echo "# double talk, canceller $([ $g = A ] && echo off || echo on): $line (play: $(cat "$T/near.out"))"
+	nl=$(echo "$line" | field near_dbm0)
+	if awk -v l="${nl:--99}" 'BEGIN {exit !(l >= -28 && l <= -22)}'; then pass "double_talk_near_end_$g"; else
+		fail "double_talk_near_end_$g" "$line"; fi
+done
 fi
 
 # ---- 3. DTMF ----

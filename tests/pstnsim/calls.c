@@ -550,6 +550,9 @@ static void cmd_play(struct sim_call *c, int argc, char **argv,
 		 parse_int(argv[3], &a) && parse_int(argv[4], &b) &&
 		 parse_int(argv[5], &d) && d >= 0)
 		err = sim_media_set_echo(c->media, a, b, (unsigned)d);
+	else if (!strcmp(what, "near") && argc == 5 && parse_int(argv[3], &a) &&
+		 parse_int(argv[4], &b))
+		err = sim_media_set_echo_near(c->media, a, b);
 	else if (!strcmp(what, "pattern"))
 		err = sim_media_set_mode(c->media, SIM_M_PATTERN);
 	else if (!strcmp(what, "loop"))

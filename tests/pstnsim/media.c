@@ -56,6 +56,7 @@ struct sim_media {
 	unsigned dlen, dpos;
 	double erl;
 	int16_t echo_out[SIM_BLOCK];
+	double near_amp, near_phase, near_step;   /* near-end sine */
 	/* pattern */
 	uint32_t prng;
 	uint8_t hist[PATTERN_HIST];
@@ -172,6 +173,7 @@ static void clear_mode(struct sim_media *m)
 		tone_gen_descriptor_free(m->tdesc);
 		m->tdesc = NULL;
 	}
+	m->near_amp = 0;
 	m->mode = SIM_M_IDLE;
 }
 
@@ -375,6 +377,18 @@ int sim_media_set_echo(struct sim_media *m, int model, double erl_db,
 	return 0;
 }
 
+int sim_media_set_echo_near(struct sim_media *m, int freq, int level)
+{
+	if (m->mode != SIM_M_ECHO || freq < 0 || freq >= 4000 || level > 0 ||
+	    level < -60)
+		return EINVAL;
+	/* a sine of amplitude A has mean square A^2/2 */
+	m->near_amp = freq ? sqrt(2.0 * MS_0DBM0 * pow(10.0, level / 10.0)) : 0;
+	m->near_step = 2.0 * M_PI * freq / 8000.0;
+	m->near_phase = 0;
+	return 0;
+}
+
 double sim_media_echo_erl(const struct sim_media *m)
 {
 	return m->mode == SIM_M_ECHO ? m->erl : 0;
@@ -548,6 +562,11 @@ void sim_media_tx(struct sim_media *m, uint8_t *out, size_t n)
 		break;
 	case SIM_M_ECHO:
 		memcpy(lin, m->echo_out, n * sizeof(lin[0]));
+		for (size_t i = 0; m->near_amp > 0 && i < n; i++) {
+			double v = lin[i] + m->near_amp * sin(m->near_phase);
+			m->near_phase = fmod(m->near_phase + m->near_step, 2 * M_PI);
+			lin[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+		}
 		break;
 	case SIM_M_NOISE:
 		for (size_t i = 0; i < n; i++) {

@@ -69,6 +69,10 @@ int sim_media_set_echo(struct sim_media *m, int model, double erl_db,
 		       unsigned delay_ms);
 int sim_media_set_wav(struct sim_media *m, const char *path);
 int sim_media_set_noise(struct sim_media *m, int level);
+/* ECHO mode only: add a near-end talker, a sine of freq Hz at level
+ * dBm0, to the echo sent back (double talk for canceller tests); freq 0
+ * stops it. The echo path is left as it is. 0 or EINVAL. */
+int sim_media_set_echo_near(struct sim_media *m, int freq, int level);
 /* LOOP, DTMF_RX, PATTERN, IDLE (no arguments). */
 int sim_media_set_mode(struct sim_media *m, enum sim_media_mode mode);
 enum sim_media_mode sim_media_mode(const struct sim_media *m);

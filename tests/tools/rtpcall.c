@@ -8,7 +8,7 @@
  * in-band DTMF detector are spandsp's, so the gateway is checked against
  * code that is not its own.
  *
- *   rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu] [-e PT] [-t SECONDS]
+ *   rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu] [-e PT] [-n HZ] [-t SECONDS]
  *           [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP] MODE [ARG]
  *   rtpcall wav FILE SECONDS HZ DBM0     write a tone as 8 kHz 16-bit WAV
  *   rtpcall wavlevel FILE HZ             level (dBm0) of HZ in a WAV
@@ -24,6 +24,9 @@
  *   echo DBM0    speech-shaped noise (white noise through a first-order
  *                low-pass and DC block, G.227-like tilt) at DBM0; the
  *                returned power is measured per 100 ms against the sent.
+ *                With -n HZ, a near-end tone at HZ (double talk) is
+ *                measured over the last second, and everything else in
+ *                the return apart from it (the residual echo).
  *   dtmf DIGITS  WARMUP_MS of silence, then each digit as one RFC 4733
  *                event (100 ms, marker on the first packet, the end
  *                packet sent three times, §2.5.1.4), 100 ms of silence
@@ -108,6 +111,9 @@ struct rc {
 	size_t rx_max;
 	double *rx_e;               /* echo: energy per window (arrival) */
 	unsigned *rx_en;
+	int near_hz;                /* echo: near-end tone to measure (-n) */
+	double *rx_re, *rx_im;      /* its DFT bin per window */
+	uint64_t rx_sn;             /* audio samples received */
 	struct timespec t0;
 	struct event ev[MAX_EVENTS];
 	unsigned nev;
@@ -349,11 +355,17 @@ static void rx_audio(struct rc *r, uint32_t ts, const uint8_t *p, size_t n)
 	if (r->mode == M_ECHO) {
 		size_t w = (size_t)(now_s(r) * 10.0);
 		if (w < MAX_WINS) {
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; i < n; i++) {
+				double ph = 2 * M_PI * r->near_hz *
+					    (double)(r->rx_sn + i) / 8000.0;
 				r->rx_e[w] += (double)lin[i] * lin[i];
+				r->rx_re[w] += lin[i] * cos(ph);
+				r->rx_im[w] += lin[i] * sin(ph);
+			}
 			r->rx_en[w] += (unsigned)n;
 		}
 	}
+	r->rx_sn += n;
 	if (r->drx)
 		dtmf_rx(r->drx, lin, (int)n);
 }
@@ -648,6 +660,27 @@ static void report_echo(struct rc *r)
 	}
 	rx_early = n_early ? rx_early / n_early : 0;
 	rx_conv = n_conv ? rx_conv / n_conv : 0;
+	/* near-end tone (double talk) over the last second of the noise:
+	 * its level, and the level of everything else (residual echo) */
+	double near = 0, all = 0;
+	unsigned n_last = 0;
+	for (size_t w = 0; r->near_hz && w < MAX_WINS; w++) {
+		double t = (double)w / 10.0, amp;
+		if (!r->rx_en[w] || t < t_end - 1.0 || t + 0.1 > t_end)
+			continue;
+		amp = 2.0 * sqrt(r->rx_re[w] * r->rx_re[w] + r->rx_im[w] * r->rx_im[w]) /
+		      r->rx_en[w];
+		near += amp * amp / 2.0;
+		all += r->rx_e[w] / r->rx_en[w];
+		n_last++;
+	}
+	if (r->near_hz) {
+		near = n_last ? near / n_last : 0;
+		all = n_last ? all / n_last : 0;
+		printf("NEAR hz=%d near_dbm0=%.1f rest_dbm0=%.1f rl_rest_db=%.1f windows=%u\n",
+		       r->near_hz, dbm0(near), dbm0(all > near ? all - near : 0),
+		       dbm0(tx_ms) - dbm0(all > near ? all - near : 0), n_last);
+	}
 	printf("ECHO codec=%s sent_dbm0=%.1f rx_early_dbm0=%.1f rx_conv_dbm0=%.1f "
 	       "rl_early_db=%.1f rl_conv_db=%.1f rl_worst_db=%.1f windows=%u "
 	       "sent_pkts=%llu rx_pkts=%llu rl_100ms=%s\n",
@@ -831,7 +864,7 @@ static int wav_level(const char *path, int hz)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu] [-e PT] [-t SECONDS]\n"
+		"usage: rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu] [-e PT] [-n HZ] [-t SECONDS]\n"
 		"               [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP] pattern|echo DBM0|dtmf DIGITS|listen\n"
 		"       rtpcall wav FILE SECONDS HZ DBM0\n"
 		"       rtpcall wavlevel FILE HZ\n");
@@ -873,7 +906,7 @@ int main(int argc, char **argv)
 	r->warmup_ms = 1000;
 	r->wait_ms = 5000;
 	r->fd = r->rtcp_fd = -1;
-	while ((opt = getopt(argc, argv, "+l:r:c:e:t:u:w:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "+l:r:c:e:n:t:u:w:P:")) != -1) {
 		switch (opt) {
 		case 'l':
 			port = strtol(optarg, NULL, 10);
@@ -902,6 +935,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			r->ev_pt = (uint8_t)atoi(optarg);
+			break;
+		case 'n':
+			r->near_hz = atoi(optarg);
 			break;
 		case 't':
 			r->seconds = (unsigned)atoi(optarg);
@@ -950,8 +986,11 @@ int main(int argc, char **argv)
 	r->rx_have = calloc(r->rx_max, 1);
 	r->rx_e = calloc(MAX_WINS, sizeof(double));
 	r->rx_en = calloc(MAX_WINS, sizeof(unsigned));
+	r->rx_re = calloc(MAX_WINS, sizeof(double));
+	r->rx_im = calloc(MAX_WINS, sizeof(double));
 	r->drx = dtmf_rx_init(NULL, digits_h, r);
-	if (!r->rx || !r->rx_have || !r->rx_e || !r->rx_en || !r->drx ||
+	if (!r->rx || !r->rx_have || !r->rx_e || !r->rx_en || !r->rx_re ||
+	    !r->rx_im || !r->drx ||
 	    make_tx(r)) {
 		fprintf(stderr, "rtpcall: out of memory or run too long\n");
 		goto out;
@@ -993,6 +1032,8 @@ out:
 	free(r->rx_have);
 	free(r->rx_e);
 	free(r->rx_en);
+	free(r->rx_re);
+	free(r->rx_im);
 	free(r->tx);
 	free(r->src);
 	return ret;
