@@ -374,8 +374,11 @@ static int32_t control(const struct dsp_jb *jb, bool *urgent)
 	} else if (lmean > hi) {
 		want = -(lmean - hi < tick ? lmean - hi : tick);
 		*urgent = true;
-	} else if (lmin > MARGIN + tick / 2 && lmean > lo) {
-		/* more slack than needed: give some back, not below min */
+	} else if (lmin > MARGIN + tick && lmean > lo + tick / 2) {
+		/* more slack than needed: give some back, not below min. The
+		 * dead band (a whole tick over the margin) keeps one slightly
+		 * late packet leaving the window from starting a give-back /
+		 * grow-again hunt that slips samples in live audio. */
 		int32_t k = lmin - MARGIN - tick / 4;
 		if (k > lmean - lo)
 			k = lmean - lo;
