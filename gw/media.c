@@ -1183,6 +1183,17 @@ static int negotiate_answer(struct gw_media_chan *c, const struct sdp_session *o
 	return 0;
 }
 
+/* A channel that never left gw_media_answer/offer: undo chan_new. NULL is fine. */
+static void chan_discard(struct gw_media *m, struct gw_media_chan *c)
+{
+	if (!c)
+		return;
+	c->closed = true;
+	m->nlive--;
+	pool_put(m, c->port);
+	chan_unlink_free(c);
+}
+
 int gw_media_answer(struct gw_media *m, const char *offer, char *answer, size_t sz,
 		    gw_media_ev_h *h, void *arg, struct gw_media_chan **cp)
 {
@@ -1223,12 +1234,7 @@ out:
 	free(off);
 	free(neg);
 	free(ans);
-	if (c) {
-		c->closed = true;
-		m->nlive--;
-		pool_put(m, c->port);
-		chan_unlink_free(c);
-	}
+	chan_discard(m, c);
 	return err;
 }
 
@@ -1261,12 +1267,7 @@ int gw_media_offer(struct gw_media *m, char *offer, size_t sz,
 	c = NULL;
 out:
 	free(s);
-	if (c) {
-		c->closed = true;
-		m->nlive--;
-		pool_put(m, c->port);
-		chan_unlink_free(c);
-	}
+	chan_discard(m, c);
 	return err;
 }
 
