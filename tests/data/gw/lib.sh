@@ -15,10 +15,24 @@ EXTRA_PIDS=""
 
 gw_cleanup() {
 	for p in $GWPID $SIMPID $EXTRA_PIDS; do kill "$p" 2>/dev/null; done
-	sleep 0.2
+	# a graceful stop first: sanitizer builds report leaks at exit
+	i=0
+	while [ $i -lt 30 ]; do
+		alive=0
+		for p in $GWPID $SIMPID; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
 	for p in $GWPID $SIMPID $EXTRA_PIDS; do kill -9 "$p" 2>/dev/null; done
 	pkill -f "sipp.*$T" 2>/dev/null
 	wait 2>/dev/null
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -q "ERROR: \(Address\|Leak\|Undefined\|Thread\)Sanitizer\|runtime error:" "$f"; then
+			echo "FAIL sanitizer: $(basename "$f"): $(grep -m1 -A3 "Sanitizer\|runtime error:" "$f" | tr '\n' ' ')"
+		fi
+	done
 	rm -rf "$T"
 }
 trap gw_cleanup EXIT INT TERM
