@@ -582,9 +582,9 @@ static int op_sip_invite(struct gw_call *c, const struct gw_route_target *t, voi
 	/* identity: the rewritten calling number, PSTN presentation */
 	copy_str(calling.num, sizeof(calling.num), r->calling);
 	memset(&ip, 0, sizeof(ip));
-	ip.send_pai = g->cfg.send_pai;
-	ip.send_rpid = g->cfg.send_rpid;
-	ip.send_diversion = g->cfg.send_diversion;
+	ip.send_pai = tc->send_pai >= 0 ? tc->send_pai : g->cfg.send_pai;
+	ip.send_rpid = tc->send_rpid >= 0 ? tc->send_rpid : g->cfg.send_rpid;
+	ip.send_diversion = tc->send_diversion >= 0 ? tc->send_diversion : g->cfg.send_diversion;
 	ip.domain = g->cfg.domain;
 	sip_buf_init(&hb, 4096);
 	gw_ident_to_sip(&hb, &calling, &gc->redir, r->called, "x", &ip);
@@ -915,7 +915,8 @@ static void sip_incoming(struct gw_gateway *g, struct sip_dialog_sess *s)
 	}
 	copy_str(gc->cdr.called_in, sizeof(gc->cdr.called_in), called);
 	memset(&ip, 0, sizeof(ip));
-	ip.trust_pai = tidx >= 0;
+	/* RFC 3325: only a trunk inside the trust domain asserts identities */
+	ip.trust_pai = tidx >= 0 && gw_trunks_cfg(g->trunks, (size_t)tidx)->trust_pai != 0;
 	ip.domain = g->cfg.domain;
 	if (gw_ident_from_sip(req, &ip, &gc->calling, &gc->redir)) {
 		sip_refuse(gc, s, 400, 0);

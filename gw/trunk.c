@@ -165,7 +165,10 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 	static const char *const tps[] = { "udp", "tcp", NULL };
 	static const char *const known[] = { "address", "transport", "acl",
 					     "keepalive", "keepalive_failures",
-					     "causes", NULL };
+					     "causes", "trust_pai", "send_pai",
+					     "send_rpid", "redirect_header", NULL };
+	static const char *const tri[] = { "default", "no", "yes", NULL };
+	static const char *const redir[] = { "default", "history-info", "diversion", NULL };
 	const char *v, *key;
 	char buf[1024], *save = NULL, *tok;
 	long n;
@@ -181,11 +184,15 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 		bool ok = false;
 		for (size_t k = 0; known[k]; k++)
 			ok |= !strcasecmp(key, known[k]);
-		if (!ok)
+		if (!ok) {
+			char list[512];
+			size_t off = 0;
+			for (size_t k = 0; known[k] && off < sizeof(list); k++)
+				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+							k ? ", " : "", known[k]);
 			return gw_conf_fail(conf, sec, key, err,
-					    "unknown trunk key (known: address, "
-					    "transport, acl, keepalive, "
-					    "keepalive_failures, causes)");
+					    "unknown trunk key (known: %s)", list);
+		}
 	}
 	gw_conf_str(conf, sec, "address", NULL, &v, err);
 	if (!v)
@@ -247,6 +254,22 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 		if (ret)
 			return ret;
 		c->has_cause_map = true;
+	}
+	/* identity policy: -1 = the [calls] setting, 0 no, 1 yes */
+	{
+		int t;
+		if ((ret = gw_conf_enum(conf, sec, "trust_pai", tri, 2, &t, err)))
+			return ret;
+		c->trust_pai = t - 1;
+		if ((ret = gw_conf_enum(conf, sec, "send_pai", tri, 0, &t, err)))
+			return ret;
+		c->send_pai = t - 1;
+		if ((ret = gw_conf_enum(conf, sec, "send_rpid", tri, 0, &t, err)))
+			return ret;
+		c->send_rpid = t - 1;
+		if ((ret = gw_conf_enum(conf, sec, "redirect_header", redir, 0, &t, err)))
+			return ret;
+		c->send_diversion = t - 1;
 	}
 	return 0;
 }

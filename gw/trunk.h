@@ -13,6 +13,10 @@
  *   keepalive   = 30s                 ; OPTIONS interval; 0 = off (always up)
  *   keepalive_failures = 3            ; consecutive failures before "down"
  *   causes      = carrier             ; [causes carrier]; default [causes]
+ *   trust_pai   = yes                 ; take P-Asserted-Identity from it (RFC 3325)
+ *   send_pai    = default             ; yes/no; default: [calls] send_pai
+ *   send_rpid   = default             ; yes/no; default: [calls] send_rpid
+ *   redirect_header = default         ; diversion / history-info; default: [calls]
  *
  * A keepalive succeeds on any final response except 503 (the peer says
  * it cannot take calls) and fails on 503, a timeout (Timer F) or a
@@ -64,6 +68,11 @@ struct gw_trunk_cfg {
 	char causes[GW_TRUNK_NAME]; /* cause map section name, "" = [causes] */
 	bool has_cause_map;         /* causes named a section: ... */
 	struct gw_cause_map cause_map; /* ... read from it */
+	/* identity policy (RFC 3325 trust domain); -1 = the [calls] setting */
+	int trust_pai;              /* take P-Asserted-Identity/RPID from it (default yes) */
+	int send_pai;               /* send P-Asserted-Identity + Privacy to it */
+	int send_rpid;              /* send Remote-Party-ID to it */
+	int send_diversion;         /* 1 Diversion, 0 History-Info */
 };
 
 /*

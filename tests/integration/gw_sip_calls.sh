@@ -286,7 +286,8 @@ check_cdr tcp "sip_status = 200 AND called_in = '1005' AND answer_us IS NOT NULL
 # 11f. local ringback (reload with local_ringback = yes): a PSTN that alerts
 # without in-band tones gives 183 with SDP, not a bare 180
 sed -i -e 's/^noanswer_timeout = 20s$/noanswer_timeout = 20s\nlocal_ringback = yes/' \
-	-e 's/^profile = rfc3398$/profile = rfc3398\nq850.1 = 410/' "$T/gw.conf"
+	-e 's/^profile = rfc3398$/profile = rfc3398\nq850.1 = 410/' \
+	-e 's/^causes = sipp$/causes = sipp\ntrust_pai = no\nsend_pai = no\nredirect_header = history-info/' "$T/gw.conf"
 ctl reload >/dev/null
 sed 's/<recv response="180" response_txn="invite"\/>/<recv response="183" response_txn="invite"><action><ereg regexp="m=audio [1-9]" search_in="body" check_it="true" assign_to="9"\/><\/action><\/recv>/; s/<\/scenario>/<Reference variables="9"\/><\/scenario>/' \
 	tests/data/sipp/gw_cancel_uac.xml >"$T/lrb.xml"
@@ -298,6 +299,25 @@ check_cdr lrb "sip_status = 487"
 if sipp_uac unalloc2 "$(fail_scn 410 1)" 4002; then pass trunk_cause_map_410; else
 	fail trunk_cause_map_410 "$(grep 'SIP/2.0 4' "$T/unalloc2.msg" | head -3 | tr '\n' ' ')"; fi
 check_cdr unalloc2 "sip_status = 410 AND q850_cause = 1"
+
+# 11f3. per-trunk identity policy after the reload: this trunk is not
+# trusted (its PAI is ignored: the calling number comes from From), gets no
+# PAI from us, and a redirection as History-Info (RFC 7044), not Diversion
+if sipp_uac ident2 "$T/ident.xml" 1007 -d 200; then pass ident_untrusted_call; else fail ident_untrusted_call "$(tail -3 "$T/ident2.out" | tr '\n' ' ')"; fi
+last=$(sim last in)
+if echo "$last" | grep -q "calling 4930555" && ! echo "$last" | grep -q "calling 4930555999"; then
+	pass untrusted_pai_ignored; else fail untrusted_pai_ignored "$last"; fi
+timeout 40 sipp -sf tests/data/sipp/gw_uas_busy.xml -i 127.0.0.1 -p $UASPORT -m 1 \
+	-timeout 30s -trace_msg -message_file "$T/uash.msg" 127.0.0.1:$GWPORT >"$T/uash.out" 2>&1 &
+UP=$!
+sleep 0.5
+sim call 1 5551004 4930111555 allowed speech redir=4930777444:1 >/dev/null
+wait $UP
+inv=$(sed -n '/^INVITE /,/^$/p' "$T/uash.msg")
+if echo "$inv" | grep -q '^History-Info: <sip:4930777444@' && ! echo "$inv" | grep -q '^Diversion:' \
+	&& ! echo "$inv" | grep -q '^P-Asserted-Identity:'; then pass trunk_identity_policy; else
+	fail trunk_identity_policy "$(echo "$inv" | tr '\n' '|')"; fi
+NCDR=$((NCDR + 2))
 
 # 11g. SIP -> PSTN failover: the first group's span is down (cause 38),
 # the call goes out on the next group
