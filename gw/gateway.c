@@ -39,6 +39,7 @@
 #include "gw/route.h"
 #include "gw/spans.h"
 #include "gw/trunk.h"
+#include "sip/auth.h"
 #include "sip/dialog.h"
 #include "sip/msg.h"
 #include "sip/ua.h"
@@ -72,6 +73,8 @@ struct gw_gateway {
 	uint64_t seq;
 	struct gw_gateway_stats st;
 	uv_timer_t *t_flush;      /* writes queued CDRs every second */
+	struct sip_auth_server *auths; /* per trunk index, for inbound_user */
+	size_t nauths;
 	bool closing;
 };
 
@@ -903,6 +906,12 @@ static void sip_incoming(struct gw_gateway *g, struct sip_dialog_sess *s)
 		sip_refuse(gc, s, 403, 0);
 		return;
 	}
+	if (tidx >= 0 && gw_trunks_cfg(g->trunks, (size_t)tidx)->inbound_user[0] &&
+	    (size_t)tidx >= g->nauths) {
+		/* credentials required but not checkable (no memory): refuse */
+		sip_refuse(gc, s, 503, 47);
+		return;
+	}
 	if (g->ncalls > g->cfg.max_calls) {
 		g->st.rejected_limit++;
 		sip_refuse(gc, s, 503, 42); /* switching equipment congestion */
@@ -1216,6 +1225,57 @@ static int pstn_start(struct gcall *gc, struct gw_tdm_call *tc)
 	return 0;
 }
 
+/* ---- inbound digest per trunk ---- */
+
+/* Dialog layer hook: INVITEs from a trunk with inbound credentials are challenged. */
+static bool auth_h(const struct sip_msg *req, const struct sip_tp_addr *src,
+		   struct sip_dialog_uas_auth *a, void *arg)
+{
+	struct gw_gateway *g = arg;
+	const struct gw_trunk_cfg *tc;
+	int idx;
+	(void)req;
+
+	if (!g->trunks || !src)
+		return false;
+	idx = gw_trunks_match_source(g->trunks, &src->peer);
+	if (idx < 0 || (size_t)idx >= g->nauths)
+		return false;
+	tc = gw_trunks_cfg(g->trunks, (size_t)idx);
+	if (!tc->inbound_user[0])
+		return false;
+	a->server = &g->auths[idx];
+	a->user = tc->inbound_user;
+	a->password = tc->inbound_password;
+	return true;
+}
+
+/* One digest server (realm = [calls] domain, own nonces) per trunk. */
+static void auths_build(struct gw_gateway *g)
+{
+	size_t n = g->trunks ? gw_trunks_count(g->trunks) : 0;
+
+	free(g->auths);
+	g->auths = NULL;
+	g->nauths = 0;
+	if (!n)
+		return;
+	g->auths = calloc(n, sizeof(*g->auths));
+	if (!g->auths) {
+		LOGE("call", "out of memory: trunk credentials not checked (INVITEs refused)");
+		return;
+	}
+	g->nauths = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct gw_trunk_cfg *tc = gw_trunks_cfg(g->trunks, i);
+		if (tc->inbound_user[0] &&
+		    sip_auth_server_init(&g->auths[i], g->cfg.domain, 300,
+					 (1u << SIP_AUTH_MD5) | (1u << SIP_AUTH_SHA256),
+					 SIP_AUTH_QOP_AUTH, NULL))
+			LOGE("call", "trunk %s: cannot set up digest authentication", tc->name);
+	}
+}
+
 /* ---- life cycle ---- */
 
 static void flush_cb(uv_timer_t *t)
@@ -1291,6 +1351,7 @@ int gw_gateway_alloc(struct gw_gateway **gp, uv_loop_t *loop, struct sip_ua *ua,
 		g->t_flush->data = g;
 		uv_timer_start(g->t_flush, flush_cb, 1000, 1000);
 	}
+	sip_dialog_layer_set_auth_h(g->dl, auth_h, g);
 	if (spans) {
 		gw_spans_set_call_handlers(spans, tdm_ev_h, tdm_new_h, g);
 		gw_spans_set_digits_handler(spans, tdm_digits_h);
@@ -1334,6 +1395,7 @@ void gw_gateway_policy(struct gw_gateway *g, const struct gw_gateway_cfg *cfg,
 		g->pol.noanswer_ms = cfg->noanswer_ms;
 		g->pol.early_media_183 = cfg->early_media;
 	}
+	auths_build(g); /* realm = domain, trunks as now */
 }
 
 const struct gw_route_table *gw_gateway_routes(const struct gw_gateway *g)
@@ -1388,6 +1450,7 @@ void gw_gateway_free(struct gw_gateway *g)
 		uv_close((uv_handle_t *)g->t_flush, handle_free_cb);
 	}
 	gw_cdr_close(g->cdr);
+	free(g->auths);
 	free(g);
 }
 

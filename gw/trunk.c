@@ -166,7 +166,8 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 	static const char *const known[] = { "address", "transport", "acl",
 					     "keepalive", "keepalive_failures",
 					     "causes", "trust_pai", "send_pai",
-					     "send_rpid", "redirect_header", NULL };
+					     "send_rpid", "redirect_header",
+					     "inbound_user", "inbound_password", NULL };
 	static const char *const tri[] = { "default", "no", "yes", NULL };
 	static const char *const redir[] = { "default", "history-info", "diversion", NULL };
 	const char *v, *key;
@@ -255,6 +256,18 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 			return ret;
 		c->has_cause_map = true;
 	}
+	/* digest credentials its INVITEs must carry (we challenge, 401) */
+	gw_conf_str(conf, sec, "inbound_user", "", &v, err);
+	if (strlen(v) >= sizeof(c->inbound_user) || strpbrk(v, "\"\\"))
+		return gw_conf_fail(conf, sec, "inbound_user", err, "too long or has '\"' or '\\'");
+	snprintf(c->inbound_user, sizeof(c->inbound_user), "%s", v);
+	gw_conf_str(conf, sec, "inbound_password", "", &v, err);
+	if (strlen(v) >= sizeof(c->inbound_password))
+		return gw_conf_fail(conf, sec, "inbound_password", err, "too long");
+	snprintf(c->inbound_password, sizeof(c->inbound_password), "%s", v);
+	if (!c->inbound_user[0] != !c->inbound_password[0])
+		return gw_conf_fail(conf, sec, c->inbound_user[0] ? "inbound_user" : "inbound_password",
+				    err, "inbound_user and inbound_password go together");
 	/* identity policy: -1 = the [calls] setting, 0 no, 1 yes */
 	{
 		int t;

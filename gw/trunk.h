@@ -17,6 +17,8 @@
  *   send_pai    = default             ; yes/no; default: [calls] send_pai
  *   send_rpid   = default             ; yes/no; default: [calls] send_rpid
  *   redirect_header = default         ; diversion / history-info; default: [calls]
+ *   inbound_user = pbx1               ; its INVITEs must authenticate (digest,
+ *   inbound_password = secret         ; 401, realm = [calls] domain); default off
  *
  * A keepalive succeeds on any final response except 503 (the peer says
  * it cannot take calls) and fails on 503, a timeout (Timer F) or a
@@ -73,6 +75,8 @@ struct gw_trunk_cfg {
 	int send_pai;               /* send P-Asserted-Identity + Privacy to it */
 	int send_rpid;              /* send Remote-Party-ID to it */
 	int send_diversion;         /* 1 Diversion, 0 History-Info */
+	char inbound_user[64];      /* its INVITEs are challenged (digest) ... */
+	char inbound_password[64];  /* ... for these credentials; "" = no */
 };
 
 /*

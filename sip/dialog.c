@@ -775,6 +775,8 @@ struct sip_dialog_layer {
 	sip_dialog_ev_h *evh;
 	void *arg;
 	struct sip_auth_server *auth;
+	sip_dialog_auth_h *auth_h;   /* per-INVITE policy, before the layer's */
+	void *auth_arg;
 	struct sip_dialog_layer_stats st;
 };
 
@@ -939,6 +941,12 @@ static void sess_hdrs_used(struct sip_dialog_sess *s)
 {
 	free(s->extra_hdrs);
 	s->extra_hdrs = NULL;
+}
+
+void sip_dialog_layer_set_auth_h(struct sip_dialog_layer *dl, sip_dialog_auth_h *h, void *arg)
+{
+	dl->auth_h = h;
+	dl->auth_arg = arg;
 }
 
 void sip_dialog_layer_stats(const struct sip_dialog_layer *dl, struct sip_dialog_layer_stats *st)
@@ -1510,8 +1518,9 @@ int sip_dialog_sess_answer(struct sip_dialog_sess *s, uint16_t scode)
 	return 0;
 }
 
-static uint16_t uas_auth(struct sip_dialog_layer *dl, const struct sip_msg *req, char *hdr,
-			 size_t sz)
+static uint16_t uas_auth(struct sip_dialog_layer *dl, const struct sip_msg *req,
+			 struct sip_auth_server *srv, const char *user, const char *password,
+			 char *hdr, size_t sz)
 {
 	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_AUTHORIZATION);
 	struct sip_auth_cred c;
@@ -1529,9 +1538,9 @@ static uint16_t uas_auth(struct sip_dialog_layer *dl, const struct sip_msg *req,
 		 * (sipp puts the bare host there). Nonce expiry and nc replay
 		 * checks still bound reuse.
 		 */
-		err = sip_auth_server_verify(dl->auth, &c, &req->method, NULL, &req->body,
-					     dl->cfg.auth_password, NULL, now);
-		if (!err && (!dl->cfg.auth_user || !strcmp(c.username, dl->cfg.auth_user))) {
+		err = sip_auth_server_verify(srv, &c, &req->method, NULL, &req->body,
+					     password, NULL, now);
+		if (!err && (!user || !strcmp(c.username, user))) {
 			dl->st.auth_ok++;
 			return 0;
 		}
@@ -1542,7 +1551,7 @@ static uint16_t uas_auth(struct sip_dialog_layer *dl, const struct sip_msg *req,
 		stale = true;
 	}
 	n = (size_t)snprintf(hdr, sz, "WWW-Authenticate: ");
-	if (n >= sz || sip_auth_server_challenge(dl->auth, now, SIP_AUTH_MD5, stale, hdr + n, sz - n - 2))
+	if (n >= sz || sip_auth_server_challenge(srv, now, SIP_AUTH_MD5, stale, hdr + n, sz - n - 2))
 		return 500;
 	strcat(hdr, "\r\n");
 	dl->st.auth_challenge_tx++;
@@ -1562,8 +1571,14 @@ static bool uas_invite(struct sip_dialog_layer *dl, struct sip_tsx *tsx, const s
 	const char *reason = NULL;
 	int err;
 
-	if (dl->auth) {
-		sc = uas_auth(dl, req, hdr, sizeof(hdr));
+	{
+		struct sip_dialog_uas_auth a = { NULL, NULL, NULL };
+		if (dl->auth_h && dl->auth_h(req, src, &a, dl->auth_arg) && a.server)
+			sc = uas_auth(dl, req, a.server, a.user, a.password ? a.password : "",
+				      hdr, sizeof(hdr));
+		else if (dl->auth)
+			sc = uas_auth(dl, req, dl->auth, dl->cfg.auth_user, dl->cfg.auth_password,
+				      hdr, sizeof(hdr));
 		if (sc) {
 			o.hdrs = sc == 401 ? hdr : NULL;
 			goto reject;

@@ -283,6 +283,23 @@ int sip_dialog_layer_alloc(struct sip_dialog_layer **dlp, struct sip_ua *ua, uv_
  */
 void sip_dialog_layer_free(struct sip_dialog_layer *dl);
 void sip_dialog_layer_stats(const struct sip_dialog_layer *dl, struct sip_dialog_layer_stats *st);
+
+/*
+ * Per-INVITE digest policy (RFC 3261 §22.4 as UAS), e.g. credentials per
+ * SIP trunk: called for every new INVITE before anything else; return
+ * true with a->server (realm and nonces, owned by the caller and living
+ * as long as the layer uses it), a->user (NULL: any user name) and
+ * a->password to challenge it with those, false to apply the layer's own
+ * policy (cfg auth_realm, or none).
+ */
+struct sip_dialog_uas_auth {
+	struct sip_auth_server *server;
+	const char *user;
+	const char *password;
+};
+typedef bool(sip_dialog_auth_h)(const struct sip_msg *req, const struct sip_tp_addr *src,
+				struct sip_dialog_uas_auth *a, void *arg);
+void sip_dialog_layer_set_auth_h(struct sip_dialog_layer *dl, sip_dialog_auth_h *h, void *arg);
 unsigned sip_dialog_layer_sessions(const struct sip_dialog_layer *dl);
 
 /*

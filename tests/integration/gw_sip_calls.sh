@@ -325,6 +325,21 @@ if sipp_uac spanfo tests/data/sipp/gw_call_uac.xml 91006 -d 200; then pass sip_t
 	fail sip_to_pstn_failover_span "$(grep 'SIP/2.0' "$T/spanfo.msg" | head -3 | tr '\n' ' ')"; fi
 check_cdr spanfo "route = 'fo-pstn' AND called_out = '1006' AND span = 1 AND sip_status = 200"
 
+# 11h. the trunk's INVITEs must authenticate (reload with inbound_user):
+# 401 with a digest challenge, the retry with credentials goes through,
+# wrong credentials get 403; then the credentials are taken out again
+sed -i 's/^causes = sipp$/causes = sipp\ninbound_user = alice\ninbound_password = secret/' "$T/gw.conf"
+ctl reload >/dev/null
+sed -e 's/<recv response="100" optional="true" response_txn="inv2"\/>/<recv response="100" optional="true" response_txn="inv2"\/><recv response="180" optional="true" response_txn="inv2"\/><recv response="183" optional="true" response_txn="inv2"\/>/' \
+	tests/data/sipp/dlg_auth_uac.xml >"$T/auth.xml"
+if sipp_uac auth "$T/auth.xml" 1008; then pass trunk_inbound_digest; else
+	fail trunk_inbound_digest "$(grep 'SIP/2.0' "$T/auth.msg" | head -4 | tr '\n' ' ')"; fi
+check_cdr auth "called_in = '1008' AND sip_status = 200"
+if sipp_uac authbad tests/data/sipp/gw_auth_bad_uac.xml 1008; then pass trunk_inbound_digest_wrong_403; else
+	fail trunk_inbound_digest_wrong_403 "$(grep 'SIP/2.0' "$T/authbad.msg" | head -4 | tr '\n' ' ') $(tail -2 "$T/authbad.err" 2>/dev/null)"; fi
+sed -i -e '/^inbound_user = alice$/d' -e '/^inbound_password = secret$/d' "$T/gw.conf"
+ctl reload >/dev/null
+
 # 12. the D-channel is down: 503 with Reason cause 38 (or 27)
 kill "$SIMPID"; wait "$SIMPID" 2>/dev/null; SIMPID=""
 sleep 1
