@@ -142,6 +142,8 @@ if echo "$last" | grep -q "1001" && echo "$last" | grep -q "4930555"; then
 else
 	fail answered_numbers_at_pstn "$last"
 fi
+# the From display-name is the calling name (display IE)
+echo "$last" | grep -q " name Alice" && pass display_name_to_calling_name || fail display_name_to_calling_name "$last"
 
 # 2. busy: 486 with Reason cause 17
 if sipp_uac busy "$(fail_scn 486 17)" 2001; then pass busy_486_reason_17; else
@@ -208,14 +210,14 @@ timeout 40 sipp -sf tests/data/sipp/gw_uas_answer.xml -i 127.0.0.1 -p $UASPORT -
 	-timeout 30s -trace_msg -message_file "$T/uas.msg" 127.0.0.1:$GWPORT >"$T/uas.out" 2>&1 &
 UP=$!
 sleep 0.5
-out=$(sim call 1 5551000 4930111222 allowed speech)
+out=$(sim call 1 5551000 4930111222 allowed speech name=Bob)
 id=$(echo "$out" | awk '/^OK/ {print $2}')
 wait_for 50 "sim stats $id | grep -q 'state active'"
 sleep 0.3
 sim hangup "$id" 16 >/dev/null
 if wait $UP; then pass pstn_to_sip_answered; else fail pstn_to_sip_answered "$out $(tail -3 "$T/uas.out" | tr '\n' ' ')"; fi
 inv=$(sed -n '/^INVITE /,/^$/p' "$T/uas.msg")
-if echo "$inv" | grep -q '^From: .*<sip:4930111222@' && echo "$inv" | grep -q '^P-Asserted-Identity: .*4930111222' \
+if echo "$inv" | grep -q '^From: "Bob" <sip:4930111222@' && echo "$inv" | grep -q '^P-Asserted-Identity: .*4930111222' \
 	&& echo "$inv" | grep -q '^INVITE sip:5551000@'; then pass pstn_to_sip_identity; else
 	fail pstn_to_sip_identity "$(echo "$inv" | tr '\n' '|')"; fi
 check_cdr p2s "direction = 'pstn2sip' AND calling_in = '4930111222' AND called_in = '5551000' \

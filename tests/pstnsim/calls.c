@@ -27,6 +27,7 @@ struct sim_call {
 	char called[40];
 	char calling[32];
 	char redir[32];           /* redirecting number, "" = none */
+	char name[64];            /* calling name (display), "" = none */
 	int redir_reason;         /* Q.931 redirecting reason */
 	char sub[12];             /* subscriber behaviour */
 	const char *pres;         /* calling number presentation */
@@ -258,6 +259,7 @@ static void incoming(struct sim_line *l, const struct gw_pri_event *ev)
 		 ev->setup->calling.num);
 	snprintf(c->redir, sizeof(c->redir), "%s", ev->setup->redirecting.num);
 	c->redir_reason = (int)ev->setup->redirect_reason;
+	snprintf(c->name, sizeof(c->name), "%s", ev->setup->calling_name);
 	c->pres = ev->setup->calling.pres == GW_PRI_PRES_RESTRICTED ?
 		  "restricted" : ev->setup->calling.pres ==
 		  GW_PRI_PRES_UNAVAILABLE ? "unavailable" : "allowed";
@@ -458,7 +460,7 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 	if (argc < 4 || !parse_uint(argv[1], &span)) {
 		ctl_printf(r, "ERR usage: call <span> <called> <calling> "
 			   "[allowed|restricted|unavailable] "
-			   "[speech|3k1|udi] [overlap] [redir=NUMBER[:REASON]]\n");
+			   "[speech|3k1|udi] [overlap] [redir=NUMBER[:REASON]] [name=NAME]\n");
 		return;
 	}
 	l = line_find(cs, span);
@@ -485,6 +487,8 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 			s.bearer = GW_PRI_BEARER_UDI;
 		else if (!strcmp(argv[i], "overlap"))
 			s.complete = false;
+		else if (!strncmp(argv[i], "name=", 5))
+			snprintf(s.calling_name, sizeof(s.calling_name), "%s", argv[i] + 5);
 		else if (!strncmp(argv[i], "redir=", 6)) {
 			/* redir=NUMBER[:REASON] (Q.931 reason code) */
 			char *colon = strchr(argv[i] + 6, ':');
@@ -513,6 +517,7 @@ static void cmd_call(struct sim_calls *cs, int argc, char **argv,
 	snprintf(c->calling, sizeof(c->calling), "%s", s.calling.num);
 	snprintf(c->redir, sizeof(c->redir), "%s", s.redirecting.num);
 	c->redir_reason = (int)s.redirect_reason;
+	snprintf(c->name, sizeof(c->name), "%s", s.calling_name);
 	err = gw_pri_call_setup(l->pri, &s, c, &c->pc);
 	if (err) {
 		c->pc = NULL;
@@ -572,13 +577,14 @@ static void print_call(const struct sim_call *c, struct ctl_reply *r,
 {
 	ctl_printf(r, "%s%u span %u ts %u dir %s state %s cause %d called %s "
 		   "calling %s pres %s bearer %s sub %s mode %s inband %d "
-		   "redir %s redir_reason %d\n",
+		   "redir %s redir_reason %d name %s\n",
 		   prefix, c->id, c->line->id, c->ts,
 		   c->outgoing ? "out" : "in", sim_call_state_name(c->st),
 		   c->cause, c->called[0] ? c->called : "-",
 		   c->calling[0] ? c->calling : "-", c->pres, c->bearer,
 		   c->sub, sim_media_mode_name(sim_media_mode(c->media)),
-		   c->inband, c->redir[0] ? c->redir : "-", c->redir_reason);
+		   c->inband, c->redir[0] ? c->redir : "-", c->redir_reason,
+		   c->name[0] ? c->name : "-");
 }
 
 static void cmd_stats(struct sim_call *c, struct ctl_reply *r)
