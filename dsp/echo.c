@@ -90,6 +90,9 @@
 #define SETTLE_DB 20.0f
 #define WIN_BLK 64              /* active window granularity, taps */
 #define WIN_FLOOR 3.16e-5f      /* block energy -45 dB under the peak block */
+#define QUIET_PEAK 16.0f        /* filter output bound ~-60 dBm0 (peak) */
+#define QUIET_POW 256.0f        /* or echo power bound under ~-60 dBm0 */
+#define QUIET_MARGIN 1000.0f    /* and 30 dB under the near-end power */
 
 /*
  * Kernels. The IPNLMS step is normalised by x'Gx = A*|x|^2 + B*q with
@@ -151,6 +154,8 @@ struct dsp_echo {
 	size_t p;               /* index of newest sample */
 	double ex;              /* window energy of hx */
 	float l1;               /* sum |w| */
+	float l1x;              /* exact sum |w| over the window, if l1x_ok */
+	bool l1x_ok;            /* l1x matches w (cleared by any update) */
 	bool w_zero;            /* w all zero (never adapted since reset) */
 	bool win_on;            /* settled: only w[win_lo..+win_len) nonzero */
 	size_t win_lo, win_len;
@@ -852,6 +857,7 @@ void dsp_echo_reset(struct dsp_echo *ec)
 	memset(ec->w, 0, ec->taps * sizeof(float));
 	ec->w_zero = true;
 	ec->l1 = 0;
+	ec->l1x_ok = false;
 	ec->adapt_n = 0;
 	ec->tick = 0;
 	hist_clear(ec);
@@ -981,6 +987,7 @@ static void shadow_commit(struct dsp_echo *ec)
 {
 	memcpy(ec->w, ec->sh.w, ec->taps * sizeof(float));
 	ec->w_zero = false;
+	ec->l1x_ok = false;
 	ec->y = ec->sh.y;
 	ec->q = ec->sh.q;
 	ec->q_ok = ec->sh.q_ok;
@@ -1018,6 +1025,7 @@ static void window_set(struct dsp_echo *ec)
 		eb[b] = s;
 		emax = maxf(emax, s);
 	}
+	ec->l1x_ok = false;
 	ec->win_on = true;
 	ec->win_lo = 0;
 	ec->win_len = ec->taps;
@@ -1372,6 +1380,74 @@ static size_t hist_piece(struct dsp_echo *ec, const int16_t *tx, size_t n,
 	return pos0;
 }
 
+/*
+ * May the piece skip the filter? When the far end is at background level
+ * (typically the other side's comfort noise while this side talks), the
+ * Geigel detector holds adaptation off and the filter only cancels the
+ * echo of that background. The filter output of any sample is bounded by
+ * sum|w| * max|x| over its window (gms[] is at least that maximum), a
+ * bound that assumes nothing about the echo path; its power, by the
+ * far-end power with the G.168 6 dB ERL. When either bound stays under
+ * about -60 dBm0 and 30 dB under the near-end power of the piece, the
+ * output is the input (the omitted subtraction is within
+ * the quantisation of the near-end signal at that level). Only where no
+ * sample of the piece can adapt (far end under the activity floor, or
+ * adaptation off): w is not touched, so the
+ * first piece with the far end back is filtered with the history as it
+ * is. sum|w| is computed exactly here, once per unchanged filter. A
+ * shadow filter running then (near-end speech holding the energy
+ * detector) cannot adapt either and is skipped too: with no echo to
+ * cancel it cannot do better than the main filter, so it is not
+ * committed.
+ */
+static bool quiet_piece(struct dsp_echo *ec, const int16_t *rx,
+			const int16_t *tx, size_t n,
+			const double *exs, const float *gms, double far_thr,
+			size_t wo, size_t wl)
+{
+	float gmax = 0;
+	int64_t id = 0;
+
+	if (ec->w_zero || n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((ec->flags & DSP_ECHO_F_ADAPT) && exs[i] > far_thr)
+			return false;
+		gmax = maxf(gmax, gms[i]);
+		id += (int32_t)rx[i] * rx[i];
+	}
+	if (!ec->l1x_ok) {
+		float l1 = 0;
+
+		for (size_t k = wo; k < wo + wl; k++)
+			l1 += fabsf(ec->w[k]);
+		ec->l1x = l1;
+		ec->l1x_ok = true;
+	}
+	float yb = ec->l1x * gmax;
+
+	if (yb <= QUIET_PEAK &&
+	    (double)yb * yb * QUIET_MARGIN * (double)n <= (double)id)
+		return true;
+	/*
+	 * Otherwise by power, with G.168's echo path assumption (ERL at
+	 * least 6 dB, as the Geigel detector and the NLP assume): the echo,
+	 * and so the output of a filter modelling it, is at least 6 dB
+	 * under the strongest 5 ms of far end over the tail.
+	 */
+	int64_t ix = 0;
+
+	for (size_t i = 0; i < n; i++)
+		ix += (int32_t)tx[i] * tx[i];
+	float cur = (float)ix / (float)n;
+
+	if (ec->acc_n > 0)
+		cur = maxf(cur, (float)(ec->acc_x / ec->acc_n));
+	double pe = 0.25 * (double)pxmax_tail(ec, cur);
+
+	return pe <= QUIET_POW && pe * QUIET_MARGIN * (double)n <= (double)id;
+}
+
 /* Linear stage over one piece of a chunk; returns errors in e[]. */
 static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 const int16_t *tx, size_t n, bool more, float *e)
@@ -1412,23 +1488,36 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 	size_t pre_lo = 0, pre_hi = 0;
 	const size_t pos0 = hist_piece(ec, tx, n, more, exs, gms);
 	const float *const hx = ec->hx;
+	/*
+	 * Far end at background level (e.g. the other side's comfort noise
+	 * while this side talks): the filter output, bounded by
+	 * sum|w| * max|x| over the window, would be negligible, so the
+	 * piece runs without it (quiet_piece()). Only for a piece where no
+	 * sample can adapt: w stays as it is.
+	 */
+	const bool quiet = quiet_piece(ec, rx, tx, n, exs, gms, far_thr,
+				       wo, wl);
 
 	if (!ec->have_y) {
 		const float *x0 = hx + pos0 - L + 1;
 
-		if (ec->w_zero)
+		if (ec->w_zero || quiet)
 			ec->y = ec->q = 0;
 		else
 			ec->y = ec->k.dot(ec->w + wo, x0 + wo, wl, &ec->q);
 		ec->q_ok = true;
-		if (sh_on) {
+		if (sh_on && quiet) {
+			ec->sh.y = ec->sh.q = 0;
+			ec->sh.q_ok = true;
+		} else if (sh_on) {
 			ec->sh.y = ec->k.dot(ec->sh.w, x0, L, &ec->sh.q);
 			ec->sh.q_ok = true;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		float d = rx[i];
-		float y = ec->y, err = d - y;
+		/* in a quiet piece even y of sample 0, computed ahead */
+		float y = quiet ? 0 : ec->y, err = d - y;
 		const double ex = exs[i];
 
 		e[i] = err;
@@ -1490,8 +1579,10 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ipnlms_coef(&ec->s2, &ec->s2_set, err, ec->l1, ec->q,
 				    ex, L, &ca, &cb);
 		}
-		if (adapt)
+		if (adapt) {
 			ec->w_zero = false;
+			ec->l1x_ok = false;
+		}
 
 		if (i + 1 < n || more) {
 			/* x[n+1] is in the history: one pass updates w for
@@ -1540,7 +1631,7 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 						      xn + wo, wl, ca, cb,
 						      l1 ? &ec->l1 : NULL, qp);
 				pre_hi = 0;
-			} else if (ec->w_zero) {
+			} else if (ec->w_zero || (quiet && i + 1 < n)) {
 				/*
 				 * Never adapted (far end silent so far, or
 				 * double talk since the start): the filter
@@ -1580,6 +1671,8 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 				ec->sh.y = ec->k.upd_dot(ec->sh.w, zw, xn, L,
 							 sca, scb, &ec->sh.l1,
 							 &ec->sh.q);
+			else if (sh_on && quiet && i + 1 < n)
+				ec->sh.y = 0; /* as negligible, cannot adapt */
 			else if (sh_on)
 				ec->sh.y = ec->k.dot(ec->sh.w, xn, L,
 						     &ec->sh.q);

@@ -1134,6 +1134,86 @@ static void test_block_sizes(void **state)
 	free(out);
 }
 
+/*
+ * Far end at background level (-65 dBm0, e.g. the other side's comfort
+ * noise) while the near end talks loud: the echo of that background is
+ * some 70 dB down, so the canceller leaves the near end untouched, out ==
+ * rx sample for sample (it would otherwise subtract a few LSB of filter
+ * output). When the far end comes back loud, its echo is cancelled from
+ * the first 20 ms on, with the filter found before. ERL 6 dB (the
+ * loudest echo G.168 allows), linear stage only, every SIMD variant.
+ */
+static void test_far_background(void **state)
+{
+	const size_t conv_len = 24000, quiet_len = 16000, back_len = 4000;
+	const size_t ns = conv_len + quiet_len + back_len;
+	const size_t skip = 1600; /* the loud far end leaves the tail */
+	int16_t *tx = malloc(ns * 2), *rx = malloc(ns * 2);
+	int16_t *out = malloc(ns * 2);
+	struct sim_path *path = malloc(sizeof(*path));
+	struct sim_talker far, bg, nt;
+
+	(void)state;
+	assert_non_null(tx);
+	assert_non_null(rx);
+	assert_non_null(out);
+	assert_non_null(path);
+	assert_int_equal(sim_path_init(path, &sim_models[1], 160, 6,
+				       SIM_SRC_HOTH, -10, 21), 0);
+	assert_int_equal(sim_talker_init(&far, SIM_SRC_HOTH, -10, 21), 0);
+	assert_int_equal(sim_talker_init(&bg, SIM_SRC_HOTH, -65, 77), 0);
+	assert_int_equal(sim_talker_init(&nt, SIM_SRC_HOTH, -10, 515), 0);
+	for (size_t i = 0; i < ns; i++) {
+		bool q = i >= conv_len && i < conv_len + quiet_len;
+
+		tx[i] = sim_alaw(q ? sim_talker_next(&bg)
+				   : sim_talker_next(&far));
+		double v = sim_path_echo(path, tx[i]);
+
+		if (q)
+			v += sim_talker_next(&nt);
+		rx[i] = sim_alaw(v);
+	}
+	sim_talker_free(&far);
+	sim_talker_free(&bg);
+	sim_talker_free(&nt);
+	for (int v = DSP_ECHO_SIMD_C; v < DSP_ECHO_SIMD_COUNT; v++) {
+		if (!dsp_echo_simd_supported(v))
+			continue;
+		struct dsp_echo *ec = ec_new(DSP_ECHO_F_ADAPT, v);
+		size_t diff = 0;
+		double pr = 0, po = 0;
+		struct dsp_echo_stats st;
+
+		assert_non_null(ec);
+		for (size_t i = 0; i < conv_len; i += 160)
+			dsp_echo_process(ec, rx + i, tx + i, out + i, 160);
+		dsp_echo_get_stats(ec, &st);
+		assert_true(st.converged);
+		for (size_t i = conv_len; i < ns; i += 160)
+			dsp_echo_process(ec, rx + i, tx + i, out + i, 160);
+		for (size_t i = conv_len + skip; i < conv_len + quiet_len; i++)
+			diff += out[i] != rx[i];
+		/* the first 20 ms of its echo after the far end is back */
+		for (size_t i = conv_len + quiet_len + 160;
+		     i < conv_len + quiet_len + 320; i++) {
+			pr += (double)rx[i] * rx[i];
+			po += (double)out[i] * out[i];
+		}
+		printf("# far end at -65 dBm0 under loud near end, %s: "
+		       "%zu of %zu samples changed; far end back: ERLE "
+		       "(first 20 ms) %.1f dB\n", dsp_echo_simd_name(v), diff,
+		       quiet_len - skip, sim_db(pr, po));
+		assert_int_equal(diff, 0);
+		assert_true(sim_db(pr, po) >= 30);
+		dsp_echo_free(ec);
+	}
+	free(path);
+	free(tx);
+	free(rx);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1152,6 +1232,7 @@ int main(void)
 		cmocka_unit_test(test_cng_tilt),
 		cmocka_unit_test(test_first_adapt_after_double_talk),
 		cmocka_unit_test(test_two_echoes_window),
+		cmocka_unit_test(test_far_background),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
