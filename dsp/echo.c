@@ -1179,7 +1179,14 @@ static void chunk_done(struct dsp_echo *ec)
 			ec->ck_cnt = 0;
 		}
 	}
-	if (!ec->converged || ec->sh.on)
+	/*
+	 * A shadow run leaves the main filter frozen: the settled state
+	 * (and its window) stays unless the shadow commits, which resets
+	 * the trackers. Double talk long enough to start the shadow is
+	 * common (every turn of a conversation where the far end's words
+	 * are still in the tail), and settling again takes a second.
+	 */
+	if (!ec->converged)
 		ec->settled = false;
 	if (!ec->settled)
 		ec->win_on = false;
