@@ -88,6 +88,7 @@
 #define CONV_OFF_DB 6.0f
 #define SETTLE_CHUNKS 100       /* 0.5 s */
 #define SETTLE_DB 20.0f
+#define SETTLE_FAST_DB 30.0f    /* settled at once from there */
 #define WIN_BLK 64              /* active window granularity, taps */
 #define WIN_FLOOR 3.16e-5f      /* block energy -45 dB under the peak block */
 #define QUIET_PEAK 16.0f        /* filter output bound ~-60 dBm0 (peak) */
@@ -1170,8 +1171,9 @@ static void chunk_done(struct dsp_echo *ec)
 		if (++ec->ck_cnt >= SETTLE_CHUNKS) {
 			if (!ec->settled)
 				ec->settled = ec->converged &&
-					      erle >= SETTLE_DB &&
-					      erle < ec->erle_ck + 1.0f;
+					      ((erle >= SETTLE_DB &&
+						erle < ec->erle_ck + 1.0f) ||
+					       erle >= SETTLE_FAST_DB);
 			else if (erle < SETTLE_DB - 3.0f ||
 				 erle < ec->erle_ck - 6.0f)
 				ec->settled = false;
