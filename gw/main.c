@@ -413,14 +413,16 @@ static int cmd_trunks(struct gw_ctl_reply *r, int argc, char **argv,
 		const struct gw_trunk_cfg *c = gw_trunks_cfg(app->set.trunks, i);
 		struct gw_trunk_stats st;
 		gw_trunks_stats(app->set.trunks, i, &st);
+		uint32_t granted;
+		const char *reg = gw_trunks_reg_state(app->set.trunks, i, &granted);
 		gw_ctl_printf(r, "%s %s %s%s%s:%u state=%s probes=%llu ok=%llu "
-			      "failed=%llu last_status=%u\n", c->name,
+			      "failed=%llu last_status=%u reg=%s reg_expires=%u\n", c->name,
 			      sip_tp_name(c->tp), strchr(c->host, ':') ? "[" : "",
 			      c->host, strchr(c->host, ':') ? "]" : "", c->port,
 			      gw_trunk_state_name(gw_trunks_state(app->set.trunks, i)),
 			      (unsigned long long)st.probes,
 			      (unsigned long long)st.successes,
-			      (unsigned long long)st.failures, st.last_status);
+			      (unsigned long long)st.failures, st.last_status, reg, granted);
 	}
 	return 0;
 }

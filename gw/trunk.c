@@ -18,6 +18,7 @@
 #include "gw/conf.h"
 #include "gw/trunk.h"
 #include "sip/msg.h"
+#include "sip/reg.h"
 #include "sip/tsx.h"
 #include "sip/ua.h"
 
@@ -33,6 +34,7 @@ struct trunk {
 	char call_id[40];
 	char from_tag[20];
 	struct gw_trunk_stats st;
+	struct sip_reg *reg;   /* register = yes, once started */
 };
 
 struct gw_trunks {
@@ -159,6 +161,53 @@ static int parse_address(const char *s, struct gw_trunk_cfg *c)
 	return sip_sa_set(&c->sa, c->host, c->port) ? EINVAL : 0;
 }
 
+/* Outbound registration keys (register, username, ...). */
+static int trunk_reg_conf(struct gw_conf *conf, const char *sec, struct gw_trunk_cfg *c,
+			  struct gw_conf_err *err)
+{
+	static const struct {
+		const char *key;
+		size_t off, sz;
+	} strs[] = {
+		{ "username", offsetof(struct gw_trunk_cfg, reg_user), sizeof(c->reg_user) },
+		{ "password", offsetof(struct gw_trunk_cfg, reg_password), sizeof(c->reg_password) },
+		{ "auth_user", offsetof(struct gw_trunk_cfg, reg_auth_user), sizeof(c->reg_auth_user) },
+		{ "domain", offsetof(struct gw_trunk_cfg, reg_domain), sizeof(c->reg_domain) },
+	};
+	const char *v;
+	long n;
+	int ret;
+
+	if ((ret = gw_conf_bool(conf, sec, "register", false, &c->reg, err)))
+		return ret;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		gw_conf_str(conf, sec, strs[i].key, "", &v, err);
+		/* all but the password go into URIs and quoted digest parameters */
+		if (strlen(v) >= strs[i].sz ||
+		    (strcmp(strs[i].key, "password") && strpbrk(v, "\"<>\\ \t;@")))
+			return gw_conf_fail(conf, sec, strs[i].key, err,
+					    "too long (max %zu) or has one of '\"<>\\;@' or a space",
+					    strs[i].sz - 1);
+		snprintf((char *)c + strs[i].off, strs[i].sz, "%s", v);
+	}
+	if ((ret = gw_conf_int(conf, sec, "expires", 10, 86400, 3600, &n, err)))
+		return ret;
+	c->reg_expires = (uint32_t)n;
+	if ((ret = gw_conf_msec(conf, sec, "register_retry", 1000, 600000, 30000, &n, err)))
+		return ret;
+	c->reg_retry_ms = (uint32_t)n;
+	if (!c->reg_auth_user[0])
+		snprintf(c->reg_auth_user, sizeof(c->reg_auth_user), "%s", c->reg_user);
+	if (!c->reg_domain[0])
+		snprintf(c->reg_domain, sizeof(c->reg_domain), "%s%s%s",
+			 strchr(c->host, ':') ? "[" : "", c->host, strchr(c->host, ':') ? "]" : "");
+	if (c->reg && !c->reg_user[0])
+		return gw_conf_fail(conf, sec, "register", err,
+				    "register = yes needs 'username' (the AOR user, "
+				    "sip:username@domain)");
+	return 0;
+}
+
 static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 		      struct gw_trunk_cfg *c, struct gw_conf_err *err)
 {
@@ -167,7 +216,9 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 					     "keepalive", "keepalive_failures",
 					     "causes", "trust_pai", "send_pai",
 					     "send_rpid", "redirect_header",
-					     "inbound_user", "inbound_password", NULL };
+					     "inbound_user", "inbound_password",
+					     "register", "username", "password", "auth_user",
+					     "domain", "expires", "register_retry", NULL };
 	static const char *const tri[] = { "default", "no", "yes", NULL };
 	static const char *const redir[] = { "default", "history-info", "diversion", NULL };
 	const char *v, *key;
@@ -268,6 +319,8 @@ static int trunk_conf(struct gw_conf *conf, const char *sec, const char *name,
 	if (!c->inbound_user[0] != !c->inbound_password[0])
 		return gw_conf_fail(conf, sec, c->inbound_user[0] ? "inbound_user" : "inbound_password",
 				    err, "inbound_user and inbound_password go together");
+	if ((ret = trunk_reg_conf(conf, sec, c, err)))
+		return ret;
 	/* identity policy: -1 = the [calls] setting, 0 no, 1 yes */
 	{
 		int t;
@@ -454,6 +507,67 @@ static void timer_close_cb(uv_handle_t *h)
 	}
 }
 
+static bool reg_cfg_eq(const struct gw_trunk_cfg *a, const struct gw_trunk_cfg *b)
+{
+	return a->reg == b->reg && a->tp == b->tp && sip_sa_eq(&a->sa, &b->sa) &&
+	       !strcmp(a->reg_user, b->reg_user) && !strcmp(a->reg_password, b->reg_password) &&
+	       !strcmp(a->reg_auth_user, b->reg_auth_user) &&
+	       !strcmp(a->reg_domain, b->reg_domain) && a->reg_expires == b->reg_expires &&
+	       a->reg_retry_ms == b->reg_retry_ms;
+}
+
+/*
+ * Registration of a (re)started trunk: an unchanged binding from before a
+ * reload is taken over as it is (no unregister/register churn); otherwise
+ * a new one starts. A binding that cannot be created is logged and the
+ * trunk runs without it.
+ */
+static void trunk_reg_start(struct trunk *t, uv_loop_t *loop, struct sip_ua *ua,
+			    struct gw_trunks *old)
+{
+	char aor[256];
+	int j, err;
+
+	if (!t->cfg.reg)
+		return;
+	j = old ? gw_trunks_find(old, t->cfg.name) : -1;
+	if (j >= 0 && old->t[j].reg && reg_cfg_eq(&old->t[j].cfg, &t->cfg)) {
+		t->reg = old->t[j].reg;
+		old->t[j].reg = NULL;
+		return;
+	}
+	snprintf(aor, sizeof(aor), "sip:%s@%s", t->cfg.reg_user, t->cfg.reg_domain);
+	struct sip_reg_cfg rc = {
+		.registrar = { .tp = t->cfg.tp, .peer = t->cfg.sa },
+		.aor = aor,
+		.expires = t->cfg.reg_expires,
+		.auth_user = t->cfg.reg_password[0] ? t->cfg.reg_auth_user : NULL,
+		.password = t->cfg.reg_password,
+		.retry_s = (t->cfg.reg_retry_ms + 999) / 1000,
+		.retry_max_s = 600,
+	};
+	err = sip_reg_alloc(&t->reg, ua, loop, &rc, NULL, NULL);
+	if (err) {
+		LOGE("trunk", "%s: registration not started: %s", t->cfg.name, strerror(err));
+		t->reg = NULL;
+		return;
+	}
+	sip_reg_start(t->reg);
+}
+
+const char *gw_trunks_reg_state(const struct gw_trunks *set, size_t idx, uint32_t *granted)
+{
+	const struct trunk *t = idx < set->n ? &set->t[idx] : NULL;
+
+	if (granted)
+		*granted = t && t->reg ? sip_reg_granted(t->reg) : 0;
+	if (!t || !t->cfg.reg)
+		return "off";
+	if (!t->reg)
+		return "failed";
+	return sip_reg_state_name(sip_reg_state(t->reg));
+}
+
 int gw_trunks_start(struct gw_trunks *set, uv_loop_t *loop, struct sip_ua *ua,
 		    struct gw_trunks *old)
 {
@@ -475,6 +589,7 @@ int gw_trunks_start(struct gw_trunks *set, uv_loop_t *loop, struct sip_ua *ua,
 				       sizeof(t->from_tag));
 			}
 		}
+		trunk_reg_start(t, loop, ua, old);
 		if (!t->cfg.keepalive_ms) {
 			t->state = GW_TRUNK_UP;
 			continue;
@@ -496,6 +611,12 @@ void gw_trunks_free(struct gw_trunks *set)
 	set->freed = true;
 	for (size_t i = 0; i < set->n; i++) {
 		struct trunk *t = &set->t[i];
+		if (t->reg) {
+			/* Expires: 0 goes out now; its answer is not waited for */
+			sip_reg_stop(t->reg);
+			sip_reg_free(t->reg);
+			t->reg = NULL;
+		}
 		if (t->probe) {
 			sip_tsx_detach(t->probe);
 			t->probe = NULL;

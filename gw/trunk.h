@@ -19,6 +19,13 @@
  *   redirect_header = default         ; diversion / history-info; default: [calls]
  *   inbound_user = pbx1               ; its INVITEs must authenticate (digest,
  *   inbound_password = secret         ; 401, realm = [calls] domain); default off
+ *   register    = yes                 ; register with it (RFC 3261 §10, sip/reg); default no
+ *   username    = 4930123             ; AOR user: sip:username@domain
+ *   password    = secret              ; digest password for 401/407
+ *   auth_user   = 4930123             ; digest user; default: username
+ *   domain      = carrier.example     ; AOR domain; default: the address host
+ *   expires     = 3600                ; binding lifetime asked for, seconds
+ *   register_retry = 30s              ; first retry after a failure (doubles, max 600s)
  *
  * A keepalive succeeds on any final response except 503 (the peer says
  * it cannot take calls) and fails on 503, a timeout (Timer F) or a
@@ -77,6 +84,14 @@ struct gw_trunk_cfg {
 	int send_diversion;         /* 1 Diversion, 0 History-Info */
 	char inbound_user[64];      /* its INVITEs are challenged (digest) ... */
 	char inbound_password[64];  /* ... for these credentials; "" = no */
+	/* outbound registration (sip/reg) */
+	bool reg;                   /* register = yes */
+	char reg_user[64];          /* username: AOR user part */
+	char reg_password[64];
+	char reg_auth_user[64];     /* default username */
+	char reg_domain[128];       /* default the host ([v6]) */
+	uint32_t reg_expires;       /* seconds */
+	uint32_t reg_retry_ms;
 };
 
 /*
@@ -107,6 +122,13 @@ int gw_trunks_match_source(const struct gw_trunks *set,
 			   const struct sockaddr_storage *sa);
 
 enum gw_trunk_state gw_trunks_state(const struct gw_trunks *set, size_t idx);
+/*
+ * Registration state of trunk idx: "off" (register = no) or a
+ * sip_reg_state_name ("idle", "registering", "registered", "failed");
+ * *granted (may be NULL) gets the granted expiry in seconds (0 = none).
+ */
+const char *gw_trunks_reg_state(const struct gw_trunks *set, size_t idx,
+				uint32_t *granted);
 const char *gw_trunk_state_name(enum gw_trunk_state st);
 
 struct gw_trunk_stats {
