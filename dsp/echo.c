@@ -1523,7 +1523,41 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			ec->sh.q_ok = true;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	size_t i0 = 0;
+
+	if (quiet && n > 1) {
+		/*
+		 * Quiet piece: y = 0 and no adaptation, so only the detectors
+		 * run, as in the loop below; its last sample goes through
+		 * that loop, which filters the first sample of the next
+		 * piece (the far end may be back there).
+		 */
+		for (size_t i = 0; i + 1 < n; i++) {
+			float d = rx[i];
+			unsigned fire = (unsigned)(fabsf(d) > GEIGEL_THRESH *
+						   gms[i]) &
+					(unsigned)(fabsf(d) > 64.0f);
+			unsigned dec = ghang - (ghang > 0);
+
+			e[i] = d;
+			ys[i] = 0;
+			ghang = dec + fire * (GEIGEL_HANG - dec);
+			g_fired |= fire;
+			ef += (d * d - ef) * (1.0f / 8);
+			yf -= yf * (1.0f / 8);
+			if (converged && ef > FAST_K * (yf * inv_erle + noise) &&
+			    ef > R_FLOOR)
+				edt_hang = EDT_HANG;
+			if (sh_on)
+				ec->sh.acc_e += (double)d * d;
+		}
+		i0 = n - 1;
+		ec->y = 0;
+		ec->sh.y = 0;
+		ec->have_y = true;
+		ec->sh.q_ok = true;
+	}
+	for (size_t i = i0; i < n; i++) {
 		float d = rx[i];
 		/* in a quiet piece even y of sample 0, computed ahead */
 		float y = quiet ? 0 : ec->y, err = d - y;
