@@ -128,4 +128,45 @@ echo "$out" | grep -q "b3.conf:3: \[trunk x\] acl: '1.2.3.4/33'" && pass trunk_b
 
 kill -TERM "$GWPID"; wait "$GWPID"; rc=$?; GWPID=""
 [ $rc = 0 ] && pass gw_stop_with_trunks || fail gw_stop_with_trunks "rc=$rc"
+
+# outbound registration: sipp as registrar sees the gateway's REGISTER
+# (AOR from username/domain, digest for auth_user), the trunks command
+# shows it registered, and stopping the daemon removes the binding.
+if command -v sipp >/dev/null; then
+	cat >"$T/reg.conf" <<EOC
+[general]
+control_socket = $T/reg.ctl
+log_level = info
+[sip]
+listen = udp:127.0.0.1:15614
+[trunk carrier]
+address = 127.0.0.1:15615
+keepalive = 0
+register = yes
+username = 4930123
+auth_user = gwuser
+password = gwpass
+domain = carrier.test
+expires = 120
+EOC
+	timeout 120 sipp -sf tests/data/sipp/reg_gw.xml -i 127.0.0.1 -p 15615 -m 1 \
+		-timeout 90 -timeout_error -nostdin >"$T/sipp-reg.log" 2>&1 &
+	SIPP_REG=$!
+	SIPPS="$SIPPS $SIPP_REG"
+	sleep 0.3
+	$GW -f -c "$T/reg.conf" >"$T/gw-reg.log" 2>&1 &
+	GWPID=$!
+	n=50
+	while [ $n -gt 0 ] && ! $CTL -s "$T/reg.ctl" trunks 2>/dev/null | grep -q "^carrier .*reg=registered reg_expires=120"; do
+		sleep 0.1; n=$((n - 1))
+	done
+	if [ $n -gt 0 ]; then pass trunk_registered; else fail trunk_registered "$($CTL -s $T/reg.ctl trunks 2>&1)"; fi
+	kill -TERM "$GWPID"; wait "$GWPID"; rc=$?; GWPID=""
+	[ $rc = 0 ] && pass gw_stop_with_registration || fail gw_stop_with_registration "rc=$rc"
+	# sipp passes only if it saw valid credentials and then Expires: 0
+	n=50
+	while [ $n -gt 0 ] && kill -0 "$SIPP_REG" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+	wait "$SIPP_REG"; src=$?
+	[ $src = 0 ] && pass trunk_register_auth_unregister || fail trunk_register_auth_unregister "sipp rc=$src: $(tail -5 $T/sipp-reg.log)"
+fi
 exit 0
