@@ -349,7 +349,8 @@ static void resp_h(struct sip_tsx *tsx, const struct sip_msg *resp, int err, voi
 		arm(reg, sip_reg_refresh_ms(g));
 		return;
 	}
-	if (scode >= 300)
+	/* a refused REGISTER leaves no binding; after a timeout one may exist */
+	if (resp)
 		reg->bound = false;
 	fail(reg, scode);
 }

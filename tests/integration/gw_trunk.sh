@@ -161,6 +161,15 @@ EOC
 		sleep 0.1; n=$((n - 1))
 	done
 	if [ $n -gt 0 ]; then pass trunk_registered; else fail trunk_registered "$($CTL -s $T/reg.ctl trunks 2>&1)"; fi
+	# a reload with the trunk unchanged keeps the binding (no unregister/register:
+	# sipp would take the unregister as its last message and stop answering)
+	kill -HUP "$GWPID"
+	sleep 1
+	if $CTL -s "$T/reg.ctl" trunks 2>/dev/null | grep -q "^carrier .*reg=registered reg_expires=120"; then
+		pass trunk_registration_kept_on_reload
+	else
+		fail trunk_registration_kept_on_reload "$($CTL -s $T/reg.ctl trunks 2>&1)"
+	fi
 	kill -TERM "$GWPID"; wait "$GWPID"; rc=$?; GWPID=""
 	[ $rc = 0 ] && pass gw_stop_with_registration || fail gw_stop_with_registration "rc=$rc"
 	# sipp passes only if it saw valid credentials and then Expires: 0
@@ -169,4 +178,10 @@ EOC
 	wait "$SIPP_REG"; src=$?
 	[ $src = 0 ] && pass trunk_register_auth_unregister || fail trunk_register_auth_unregister "sipp rc=$src: $(tail -5 $T/sipp-reg.log)"
 fi
+printf '[trunk x]\naddress = 127.0.0.1\nregister = yes\n' >"$T/b4.conf"
+out=$($GW -t -c "$T/b4.conf" 2>&1)
+echo "$out" | grep -q "b4.conf:3: \[trunk x\] register: register = yes needs 'username'" && pass trunk_register_needs_username || fail trunk_register_needs_username "$out"
+printf '[trunk x]\naddress = 127.0.0.1\nregister = yes\nusername = a@b\n' >"$T/b5.conf"
+out=$($GW -t -c "$T/b5.conf" 2>&1)
+echo "$out" | grep -q "b5.conf:4: \[trunk x\] username: too long" && pass trunk_register_bad_username || fail trunk_register_bad_username "$out"
 exit 0
