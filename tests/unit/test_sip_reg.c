@@ -25,6 +25,7 @@ struct step {
 	uint16_t scode;      /* 0: do not answer */
 	bool chall;          /* add a WWW-Authenticate (401) */
 	bool stale;          /* ... with stale=true */
+	bool proxy;          /* 407 / Proxy-Authenticate instead */
 	int contact_exp;     /* >= 0: echo our Contact with this expires */
 	const char *hdrs;    /* extra header lines */
 };
@@ -36,7 +37,8 @@ struct registrar {
 	size_t nsteps;
 	int rx;
 	int64_t expires[MAXV];
-	int auth_res[MAXV];  /* 0 none, 1 verified, 2 refused */
+	int auth_res[MAXV];  /* 0 none, 1 Authorization verified, 2 refused,
+				3 Proxy-Authorization verified */
 	uint32_t cseq[MAXV];
 	char call_id[64], from_tag[64];
 	bool same_dialog;    /* Call-ID and From tag never changed */
@@ -64,7 +66,12 @@ static bool reg_h(struct sip_ua *ua, struct sip_tsx *tsx, const struct sip_msg *
 	if (i < MAXV) {
 		r->expires[i] = req->expires;
 		r->cseq[i] = req->cseq.num;
+		bool proxy = false;
 		h = sip_msg_hdr(req, SIP_HDR_AUTHORIZATION);
+		if (!h) {
+			h = sip_msg_hdr(req, SIP_HDR_PROXY_AUTHORIZATION);
+			proxy = true;
+		}
 		if (h) {
 			struct sip_auth_cred c;
 			struct pl m = PL("REGISTER");
@@ -72,7 +79,7 @@ static bool reg_h(struct sip_ua *ua, struct sip_tsx *tsx, const struct sip_msg *
 			if (!sip_auth_cred_parse(&h->val, &c) &&
 			    !sip_auth_server_verify(&r->auth, &c, &m, NULL, &req->body, "secret",
 						    NULL, 1))
-				r->auth_res[i] = 1;
+				r->auth_res[i] = proxy ? 3 : 1;
 		}
 	}
 	if (i == 0) {
@@ -92,7 +99,8 @@ static bool reg_h(struct sip_ua *ua, struct sip_tsx *tsx, const struct sip_msg *
 	if (!s->scode)
 		return true; /* never answered: the client times out */
 	if (s->chall) {
-		n += (size_t)snprintf(hdrs + n, sizeof(hdrs) - n, "WWW-Authenticate: ");
+		n += (size_t)snprintf(hdrs + n, sizeof(hdrs) - n, "%s-Authenticate: ",
+				      s->proxy ? "Proxy" : "WWW");
 		assert_int_equal(sip_auth_server_challenge(&r->auth, 1, SIP_AUTH_MD5, s->stale,
 							   ch, sizeof(ch)), 0);
 		n += (size_t)snprintf(hdrs + n, sizeof(hdrs) - n, "%s\r\n", ch);
@@ -178,45 +186,53 @@ static void test_scripts(void **state)
 		int stop_auth;         /* credentials on the unregister */
 	} testv[] = {
 		{ "401 then 200 Contact expires", {
-			  { 401, true, false, -1, NULL },
-			  { 200, false, false, 60, "Expires: 3600\r\n" } }, 2,
+			  { 401, true, false, false, -1, NULL },
+			  { 200, false, false, false, 60, "Expires: 3600\r\n" } }, 2,
 		  3600, 2, { R, OK }, 2, { 3600, 3600 }, { 0, 1 }, 60, 200, true, 1 },
 		{ "Expires header when our Contact has none", {
-			  { 200, false, false, -1,
+			  { 200, false, false, false, -1,
 			    "Contact: <sip:other@192.0.2.1>;expires=5\r\nExpires: 90\r\n" } }, 1,
 		  120, 2, { R, OK }, 1, { 120 }, { 0 }, 90, 200, true, 0 },
 		{ "requested expiry when the 200 says nothing", {
-			  { 200, false, false, -1, NULL } }, 1,
+			  { 200, false, false, false, -1, NULL } }, 1,
 		  300, 2, { R, OK }, 1, { 300 }, { 0 }, 300, 200, false, 0 },
 		{ "423 retried with Min-Expires", {
-			  { 423, false, false, -1, "Min-Expires: 1800\r\n" },
-			  { 200, false, false, -1, NULL } }, 2,
+			  { 423, false, false, false, -1, "Min-Expires: 1800\r\n" },
+			  { 200, false, false, false, -1, NULL } }, 2,
 		  60, 2, { R, OK }, 2, { 60, 1800 }, { 0, 0 }, 1800, 200, false, 0 },
 		{ "423 without a larger Min-Expires fails", {
-			  { 423, false, false, -1, "Min-Expires: 30\r\n" } }, 1,
+			  { 423, false, false, false, -1, "Min-Expires: 30\r\n" } }, 1,
 		  60, 2, { R, F }, 1, { 60 }, { 0 }, 0, 423, false, 0 },
 		{ "credentials refused: second 401 not answered", {
-			  { 401, true, false, -1, NULL },
-			  { 401, true, false, -1, NULL } }, 2,
+			  { 401, true, false, false, -1, NULL },
+			  { 401, true, false, false, -1, NULL } }, 2,
 		  3600, 2, { R, F }, 2, { 3600, 3600 }, { 0, 1 }, 0, 401, false, 0 },
 		{ "stale nonce answered again", {
-			  { 401, true, false, -1, NULL },
-			  { 401, true, true, -1, NULL },
-			  { 200, false, false, 30, NULL } }, 3,
+			  { 401, true, false, false, -1, NULL },
+			  { 401, true, true, false, -1, NULL },
+			  { 200, false, false, false, 30, NULL } }, 3,
 		  3600, 2, { R, OK }, 3, { 3600, 3600, 3600 }, { 0, 1, 1 }, 30, 200, false, 0 },
 		{ "403 fails, retry after backoff registers", {
-			  { 403, false, false, -1, NULL },
-			  { 200, false, false, 50, NULL } }, 2,
+			  { 403, false, false, false, -1, NULL },
+			  { 200, false, false, false, 50, NULL } }, 2,
 		  3600, 4, { R, F, R, OK }, 2, { 3600, 3600 }, { 0, 0 }, 50, 200, false, 0 },
 		{ "refresh keeps the binding registered", {
-			  { 200, false, false, 2, NULL },
-			  { 200, false, false, 2, NULL } }, 2,
+			  { 200, false, false, false, 2, NULL },
+			  { 200, false, false, false, 2, NULL } }, 2,
 		  2, 2, { R, OK }, 2, { 2, 2 }, { 0, 0 }, 2, 200, true, 0 },
+		{ "407 answered with Proxy-Authorization, also on the unregister", {
+			  { 407, true, false, true, -1, NULL },
+			  { 200, false, false, false, 40, NULL } }, 2,
+		  3600, 2, { R, OK }, 2, { 3600, 3600 }, { 0, 3 }, 40, 200, true, 3 },
+		{ "refresh timeout fails; stop still unregisters", {
+			  { 200, false, false, false, 2, NULL },
+			  { 0, false, false, false, -1, NULL } }, 2,
+		  2, 3, { R, OK, F }, 2, { 2, 2 }, { 0, 0 }, 0, 408, true, 0 },
 		{ "no answer: timeout fails", {
-			  { 0, false, false, -1, NULL } }, 1,
+			  { 0, false, false, false, -1, NULL } }, 1,
 		  3600, 2, { R, F }, 1, { 3600 }, { 0 }, 0, 408, false, 0 },
 		{ "granted 0 is a failure", {
-			  { 200, false, false, 0, NULL } }, 1,
+			  { 200, false, false, false, 0, NULL } }, 1,
 		  3600, 2, { R, F }, 1, { 3600 }, { 0 }, 0, 200, false, 0 },
 	};
 	(void)state;
