@@ -6,7 +6,8 @@
  * detection, G.711 A-law, RTP send/receive, jitter buffer, optional SRTP)
  * on a speech-level noise signal. Each pair is a call with a line echo on
  * both TDM sides (the block sent 20 ms earlier comes back 12 dB down, as
- * through a hybrid) and one talker at a time, switching every 2 s: the
+ * through a hybrid) and one talker at a time, switching every 2 s (the
+ * pairs at staggered times): the
  * talking side's line carries noise plus its echo, the listening side's
  * only its echo, so the cancellers converge, track and see double talk
  * rarely, as on a real call. Two parts:
@@ -164,8 +165,9 @@ static void fill_noise(struct bench *b, uint32_t *seed)
 static void tick_chans(struct bench *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
-		/* pair p = i / 2 talks on side (frame / 100 + p) % 2 */
-		bool talks = ((b->frame / 100 + i / 2) & 1) == (i & 1);
+		/* pair p = i / 2 changes talker every 2 s, the pairs at
+		 * staggered ticks (as independent calls do) */
+		bool talks = (((b->frame + (i / 2) * 37) / 100) & 1) == (i & 1);
 		for (unsigned k = 0; k < DSP_CHAN_TICK; k++) {
 			int32_t v = dsp_law_decode1(DSP_LAW_ALAW, b->tx[i][k]) / 4;
 			if (talks)
