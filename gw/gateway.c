@@ -427,6 +427,61 @@ static void op_sip_progress(struct gw_call *c, uint16_t status, bool sdp, void *
 		LOGW("call", "%s: %u not sent: %s", gc->cdr.call_id, status, strerror(err));
 }
 
+static void pstn_number(struct gw_pri_number *n, const char *num, enum gw_ton ton,
+			enum gw_npi npi);
+
+/* The trunk a call is with (source or current target), or NULL. */
+static const struct gw_trunk_cfg *gcall_trunk(const struct gcall *gc)
+{
+	int idx = gc->g->trunks && gc->cdr.trunk[0] ? gw_trunks_find(gc->g->trunks, gc->cdr.trunk) : -1;
+	return idx >= 0 ? gw_trunks_cfg(gc->g->trunks, (size_t)idx) : NULL;
+}
+
+/*
+ * COLP -> RFC 3325: the connected number of the PSTN's CONNECT as
+ * P-Asserted-Identity (+ Privacy: id when restricted) in our 200.
+ */
+static void connected_pai(struct gcall *gc)
+{
+	const struct gw_pri_number *cn = gc->tc ? gw_tdm_call_connected(gc->tc) : NULL;
+	const struct gw_trunk_cfg *tc = gcall_trunk(gc);
+	bool send = tc && tc->send_pai >= 0 ? tc->send_pai : gc->g->cfg.send_pai;
+	char hdr[256];
+
+	if (!cn || !send || cn->pres == GW_PRI_PRES_UNAVAILABLE)
+		return;
+	snprintf(hdr, sizeof(hdr), "P-Asserted-Identity: <sip:%s%s@%s;user=phone>\r\n%s",
+		 cn->ton == GW_TON_INTERNATIONAL ? "+" : "", cn->num, gc->g->cfg.domain,
+		 cn->pres == GW_PRI_PRES_RESTRICTED ? "Privacy: id\r\n" : "");
+	sip_dialog_sess_set_hdrs(gc->sess, hdr);
+}
+
+/* RFC 3325 -> COLP: a trusted 2xx's P-Asserted-Identity for our CONNECT. */
+static void pai_connected(struct gcall *gc, const struct sip_msg *rsp)
+{
+	const struct gw_trunk_cfg *tc = gcall_trunk(gc);
+	struct gw_ident_policy ip;
+	struct gw_party party;
+	struct gw_pri_number n;
+
+	if (!gc->tc || !rsp)
+		return;
+	memset(&ip, 0, sizeof(ip));
+	ip.trust_pai = tc && tc->trust_pai != 0;
+	ip.domain = gc->g->cfg.domain;
+	if (gw_ident_connected_from_sip(rsp, &ip, &party) || !party.num[0])
+		return;
+	memset(&n, 0, sizeof(n));
+	pstn_number(&n, party.num, GW_TON_KEEP, GW_NPI_KEEP);
+	if (n.ton < 0)
+		n.ton = GW_TON_UNKNOWN;
+	if (n.npi < 0)
+		n.npi = GW_NPI_ISDN;
+	n.pres = (enum gw_pri_pres)party.pres;
+	n.screen = GW_PRI_SCREEN_NETWORK;
+	gw_tdm_call_set_connected(gc->tc, &n);
+}
+
 static void op_sip_answer(struct gw_call *c, void *arg)
 {
 	struct gcall *gc = arg;
@@ -442,6 +497,7 @@ static void op_sip_answer(struct gw_call *c, void *arg)
 	}
 	if (!gc->sess)
 		return;
+	connected_pai(gc);
 	err = sip_dialog_sess_answer(gc->sess, 200);
 	if (err)
 		LOGW("call", "%s: 200 not sent: %s", gc->cdr.call_id, strerror(err));
@@ -1027,6 +1083,7 @@ static void dialog_ev_h(struct sip_dialog_sess *s, enum sip_dialog_ev ev, uint16
 				LOGW("call", "%s: the answer SDP is unusable", gc->cdr.call_id);
 			d.sdp = msg && sip_dialog_msg_has_sdp(msg);
 			gc->cdr.sip_status = scode;
+			pai_connected(gc, msg);
 			gw_call_event(gc->call, GW_EV_SIP_2XX, &d);
 		} else {
 			/* ACK: the answer to an offer we made in the 2xx */

@@ -51,6 +51,8 @@ struct chan {
 struct gw_pri {
 	struct gw_pri_conf conf;
 	struct pri *ctrl;
+	/* the connected number of the ANSWER being reported (on_call_ev) */
+	const struct gw_pri_number *ev_connected;
 	uv_loop_t *loop;
 	uv_timer_t *sched;
 	uv_timer_t *house;
@@ -299,8 +301,10 @@ static bool is_bchan(const struct gw_pri *p, unsigned ts)
 /* Copy a string, truncating to the destination (always terminated). */
 static void strcopy(char *dst, size_t sz, const char *src)
 {
-	size_t n = strnlen(src, sz - 1);
+	size_t n = 0;
 
+	while (n + 1 < sz && src[n])
+		n++;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
@@ -926,6 +930,7 @@ static void on_call_ev(struct gw_pri *p, enum gw_pri_ev_type t, q931_call *qc,
 	ev.channel = c->ch;
 	ev.inband = (progressmask & PRI_PROG_INBAND_AVAILABLE) != 0;
 	ev.pi = pi_bits(progressmask);
+	ev.connected = p->ev_connected;
 	emit(p, &ev);
 }
 
@@ -1069,11 +1074,26 @@ static void handle_event(struct gw_pri *p, pri_event *e)
 			   e->ringing.channel, 0, e->ringing.progressmask,
 			   NULL, 0);
 		break;
-	case PRI_EVENT_ANSWER:
+	case PRI_EVENT_ANSWER: {
+		/* COLP: the connected number of the CONNECT (Q.951.5) */
+		struct gw_pri_number cn;
+		const struct pri_subcommands *sc = e->answer.subcmds;
+		memset(&cn, 0, sizeof(cn));
+		for (int i = 0; sc && i < sc->counter_subcmd && i < PRI_MAX_SUBCOMMANDS; i++) {
+			const struct pri_party_number *pn =
+				&sc->subcmd[i].u.connected_line.id.number;
+			if (sc->subcmd[i].cmd != PRI_SUBCMD_CONNECTED_LINE ||
+			    !pn->valid || !pn->str[0])
+				continue;
+			fill_number(&cn, pn->str, pn->plan, pn->presentation);
+			p->ev_connected = &cn;
+		}
 		on_call_ev(p, GW_PRI_EV_CONNECT, e->answer.call,
 			   e->answer.channel, 0, e->answer.progressmask,
 			   NULL, 0);
+		p->ev_connected = NULL;
 		break;
+	}
 	case PRI_EVENT_CONNECT_ACK:
 		on_call_ev(p, GW_PRI_EV_CONNECT_ACK, e->connect_ack.call,
 			   e->connect_ack.channel, 0, 0, NULL, 0);
@@ -1685,6 +1705,27 @@ int gw_pri_call_progress(struct gw_pri_call *call, bool inband)
 		call->responded = true;
 	CALL_OP(pri_progress(call->pri->ctrl, call->qc, (int)call->ch,
 			     inband));
+}
+
+int gw_pri_call_connected(struct gw_pri_call *call, const struct gw_pri_number *num)
+{
+	struct pri_party_connected_line cl;
+	int ton, npi;
+
+	if (!num || !num->num[0] || !digits_ok(num->num, false))
+		return EINVAL;
+	memset(&cl, 0, sizeof(cl));
+	cl.id.number.valid = 1;
+	strcopy(cl.id.number.str, sizeof(cl.id.number.str), num->num);
+	ton = num->ton >= 0 ? num->ton : 0;
+	npi = num->npi >= 0 ? num->npi : 1;
+	cl.id.number.plan = ((ton & 0x7) << 4) | (npi & 0xf);
+	cl.id.number.presentation =
+		(num->pres == GW_PRI_PRES_RESTRICTED ? PRI_PRES_RESTRICTED
+		 : num->pres == GW_PRI_PRES_UNAVAILABLE ? PRI_PRES_UNAVAILABLE
+							: PRI_PRES_ALLOWED) |
+		((int)num->screen & PRI_PRES_NUMBER_TYPE);
+	CALL_OP(pri_connected_line_update(call->pri->ctrl, call->qc, &cl));
 }
 
 int gw_pri_call_answer(struct gw_pri_call *call)

@@ -222,6 +222,8 @@ struct gw_pri_event {
 	int info;                 /* notify indicator / service status */
 	const char *digits;       /* INFO/KEYPAD digits */
 	const struct gw_pri_setup *setup;  /* GW_PRI_EV_SETUP */
+	const struct gw_pri_number *connected; /* GW_PRI_EV_CONNECT: the
+				     connected number (COLP), NULL if none */
 };
 
 /*
@@ -319,6 +321,11 @@ int gw_pri_call_setup_ack(struct gw_pri_call *call);
 int gw_pri_call_proceeding(struct gw_pri_call *call, bool inband);
 int gw_pri_call_alerting(struct gw_pri_call *call, bool inband);
 int gw_pri_call_progress(struct gw_pri_call *call, bool inband);
+/*
+ * The connected number (COLP, Q.951.5) for our CONNECT: call before
+ * gw_pri_call_answer(). 0, EINVAL (no usable number), EPROTO.
+ */
+int gw_pri_call_connected(struct gw_pri_call *call, const struct gw_pri_number *num);
 int gw_pri_call_answer(struct gw_pri_call *call);
 /* Overlap digits (outgoing call after SETUP ACK). 0/EPROTO/EINVAL */
 int gw_pri_call_info(struct gw_pri_call *call, const char *digits);

@@ -61,6 +61,8 @@ struct gw_tdm_call {
 	void *owner;
 	bool detached;   /* the owner wants no more events */
 	bool released;
+	bool has_connected;
+	struct gw_pri_number connected; /* from the far end's CONNECT */
 };
 
 static const char *const span_keys[] = {
@@ -445,6 +447,10 @@ static void call_event(struct span_ent *e, const struct gw_pri_event *ev)
 		break;
 	case GW_PRI_EV_CONNECT:
 		cev = GW_EV_TDM_CONNECT;
+		if (ev->connected) {
+			tc->connected = *ev->connected;
+			tc->has_connected = true;
+		}
 		break;
 	case GW_PRI_EV_DISCONNECT:
 		cev = GW_EV_TDM_DISCONNECT;
@@ -697,6 +703,17 @@ void gw_tdm_call_progress(struct gw_tdm_call *tc)
 {
 	if (!tc->released)
 		gw_pri_call_progress(tc->pc, true);
+}
+
+const struct gw_pri_number *gw_tdm_call_connected(const struct gw_tdm_call *tc)
+{
+	return tc->has_connected ? &tc->connected : NULL;
+}
+
+void gw_tdm_call_set_connected(struct gw_tdm_call *tc, const struct gw_pri_number *num)
+{
+	if (!tc->released && num)
+		gw_pri_call_connected(tc->pc, num);
 }
 
 void gw_tdm_call_answer(struct gw_tdm_call *tc)

@@ -111,6 +111,10 @@ void gw_tdm_call_proceeding(struct gw_tdm_call *tc);
 void gw_tdm_call_alerting(struct gw_tdm_call *tc, bool inband);
 void gw_tdm_call_progress(struct gw_tdm_call *tc);
 void gw_tdm_call_answer(struct gw_tdm_call *tc);
+/* COLP: the connected number of the far end's CONNECT (NULL if none), and
+ * ours for the CONNECT we send (call before gw_tdm_call_answer). */
+const struct gw_pri_number *gw_tdm_call_connected(const struct gw_tdm_call *tc);
+void gw_tdm_call_set_connected(struct gw_tdm_call *tc, const struct gw_pri_number *num);
 /*
  * Clear with a cause. TDM_RELEASE follows unless detach is set, in which
  * case the owner hears nothing more of this call (failover) and the

@@ -142,6 +142,9 @@ if echo "$last" | grep -q "1001" && echo "$last" | grep -q "4930555"; then
 else
 	fail answered_numbers_at_pstn "$last"
 fi
+# COLP: the connected number of the PSTN's CONNECT in the 200's P-Asserted-Identity
+if sed -n '/^SIP\/2.0 200/,/^$/p' "$T/answered.msg" | grep -q '^P-Asserted-Identity: <sip:1001@'; then
+	pass connected_number_to_pai; else fail connected_number_to_pai "$(sed -n '/^SIP\/2.0 200/,/^$/p' "$T/answered.msg" | head -12 | tr '\n' '|')"; fi
 # the From display-name is the calling name (display IE)
 echo "$last" | grep -q " name Alice" && pass display_name_to_calling_name || fail display_name_to_calling_name "$last"
 
@@ -216,6 +219,10 @@ wait_for 50 "sim stats $id | grep -q 'state active'"
 sleep 0.3
 sim hangup "$id" 16 >/dev/null
 if wait $UP; then pass pstn_to_sip_answered; else fail pstn_to_sip_answered "$out $(tail -3 "$T/uas.out" | tr '\n' ' ')"; fi
+# the 200's P-Asserted-Identity as the connected number of our CONNECT (COLP)
+st=$(sim calls | grep "^$id span\|^OK $id span\| $id span" | head -1)
+[ -z "$st" ] && st=$(sim last out)
+echo "$st" | grep -q "connected 4930555000" && pass pai_to_connected_number || fail pai_to_connected_number "$st"
 inv=$(sed -n '/^INVITE /,/^$/p' "$T/uas.msg")
 if echo "$inv" | grep -q '^From: "Bob" <sip:4930111222@' && echo "$inv" | grep -q '^P-Asserted-Identity: .*4930111222' \
 	&& echo "$inv" | grep -q '^INVITE sip:5551000@'; then pass pstn_to_sip_identity; else

@@ -28,6 +28,7 @@ struct sim_call {
 	char calling[32];
 	char redir[32];           /* redirecting number, "" = none */
 	char name[64];            /* calling name (display), "" = none */
+	char connected[32];       /* connected number of the CONNECT (COLP) */
 	int redir_reason;         /* Q.931 redirecting reason */
 	char sub[12];             /* subscriber behaviour */
 	const char *pres;         /* calling number presentation */
@@ -162,6 +163,22 @@ static struct sim_call *call_by_pc(struct sim_line *l, struct gw_pri_call *pc)
 
 /* ---- default subscribers ---- */
 
+/* CONNECT with the subscriber's number as connected number (COLP). */
+static int sim_answer(struct sim_call *c)
+{
+	struct gw_pri_number n;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.num, sizeof(n.num), "%.31s", c->called);
+	n.ton = 0;
+	n.npi = 1;
+	n.pres = GW_PRI_PRES_ALLOWED;
+	n.screen = GW_PRI_SCREEN_NETWORK;
+	if (n.num[0] && gw_pri_call_connected(c->pc, &n) == 0)
+		snprintf(c->connected, sizeof(c->connected), "%s", n.num);
+	return gw_pri_call_answer(c->pc);
+}
+
 static void ringback_done(uv_timer_t *t)
 {
 	struct sim_call *c = t->data;
@@ -169,7 +186,7 @@ static void ringback_done(uv_timer_t *t)
 	call_stop_timer(c);
 	if (!c->pc || c->st != SIM_CS_ALERTING)
 		return;
-	if (gw_pri_call_answer(c->pc) == 0) {
+	if (sim_answer(c) == 0) {
 		c->st = SIM_CS_ACTIVE;
 		sim_media_set_tone(c->media, 1000, -10);
 	}
@@ -177,7 +194,7 @@ static void ringback_done(uv_timer_t *t)
 
 static void answer_with(struct sim_call *c)
 {
-	if (gw_pri_call_answer(c->pc) == 0)
+	if (sim_answer(c) == 0)
 		c->st = SIM_CS_ACTIVE;
 }
 
@@ -370,6 +387,8 @@ void sim_line_pri_event(const struct gw_pri_event *ev, void *arg)
 	case GW_PRI_EV_CONNECT:
 	case GW_PRI_EV_CONNECT_ACK:
 		c->st = SIM_CS_ACTIVE;
+		if (ev->connected)
+			snprintf(c->connected, sizeof(c->connected), "%s", ev->connected->num);
 		break;
 	case GW_PRI_EV_DISCONNECT:
 		c->cause = ev->cause;
@@ -577,14 +596,14 @@ static void print_call(const struct sim_call *c, struct ctl_reply *r,
 {
 	ctl_printf(r, "%s%u span %u ts %u dir %s state %s cause %d called %s "
 		   "calling %s pres %s bearer %s sub %s mode %s inband %d "
-		   "redir %s redir_reason %d name %s\n",
+		   "redir %s redir_reason %d name %s connected %s\n",
 		   prefix, c->id, c->line->id, c->ts,
 		   c->outgoing ? "out" : "in", sim_call_state_name(c->st),
 		   c->cause, c->called[0] ? c->called : "-",
 		   c->calling[0] ? c->calling : "-", c->pres, c->bearer,
 		   c->sub, sim_media_mode_name(sim_media_mode(c->media)),
 		   c->inband, c->redir[0] ? c->redir : "-", c->redir_reason,
-		   c->name[0] ? c->name : "-");
+		   c->name[0] ? c->name : "-", c->connected[0] ? c->connected : "-");
 }
 
 static void cmd_stats(struct sim_call *c, struct ctl_reply *r)
@@ -679,7 +698,7 @@ bool sim_calls_command(struct sim_calls *cs, int argc, char **argv,
 		   gw_pri_call_proceeding(c->pc, false)) {
 		ctl_printf(r, "ERR proceeding refused\n");
 	} else if (!strcmp(cmd, "answer")) {
-		if (gw_pri_call_answer(c->pc)) {
+		if (sim_answer(c)) {
 			ctl_printf(r, "ERR answer refused\n");
 		} else {
 			c->st = SIM_CS_ACTIVE;
