@@ -349,15 +349,15 @@ static const char *pres_name(enum gw_pres p)
 	       : p == GW_PRES_RESTRICTED ? "restricted" : "unavailable";
 }
 
-/* Reason header line for a cause, into buf ("" when none). */
-static void reason_line(char *buf, size_t sz, const struct gw_cause *cz)
+/* Reason header (RFC 3326) for cz on the next message s sends; none without a cause. */
+static void set_reason(struct sip_dialog_sess *s, const struct gw_cause *cz)
 {
-	char v[200];
+	char v[200], hdr[256];
 
-	buf[0] = '\0';
 	if (!cz || !cz->cause || gw_cause_reason_print(v, sizeof(v), cz, true))
 		return;
-	snprintf(buf, sz, "Reason: %s\r\n", v);
+	snprintf(hdr, sizeof(hdr), "Reason: %s\r\n", v);
+	sip_dialog_sess_set_hdrs(s, hdr);
 }
 
 /* Q.850 cause of a Reason header in msg, if any. */
@@ -508,7 +508,6 @@ static void op_sip_reject(struct gw_call *c, uint16_t status, const struct gw_ca
 {
 	struct gcall *gc = arg;
 	struct sip_dialog_sess *s = gc->sess;
-	char hdr[256];
 	(void)c;
 
 	gc->cdr.sip_status = status;
@@ -517,25 +516,20 @@ static void op_sip_reject(struct gw_call *c, uint16_t status, const struct gw_ca
 	/* the answer ends the SIP leg: nothing more to hear from it */
 	gc->sess = NULL;
 	sip_dialog_sess_set_user(s, NULL);
-	reason_line(hdr, sizeof(hdr), cz);
-	if (hdr[0])
-		sip_dialog_sess_set_hdrs(s, hdr);
+	set_reason(s, cz);
 	sip_dialog_sess_answer(s, status);
 }
 
 static void op_sip_bye(struct gw_call *c, const struct gw_cause *cz, void *arg)
 {
 	struct gcall *gc = arg;
-	char hdr[256];
 	(void)c;
 
 	if (!gc->sess) {
 		gw_call_event(gc->call, GW_EV_SIP_ENDED, NULL);
 		return;
 	}
-	reason_line(hdr, sizeof(hdr), cz);
-	if (hdr[0])
-		sip_dialog_sess_set_hdrs(gc->sess, hdr);
+	set_reason(gc->sess, cz);
 	if (sip_dialog_sess_bye(gc->sess)) {
 		/* nothing could be sent: the leg is gone as far as we care */
 		sip_dialog_sess_set_user(gc->sess, NULL);
@@ -563,7 +557,7 @@ static void media_ev_h(struct gw_media_chan *mc, enum gw_media_ev ev,
 		       const struct gw_media_evd *d, void *arg)
 {
 	struct gcall *gc = arg;
-	char hdr[256];
+	struct gw_cause cz;
 
 	if (!gc || gc->mc != mc || !gc->call)
 		return;
@@ -584,16 +578,8 @@ static void media_ev_h(struct gw_media_chan *mc, enum gw_media_ev ev,
 					       : "media channel failed");
 		if (!gc->sess)
 			break;
-		{
-			struct gw_cause cz = { 41, gc->g->causes.default_location };
-			reason_line(hdr, sizeof(hdr), &cz);
-		}
-		sip_dialog_sess_set_hdrs(gc->sess, hdr);
-		if (sip_dialog_sess_bye(gc->sess)) {
-			sip_dialog_sess_set_user(gc->sess, NULL);
-			gc->sess = NULL;
-			gw_call_event(gc->call, GW_EV_SIP_ENDED, NULL);
-		}
+		cz = (struct gw_cause){ 41, gc->g->causes.default_location };
+		op_sip_bye(gc->call, &cz, gc);
 		break;
 	}
 }
@@ -892,14 +878,10 @@ static void tdm_ev_h(struct gw_tdm_call *tc, enum gw_call_ev ev,
 static void sip_refuse(struct gcall *gc, struct sip_dialog_sess *s, uint16_t status,
 		       int cause)
 {
-	char hdr[256] = "";
+	struct gw_cause cz = { (uint8_t)cause,
+			       gc ? gc->g->causes.default_location : GW_LOC_BI };
 
-	if (cause) {
-		struct gw_cause cz = { (uint8_t)cause,
-				       gc ? gc->g->causes.default_location : GW_LOC_BI };
-		reason_line(hdr, sizeof(hdr), &cz);
-		sip_dialog_sess_set_hdrs(s, hdr);
-	}
+	set_reason(s, &cz);
 	sip_dialog_sess_set_user(s, NULL);
 	sip_dialog_sess_answer(s, status);
 	if (gc)
@@ -1441,11 +1423,9 @@ void gw_gateway_policy(struct gw_gateway *g, const struct gw_gateway_cfg *cfg,
 		g->causes = *causes;
 	if (cfg) {
 		/* CDR path and dialog policy stay until restart */
-		char path[sizeof(g->cfg.cdr_path)];
-		memcpy(path, g->cfg.cdr_path, sizeof(path));
 		struct gw_gateway_cfg keep = g->cfg;
 		g->cfg = *cfg;
-		memcpy(g->cfg.cdr_path, path, sizeof(path));
+		memcpy(g->cfg.cdr_path, keep.cdr_path, sizeof(keep.cdr_path));
 		g->cfg.prack = keep.prack;
 		g->cfg.session_expires = keep.session_expires;
 		g->cfg.min_se = keep.min_se;
@@ -1473,9 +1453,7 @@ void gw_gateway_free(struct gw_gateway *g)
 		struct gw_cause cz = { 41, g->causes.default_location };
 
 		if (gc->sess) {
-			char hdr[256];
-			reason_line(hdr, sizeof(hdr), &cz);
-			sip_dialog_sess_set_hdrs(gc->sess, hdr);
+			set_reason(gc->sess, &cz);
 			sip_dialog_sess_set_user(gc->sess, NULL);
 			sip_dialog_sess_bye(gc->sess);
 			gc->sess = NULL;
