@@ -19,7 +19,7 @@
  *    proportionate gain, and this halves the steady-state cost and
  *    lowers the misadjustment. The filter and the tracking then cover
  *    only the span of the echo response (the taps outside it, adaptation
- *    noise, are zeroed; window_set()), typically a quarter of the tail;
+ *    noise, are zeroed; window_set()), typically 2-5 blocks of 64 taps;
  *  - a robust step: the adaptation error is clipped at a multiple of its
  *    own running scale, which bounds the damage of the few samples of
  *    double talk before a detector fires;
@@ -91,6 +91,8 @@
 #define SETTLE_FAST_DB 30.0f    /* settled at once from there */
 #define WIN_BLK 64              /* active window granularity, taps */
 #define WIN_FLOOR 3.16e-5f      /* block energy -45 dB under the peak block */
+#define WIN_NOISE_K 16.0f       /* and 12 dB over the lower-quartile block */
+#define WIN_NOISE_MIN_BLK 8     /* floor estimated from 8 blocks or more */
 #define QUIET_PEAK 16.0f        /* filter output bound ~-60 dBm0 (peak) */
 #define QUIET_POW 256.0f        /* or echo power bound under ~-60 dBm0 */
 #define QUIET_MARGIN 1000.0f    /* and 30 dB under the near-end power */
@@ -1032,10 +1034,35 @@ static void window_set(struct dsp_echo *ec)
 	ec->win_len = ec->taps;
 	if (emax <= 0)
 		return;
+	float thr = WIN_FLOOR * emax;
+
+	/*
+	 * Blocks at the adaptation noise floor hold no echo the filter has
+	 * resolved: their taps are misadjustment noise (at 30-40 dB ERLE
+	 * about as strong as the -45 dB bound above), and keeping them
+	 * costs work and cancellation. On a long tail most blocks are
+	 * such noise (the echo response spans a few ms of it), so a low
+	 * quantile of the block energies is the floor; blocks under
+	 * WIN_NOISE_K times it are left out.
+	 */
+	if (nb >= WIN_NOISE_MIN_BLK) {
+		float srt[DSP_ECHO_MAX_TAPS / WIN_BLK];
+
+		memcpy(srt, eb, nb * sizeof(float));
+		for (size_t i = 1; i < nb; i++) {
+			float v = srt[i];
+			size_t j = i;
+
+			for (; j > 0 && srt[j - 1] > v; j--)
+				srt[j] = srt[j - 1];
+			srt[j] = v;
+		}
+		thr = maxf(thr, WIN_NOISE_K * srt[nb / 4]);
+	}
 	size_t lo = nb, hi = 0;
 
 	for (size_t b = 0; b < nb; b++) {
-		if (eb[b] >= WIN_FLOOR * emax) {
+		if (eb[b] >= thr) {
 			if (lo == nb)
 				lo = b;
 			hi = b + 1;
