@@ -1132,7 +1132,18 @@ static void chunk_done(struct dsp_echo *ec)
 	 * to start on any suspicion, Geigel or not (at 6 dB ERL Geigel also
 	 * fires on the echo itself).
 	 */
-	if (edt_raw) {
+	/*
+	 * An echo path with G.168's 6 dB ERL returns at most a quarter of
+	 * the strongest far end over the tail, and a filter modelling the
+	 * old path adds at most its own output: the residual of a changed
+	 * path stays under 2 (pxmax / 4 + py). A chunk over that bound is
+	 * near-end speech, whatever the path; typically a turn of the
+	 * conversation, the other side's last words still in the tail.
+	 */
+	bool echo_bound = edt_raw &&
+			  pe <= 2.0f * (0.25f * pxmax_tail(ec, px) + py);
+
+	if (echo_bound) {
 		if (++ec->pc_cnt >= PC_CHUNKS && !ec->sh.on)
 			shadow_start(ec);
 	} else {
@@ -1161,7 +1172,8 @@ static void chunk_done(struct dsp_echo *ec)
 		if (ec->sh.good >= SH_GOOD)
 			shadow_commit(ec);
 		else if (ec->sh.chunks > SH_MAX_CHUNKS ||
-			 (!edt_raw && ec->edt_hang == 0))
+			 (!edt_raw && ec->edt_hang == 0) ||
+			 (edt_raw && !echo_bound))
 			ec->sh.on = false;
 	}
 	ec->sh.acc_e = 0;
