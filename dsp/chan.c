@@ -169,6 +169,12 @@ static void send_pkt(struct dsp_chan *ch, uint8_t *buf, size_t len,
 
 void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx)
 {
+	dsp_chan_tick_opt(ch, rx, tx, 0);
+}
+
+void dsp_chan_tick_opt(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx,
+		       unsigned opt)
+{
 	int16_t pcm[DSP_CHAN_TICK], clean[DSP_CHAN_TICK], play[DSP_CHAN_TICK];
 	uint8_t buf[DSP_RTP_MAX_PACKET];
 	struct dsp_dtmf_out dout;
@@ -178,7 +184,12 @@ void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx)
 
 	/* TDM -> RTP */
 	dsp_law_decode(ch->cfg.tdm_law, rx, pcm, DSP_CHAN_TICK);
-	if (ch->ec) {
+	if (ch->ec && (opt & DSP_CHAN_TICK_LEAN)) {
+		ch->st.lean_ticks++;
+		dsp_echo_set_hold(ch->ec, true);
+		dsp_echo_process(ch->ec, pcm, ch->tx_ref, clean, DSP_CHAN_TICK);
+		dsp_echo_set_hold(ch->ec, false);
+	} else if (ch->ec) {
 		dsp_echo_process(ch->ec, pcm, ch->tx_ref, clean, DSP_CHAN_TICK);
 	} else {
 		memcpy(clean, pcm, sizeof(clean));

@@ -94,6 +94,16 @@ void dsp_chan_set_remote(struct dsp_chan *ch, const struct sockaddr *sa,
  */
 void dsp_chan_tick(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx);
 
+/*
+ * dsp_chan_tick() with options: DSP_CHAN_TICK_LEAN runs this block
+ * without echo canceller adaptation (the filter still cancels with the
+ * path as estimated), for a media thread past its tick budget
+ * (dsp_budget_shed()). Counted in dsp_chan_stats.lean_ticks.
+ */
+#define DSP_CHAN_TICK_LEAN 1u
+void dsp_chan_tick_opt(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx,
+		       unsigned opt);
+
 /* Fax/modem pass-through: echo canceller and NLP off, fixed jitter buffer. */
 void dsp_chan_set_passthrough(struct dsp_chan *ch, bool on);
 
@@ -102,6 +112,7 @@ int dsp_chan_play_digit(struct dsp_chan *ch, char digit, unsigned ms);
 
 struct dsp_chan_stats {
 	uint64_t ticks;
+	uint64_t lean_ticks;        /* ticks without EC adaptation (overload) */
 	uint64_t rtp_tx, rtp_rx;
 	uint64_t rx_dropped;        /* malformed, unknown PT, SRTP failures */
 	uint64_t send_err;

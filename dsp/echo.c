@@ -146,6 +146,7 @@ struct dsp_echo {
 	size_t hist;            /* history buffer length */
 	unsigned flags;
 	bool disabled;
+	bool hold;              /* adaptation suspended (overload) */
 	bool hist_stale;
 	enum dsp_echo_simd simd;
 	struct kernels k;
@@ -231,6 +232,7 @@ struct dsp_echo {
 	uint32_t dt_count;
 	uint32_t path_changes;
 	uint64_t samples;
+	uint64_t held_blocks;
 };
 
 /* ---- kernels ---------------------------------------------------------- */
@@ -883,6 +885,7 @@ void dsp_echo_reset(struct dsp_echo *ec)
 	ec->dt_count = 0;
 	ec->path_changes = 0;
 	ec->samples = 0;
+	ec->held_blocks = 0;
 }
 
 void dsp_echo_set_flags(struct dsp_echo *ec, unsigned flags)
@@ -905,6 +908,12 @@ void dsp_echo_set_disabled(struct dsp_echo *ec, bool disabled)
 	ec->disabled = disabled;
 }
 
+void dsp_echo_set_hold(struct dsp_echo *ec, bool hold)
+{
+	if (ec)
+		ec->hold = hold;
+}
+
 bool dsp_echo_disabled(const struct dsp_echo *ec)
 {
 	return ec ? ec->disabled : false;
@@ -924,6 +933,7 @@ void dsp_echo_get_stats(const struct dsp_echo *ec, struct dsp_echo_stats *st)
 	st->dt_count = ec->dt_count;
 	st->path_changes = ec->path_changes;
 	st->samples = ec->samples;
+	st->held_blocks = ec->held_blocks;
 	st->simd = ec->simd;
 }
 
@@ -1459,7 +1469,8 @@ static bool quiet_piece(struct dsp_echo *ec, const int16_t *rx,
 	if (ec->w_zero || n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if ((ec->flags & DSP_ECHO_F_ADAPT) && exs[i] > far_thr)
+		if ((ec->flags & DSP_ECHO_F_ADAPT) && !ec->hold &&
+		    exs[i] > far_thr)
 			return false;
 		gmax = maxf(gmax, gms[i]);
 		id += (int32_t)rx[i] * rx[i];
@@ -1501,7 +1512,7 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 			 const int16_t *tx, size_t n, bool more, float *e)
 {
 	const size_t L = ec->taps;
-	const bool adapt_on = ec->flags & DSP_ECHO_F_ADAPT;
+	const bool adapt_on = (ec->flags & DSP_ECHO_F_ADAPT) && !ec->hold;
 	const bool half_rate = !(ec->flags & DSP_ECHO_F_FULL_RATE);
 	const bool sh_on = ec->sh.on;
 	/*
@@ -1725,15 +1736,17 @@ static void linear_piece(struct dsp_echo *ec, const int16_t *rx,
 					ec->q = 0;
 			} else if (!qp && i + 1 >= pre_lo && i + 1 < pre_hi) {
 				ec->y = pre[i + 1];
-			} else if (!qp && ec->k.dotm && ghang >= 3 &&
-				   i + 1 < n) {
+			} else if (!qp && ec->k.dotm &&
+				   (ghang >= 3 || !adapt_on) && i + 1 < n) {
 				/*
 				 * Geigel hangover: no sample before i + ghang
 				 * can adapt, so w stays as it is for the next
 				 * outputs of this piece (and if it did change,
-				 * pre is emptied): filter them together.
+				 * pre is emptied): filter them together. With
+				 * adaptation off (or held) that is the whole
+				 * piece.
 				 */
-				size_t lastk = i + ghang - 1;
+				size_t lastk = adapt_on ? i + ghang - 1 : n - 1;
 
 				if (lastk > n - 1)
 					lastk = n - 1;
@@ -1836,6 +1849,8 @@ void dsp_echo_process(struct dsp_echo *ec, const int16_t *rx,
 	}
 	if (ec->hist_stale)
 		hist_clear(ec);
+	if (ec->hold)
+		ec->held_blocks++;
 
 	size_t done = 0;
 

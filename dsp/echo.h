@@ -73,6 +73,7 @@ struct dsp_echo_stats {
 	uint32_t dt_count;      /* double-talk onsets seen */
 	uint32_t path_changes;  /* echo path changes detected */
 	uint64_t samples;       /* samples processed */
+	uint64_t held_blocks;   /* process calls with adaptation held */
 	enum dsp_echo_simd simd;/* kernel variant in use */
 };
 
@@ -112,6 +113,16 @@ unsigned dsp_echo_flags(const struct dsp_echo *ec);
  */
 void dsp_echo_set_disabled(struct dsp_echo *ec, bool disabled);
 bool dsp_echo_disabled(const struct dsp_echo *ec);
+
+/*
+ * Overload control: hold = true suspends adaptation (the filter, the
+ * detectors and the NLP go on with the echo path as estimated so far)
+ * until cleared; a media thread short of time for a tick holds it for
+ * one block (dsp_chan_tick_opt()). Adaptation is the part of the work
+ * that can wait: converging costs about three times as much as
+ * filtering. Counted in dsp_echo_stats.held_blocks.
+ */
+void dsp_echo_set_hold(struct dsp_echo *ec, bool hold);
 
 void dsp_echo_get_stats(const struct dsp_echo *ec, struct dsp_echo_stats *st);
 

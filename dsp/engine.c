@@ -193,3 +193,84 @@ unsigned dsp_engine_load(const struct dsp_engine *e, unsigned idx)
 {
 	return idx < e->n ? e->t[idx].load : 0;
 }
+
+void dsp_budget_init(struct dsp_budget *b, unsigned period_ms,
+		     unsigned limit_pct)
+{
+	memset(b, 0, sizeof(*b));
+	if (limit_pct == 0 || limit_pct > 100)
+		limit_pct = 100;
+	b->period_ns = (uint64_t)period_ms * 1000000u;
+	b->limit_ns = b->period_ns * limit_pct / 100;
+}
+
+void dsp_budget_tick(struct dsp_budget *b, uint64_t *src, unsigned nblocks)
+{
+	dsp_budget_tick_at(b, src, nblocks, uv_hrtime());
+}
+
+void dsp_budget_tick_at(struct dsp_budget *b, uint64_t *src, unsigned nblocks,
+			uint64_t now)
+{
+	/*
+	 * The ticks of several spans share a period; a span ticking again
+	 * (its next block, on time or catching up) starts the next one, as
+	 * does the clock for spans whose phases drift apart.
+	 */
+	if (b->periods == 0 || *src == b->periods ||
+	    now - b->start_ns >= b->period_ns) {
+		b->start_ns = now;
+		b->lean = false;
+		b->prev_total = b->done;
+		b->done = 0;
+		b->periods++;
+	}
+	*src = b->periods;
+	/* the time between two tick callbacks is no block's cost */
+	b->have_last = false;
+	b->tick_end = b->done + nblocks;
+}
+
+/* running mean over about 32 blocks */
+static void cost_update(double *m, double v)
+{
+	*m = *m > 0 ? *m + (v - *m) / 32 : v;
+}
+
+bool dsp_budget_lean(struct dsp_budget *b)
+{
+	return dsp_budget_lean_at(b, uv_hrtime());
+}
+
+bool dsp_budget_lean_at(struct dsp_budget *b, uint64_t now)
+{
+	if (b->periods == 0)
+		return false;
+	if (b->have_last)
+		cost_update(b->last_lean ? &b->cost_lean_ns : &b->cost_full_ns,
+			    (double)(now - b->last_ns));
+	b->last_ns = now;
+	b->have_last = true;
+	b->done++;
+	if (!b->lean) {
+		/* this block and the ones still to come, all lean */
+		unsigned rest = b->tick_end >= b->done ?
+				b->tick_end - b->done + 1 : 1;
+
+		if (b->prev_total >= b->done &&
+		    b->prev_total - b->done + 1 > rest)
+			rest = b->prev_total - b->done + 1;
+		double each = b->cost_lean_ns > 0 ? b->cost_lean_ns
+						  : b->cost_full_ns;
+
+		if ((double)(now - b->start_ns) + rest * each >
+		    (double)b->limit_ns) {
+			b->lean = true;
+			b->lean_periods++;
+		}
+	}
+	b->last_lean = b->lean;
+	if (b->lean)
+		b->lean_blocks++;
+	return b->lean;
+}

@@ -61,11 +61,16 @@ struct mspan {
 	struct gw_media_chan **ctl_joined;
 	struct mchan **joined;
 	struct dsp_msg msg;
+	/* media thread: the thread's tick budget, this span's mark in it,
+	 * the slot ticked first (rotates to the first lean one) */
+	struct dsp_budget *bud;
+	uint64_t bud_src;
+	unsigned first;
 };
 
 /* Counters carried over when a dsp_chan is replaced or moves. */
 struct totals {
-	uint64_t rtp_tx, rtp_rx, rx_dropped, digits_rx, digits_tx;
+	uint64_t rtp_tx, rtp_rx, rx_dropped, digits_rx, digits_tx, lean;
 	int64_t lost;
 };
 
@@ -97,6 +102,7 @@ struct gw_media {
 	unsigned nlive;                /* not closed */
 	unsigned nmchan;               /* media objects not yet gone */
 	unsigned *thread_chans;        /* mchans per thread */
+	struct dsp_budget *budv;       /* per thread, used on that thread */
 	uint32_t next_id;
 };
 
@@ -235,6 +241,7 @@ void gw_media_cfg_default(struct gw_media_cfg *cfg)
 	cfg->media_timeout_ms = 30000;
 	cfg->srtp = GW_MEDIA_SRTP_OFF;
 	snprintf(cfg->tones, sizeof(cfg->tones), "de");
+	cfg->tick_budget = 80;
 }
 
 static bool all_digits(const char *s)
@@ -349,6 +356,9 @@ int gw_media_conf(struct gw_media_cfg *cfg, struct gw_conf *conf,
 	cfg->ec_tail_ms = (unsigned)n;
 	if ((ret = gw_conf_bool(conf, "media", "faxdet", true, &cfg->faxdet, err)))
 		return ret;
+	if ((ret = gw_conf_int(conf, "media", "tick_budget", 0, 100, 80, &n, err)))
+		return ret;
+	cfg->tick_budget = (unsigned)n;
 
 	/* seconds as documented; "500ms" / "2m" style also accepted */
 	gw_conf_str(conf, "media", "media_timeout", "30", &v, err);
@@ -494,6 +504,7 @@ static void totals_add(struct totals *t, const struct dsp_chan *ch)
 	t->rx_dropped += st.rx_dropped;
 	t->digits_rx += st.digits_rx;
 	t->digits_tx += st.digits_tx;
+	t->lean += st.lean_ticks;
 	t->lost += st.rtp.rx_lost;
 }
 
@@ -516,6 +527,7 @@ static void mchan_snapshot(const struct mchan *mc, struct gw_media_stats *s)
 	s->lost = t.lost > 0 ? (uint32_t)t.lost : 0;
 	s->digits_rx = t.digits_rx;
 	s->digits_tx = t.digits_tx;
+	s->lean_ticks = t.lean;
 	s->local_port = mc->port;
 }
 
@@ -694,7 +706,8 @@ static void mchan_set_cfg(struct mchan *mc, const struct dsp_chan_cfg *cfg,
 	mchan_start(mc);
 }
 
-static void mchan_tick(struct mchan *mc, const uint8_t *rx, uint8_t *tx)
+static void mchan_tick(struct mchan *mc, const uint8_t *rx, uint8_t *tx,
+		       unsigned opt)
 {
 	uint8_t rb[GW_SPAN_BLOCK];
 	int16_t pcm[GW_SPAN_BLOCK];
@@ -707,7 +720,7 @@ static void mchan_tick(struct mchan *mc, const uint8_t *rx, uint8_t *tx)
 		dsp_law_encode(mc->cfg.tdm_law, pcm, rb, GW_SPAN_BLOCK);
 		rx = rb;
 	}
-	dsp_chan_tick(mc->ch, rx, tx);
+	dsp_chan_tick_opt(mc->ch, rx, tx, opt);
 	if (mc->gen_on) {
 		dsp_law_decode(mc->cfg.tdm_law, tx, pcm, GW_SPAN_BLOCK);
 		if (dsp_dtmf_gen_process(mc->gen, pcm, GW_SPAN_BLOCK))
@@ -722,13 +735,35 @@ static void span_tick_h(struct gw_span *span, const struct gw_span_tick *t,
 {
 	struct mspan *sp = arg;
 	unsigned n = t->nchan < sp->nchan ? t->nchan : sp->nchan;
+	unsigned first = sp->first < n ? sp->first : 0, busy = 0;
+	bool lean_seen = false;
 	(void)span;
 
-	for (unsigned i = 0; i < n; i++) {
+	if (sp->bud) {
+		for (unsigned i = 0; i < n; i++)
+			busy += sp->joined[i] && sp->joined[i]->ch;
+		dsp_budget_tick(sp->bud, &sp->bud_src, busy);
+	}
+	/*
+	 * Past the thread's tick budget the remaining channels of the
+	 * period run lean; the first of them is ticked first next time, so
+	 * the same channels do not always wait.
+	 */
+	for (unsigned j = 0; j < n; j++) {
+		unsigned i = first + j < n ? first + j : first + j - n;
 		struct mchan *mc = sp->joined[i];
-		if (mc)
-			mchan_tick(mc, t->rx + (size_t)i * GW_SPAN_BLOCK,
-				   t->tx + (size_t)i * GW_SPAN_BLOCK);
+		unsigned opt = 0;
+
+		if (!mc)
+			continue;
+		if (mc->ch && sp->bud && dsp_budget_lean(sp->bud)) {
+			opt = DSP_CHAN_TICK_LEAN;
+			if (!lean_seen)
+				sp->first = i;
+			lean_seen = true;
+		}
+		mchan_tick(mc, t->rx + (size_t)i * GW_SPAN_BLOCK,
+			   t->tx + (size_t)i * GW_SPAN_BLOCK, opt);
 	}
 }
 
@@ -808,6 +843,7 @@ static void mchan_msg_h(struct dsp_msg *msg, void *arg)
 		mc->base.rx_dropped += mm->base.rx_dropped;
 		mc->base.digits_rx += mm->base.digits_rx;
 		mc->base.digits_tx += mm->base.digits_tx;
+		mc->base.lean += mm->base.lean;
 		mc->base.lost += mm->base.lost;
 		if (mc->closing || mc->succ)
 			mchan_finish(mc);
@@ -1657,6 +1693,7 @@ void gw_media_free(struct gw_media *m)
 	free(m->spv);
 	free(m->used);
 	free(m->thread_chans);
+	free(m->budv);
 	if (m->sem_ok)
 		uv_sem_destroy(&m->sem);
 	free(m);
@@ -1722,11 +1759,14 @@ int gw_media_alloc(struct gw_media **mp, const struct gw_media_cfg *cfg,
 	if (err)
 		goto fail;
 	m->thread_chans = calloc(dsp_engine_nthreads(m->e), sizeof(unsigned));
+	m->budv = calloc(dsp_engine_nthreads(m->e), sizeof(*m->budv));
 	m->spv = nspan ? calloc(nspan, sizeof(*m->spv)) : NULL;
-	if (!m->thread_chans || (nspan && !m->spv)) {
+	if (!m->thread_chans || !m->budv || (nspan && !m->spv)) {
 		err = ENOMEM;
 		goto fail;
 	}
+	for (unsigned t = 0; t < dsp_engine_nthreads(m->e); t++)
+		dsp_budget_init(&m->budv[t], 20, cfg->tick_budget);
 	m->nspan = nspan;
 	for (size_t i = 0; i < nspan; i++) {
 		struct mspan *sp = &m->spv[i];
@@ -1751,6 +1791,8 @@ int gw_media_alloc(struct gw_media **mp, const struct gw_media_cfg *cfg,
 		if (!sp->span)
 			continue;
 		sp->thread = dsp_engine_assign(m->e);
+		if (cfg->tick_budget)
+			sp->bud = &m->budv[sp->thread];
 		sp->msg.h = attach_h;
 		sp->msg.arg = sp;
 		dsp_engine_post(m->e, sp->thread, &sp->msg);
@@ -1825,11 +1867,12 @@ int gw_media_ctl(struct gw_ctl_reply *r, int argc, char **argv, void *arg)
 			gw_ctl_printf(r, "chan %u port=%u span=- ts=-", c->id,
 				      c->port);
 		gw_ctl_printf(r, " codec=%s srtp=%s rtp_tx=%llu rtp_rx=%llu lost=%u "
-			      "jitter=%.1fms%s\n",
+			      "jitter=%.1fms lean=%llu%s\n",
 			      st.codec[0] ? st.codec : "-",
 			      c->negotiated && c->neg.srtp ? "yes" : "no",
 			      (unsigned long long)st.rtp_tx,
 			      (unsigned long long)st.rtp_rx, st.lost, st.jitter_ms,
+			      (unsigned long long)st.lean_ticks,
 			      c->ringback ? " ringback" : "");
 	}
 	return 0;

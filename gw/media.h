@@ -64,6 +64,10 @@ struct gw_media_cfg {
 	uint32_t media_timeout_ms;
 	enum gw_media_srtp srtp;
 	char tones[8];
+	/* per media thread: % of each 20 ms period the channel blocks may
+	 * take before the rest run without EC adaptation (dsp_budget); 0 =
+	 * never */
+	unsigned tick_budget;
 };
 
 /* Defaults above; then [media] from conf (absent section: defaults).
@@ -135,6 +139,7 @@ struct gw_media_stats {
 	double jitter_ms;          /* interarrival jitter (RFC 3550) */
 	double rtt_ms;             /* from RTCP, 0 when unknown */
 	double erle_db;            /* echo canceller estimate, 0 if off */
+	uint64_t lean_ticks;       /* blocks without EC adaptation (overload) */
 	uint64_t digits_rx, digits_tx;
 	uint16_t local_port;
 };

@@ -23,10 +23,13 @@
  *    (ticks plus RTP receive) gives CPU per channel per frame and the
  *    thread's load; RSS per channel is from /proc/self/statm.
  *
- *   chan_bench [-c CHANNELS] [-f FRAMES] [-r SECONDS] [-R N,N,..] [-s] [-w FRAMES]
+ *   chan_bench [-B PCT] [-c CHANNELS] [-f FRAMES] [-r SECONDS] [-R N,N,..] [-s] [-w FRAMES]
  *   (-s: SRTP; -f 0 skips the throughput part, -r 0 the real-time one;
  *   -w: untimed frames first so the cancellers have converged, default
- *   300 = 6 s of a call; -w 25 measures calls that are still converging)
+ *   300 = 6 s of a call; -w 25 measures calls that are still converging;
+ *   -B: the media thread's tick budget in % of 20 ms, past which the
+ *   period's remaining channels run without canceller adaptation, as in
+ *   gw/media (dsp_budget); default 80, 0 = none)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,6 +56,11 @@ struct bench {
 	uint8_t (*nz)[DSP_CHAN_TICK];   /* the talker's speech-level noise */
 	uint8_t (*tx)[DSP_CHAN_TICK];   /* last block sent to each line */
 	unsigned frame;
+	/* overload control in the real-time run (dsp_budget) */
+	struct dsp_budget bud;
+	bool use_bud;
+	uint64_t bud_src;
+	unsigned first;                 /* channel ticked first */
 	uv_timer_t timer;
 	uv_timer_t watch;
 	/* real-time run */
@@ -165,8 +173,23 @@ static void fill_noise(struct bench *b, uint32_t *seed)
 static void tick_chans(struct bench *b)
 {
 	int16_t echo[DSP_CHAN_TICK], talk[DSP_CHAN_TICK];
+	unsigned first = b->first;
+	bool lean_seen = false;
 
-	for (unsigned i = 0; i < b->n; i++) {
+	if (b->use_bud)
+		dsp_budget_tick(&b->bud, &b->bud_src, b->n);
+	for (unsigned j = 0; j < b->n; j++) {
+		unsigned i = (first + j) % b->n;
+		unsigned opt = 0;
+
+		/* as a media thread does: past the budget, the rest of the
+		 * period runs lean, and the first of them goes first next */
+		if (b->use_bud && dsp_budget_lean(&b->bud)) {
+			opt = DSP_CHAN_TICK_LEAN;
+			if (!lean_seen)
+				b->first = i;
+			lean_seen = true;
+		}
 		/* pair p = i / 2 changes talker every 2 s, the pairs at
 		 * staggered ticks (as independent calls do) */
 		bool talks = (((b->frame + (i / 2) * 37) / 100) & 1) == (i & 1);
@@ -182,7 +205,7 @@ static void tick_chans(struct bench *b)
 			echo[k] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 		}
 		dsp_law_encode(DSP_LAW_ALAW, echo, b->rx[i], DSP_CHAN_TICK);
-		dsp_chan_tick(b->ch[i], b->rx[i], b->tx[i]);
+		dsp_chan_tick_opt(b->ch[i], b->rx[i], b->tx[i], opt);
 	}
 	b->frame++;
 }
@@ -267,6 +290,9 @@ static void rt_stop_check(uv_timer_t *t)
 	uv_close((uv_handle_t *)t, rt_closed);
 }
 
+static unsigned warm_frames = 300;
+static unsigned budget_pct = 80;
+
 /* runs on the media thread: create, tick, tear down */
 static void rt_start(struct dsp_msg *m, void *arg)
 {
@@ -295,13 +321,16 @@ static void rt_start(struct dsp_msg *m, void *arg)
 	b->watch.data = b;
 	uv_update_time(b->loop);
 	b->t_start_ns = uv_hrtime() + 20000000u;
+	if (budget_pct) {
+		dsp_budget_init(&b->bud, 20, budget_pct);
+		b->use_bud = true;
+	}
 	b->cpu0 = cpu_us();
 	b->wall0 = wall_us();
 	uv_timer_start(&b->timer, rt_cb, 20, 0);
 	uv_timer_start(&b->watch, rt_stop_check, 100, 100);
 }
 
-static unsigned warm_frames = 300;
 
 static int realtime(unsigned nch, unsigned secs, bool srtp)
 {
@@ -351,11 +380,15 @@ static int realtime(unsigned nch, unsigned secs, bool srtp)
 	printf("RESULT chan_realtime%s channels %u ticks %u missed_ticks %u "
 	       "overruns %u max_tick_us %.0f mean_tick_us %.0f p99_tick_ms <=%u "
 	       "cpu_us_per_channel_frame %.2f thread_load %.0f%% "
-	       "channels_per_core %.0f rss_kb_per_channel %.1f (one media thread, "
-	       "%u s of 20 ms ticks on absolute deadlines, RTP receive included)\n",
+	       "channels_per_core %.0f rss_kb_per_channel %.1f "
+	       "lean_blocks %.2f%% lean_ticks %llu (one media thread, "
+	       "%u s of 20 ms ticks on absolute deadlines, RTP receive included, "
+	       "tick budget %u%%)\n",
 	       srtp ? "_srtp" : "", b->n, b->ticks, b->missed, b->overruns,
 	       b->max_us, b->sum_us / b->ticks, p99, per, 100.0 * cpu / wall,
-	       20000.0 / per, (double)(b->rss1 - b->rss0) / b->n, secs);
+	       20000.0 / per, (double)(b->rss1 - b->rss0) / b->n,
+	       100.0 * (double)b->bud.lean_blocks / ((double)b->ticks * b->n),
+	       (unsigned long long)b->bud.lean_periods, secs, budget_pct);
 	dsp_engine_free(e);
 	free(b);
 	return 0;
@@ -370,8 +403,9 @@ int main(int argc, char **argv)
 	uint32_t seed = 1;
 	int c;
 
-	while ((c = getopt(argc, argv, "c:f:r:R:sw:")) != -1) {
+	while ((c = getopt(argc, argv, "B:c:f:r:R:sw:")) != -1) {
 		switch (c) {
+		case 'B': budget_pct = (unsigned)atoi(optarg); break;
 		case 'c': nch = (unsigned)atoi(optarg); break;
 		case 'w': warm_frames = (unsigned)atoi(optarg); break;
 		case 'f': frames = (unsigned)atoi(optarg); break;

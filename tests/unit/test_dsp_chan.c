@@ -228,6 +228,42 @@ static void test_dtmf_end_to_end(void **state)
 	free_pair(&p);
 }
 
+/* Lean ticks (overload): counted where a canceller runs, audio flows. */
+static void test_lean_ticks(void **state)
+{
+	static const struct {
+		bool ec;
+		unsigned opt;
+		uint64_t lean;
+	} testv[] = {
+		{ true, DSP_CHAN_TICK_LEAN, 30 },
+		{ true, 0, 0 },
+		{ false, DSP_CHAN_TICK_LEAN, 0 },
+	};
+	uint8_t idle[DSP_CHAN_TICK], out[DSP_CHAN_TICK];
+	(void)state;
+
+	memset(idle, 0xd5, sizeof(idle));
+	for (size_t k = 0; k < sizeof(testv) / sizeof(testv[0]); k++) {
+		struct pair p;
+		struct dsp_chan_stats st;
+
+		make_pair(&p, testv[k].ec, false, false, 20);
+		for (int t = 0; t < 30; t++) {
+			dsp_chan_tick_opt(p.a, idle, out, testv[k].opt);
+			dsp_chan_tick(p.b, idle, out);
+			uv_run(&p.loop, UV_RUN_NOWAIT);
+		}
+		dsp_chan_stats(p.a, &st);
+		assert_int_equal(st.ticks, 30);
+		assert_int_equal(st.lean_ticks, testv[k].lean);
+		assert_true(st.rtp_tx >= 29);
+		dsp_chan_stats(p.b, &st);
+		assert_int_equal(st.lean_ticks, 0);
+		free_pair(&p);
+	}
+}
+
 static void test_garbage_dropped(void **state)
 {
 	struct pair p;
@@ -266,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_g711_sample_exact_srtp),
 		cmocka_unit_test(test_dtmf_end_to_end),
 		cmocka_unit_test(test_garbage_dropped),
+		cmocka_unit_test(test_lean_ticks),
 	};
 	return cmocka_run_group_tests_name("dsp_chan", tests, NULL, NULL);
 }

@@ -1079,6 +1079,70 @@ static void test_two_echoes_window(void **state)
 }
 
 /* Any block size gives (nearly) the same linear output as 160. */
+/*
+ * Overload hold (dsp_echo_set_hold): while held the taps do not move but
+ * the filter keeps cancelling with them; a fresh canceller held never
+ * adapts; released, adaptation resumes. Held blocks are counted.
+ */
+static void test_hold(void **state)
+{
+	const struct line_cfg lc = {
+		.model = 0, .delay = 100, .erl = 12, .seconds = 2,
+	};
+	const size_t nt = 1024;
+	float *h0 = malloc(nt * sizeof(float)), *h1 = malloc(nt * sizeof(float));
+	struct line_trace tr;
+	struct dsp_echo_stats st;
+	(void)state;
+
+	assert_non_null(h0);
+	assert_non_null(h1);
+	struct dsp_echo *ec = ec_new(DSP_ECHO_F_DEFAULT & ~DSP_ECHO_F_NLP,
+				     DSP_ECHO_SIMD_AUTO);
+
+	assert_non_null(ec);
+	line_run(ec, &lc, &tr);
+	trace_free(&tr);
+	assert_int_equal(dsp_echo_get_taps(ec, h0, nt), nt);
+
+	dsp_echo_set_hold(ec, true);
+	line_run(ec, &lc, &tr);
+	assert_int_equal(dsp_echo_get_taps(ec, h1, nt), nt);
+	assert_memory_equal(h0, h1, nt * sizeof(float));
+	double erle = erle_between(&tr, 0.2, 2.0);
+
+	trace_free(&tr);
+	if (erle < 25.0)
+		fail_msg("held filter cancels only %.1f dB", erle);
+	dsp_echo_get_stats(ec, &st);
+	assert_int_equal(st.held_blocks, 2 * SIM_RATE / TFR);
+
+	dsp_echo_set_hold(ec, false);
+	line_run(ec, &lc, &tr);
+	trace_free(&tr);
+	assert_int_equal(dsp_echo_get_taps(ec, h1, nt), nt);
+	assert_memory_not_equal(h0, h1, nt * sizeof(float));
+	dsp_echo_get_stats(ec, &st);
+	assert_int_equal(st.held_blocks, 2 * SIM_RATE / TFR);
+	dsp_echo_free(ec);
+
+	/* held from the start: nothing learnt, the echo goes through */
+	ec = ec_new(DSP_ECHO_F_DEFAULT & ~DSP_ECHO_F_NLP, DSP_ECHO_SIMD_AUTO);
+	assert_non_null(ec);
+	dsp_echo_set_hold(ec, true);
+	line_run(ec, &lc, &tr);
+	erle = erle_between(&tr, 0.5, 2.0);
+	trace_free(&tr);
+	if (erle > 1.0)
+		fail_msg("held fresh canceller cancels %.1f dB", erle);
+	assert_int_equal(dsp_echo_get_taps(ec, h1, nt), nt);
+	for (size_t k = 0; k < nt; k++)
+		assert_true(h1[k] == 0.0f);
+	dsp_echo_free(ec);
+	free(h0);
+	free(h1);
+}
+
 static void test_block_sizes(void **state)
 {
 	static const size_t sizes[] = { 1, 7, 40, 80, 161, 333 };
@@ -1219,6 +1283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_block_sizes),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_full_rate),
 		cmocka_unit_test(test_simd_variants),
 		cmocka_unit_test(test_g168_grid),

@@ -4,7 +4,8 @@
  * with per-producer order kept and nothing lost, messages run on the
  * right media thread, ping-pong between the control loop and media
  * threads, load assignment, and shutdown with work still queued or
- * handles still open.
+ * handles still open; the tick budget (overload control) on a simulated
+ * clock.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -243,6 +244,108 @@ static void test_engine_shutdown(void **state)
 	uv_sem_destroy(&l.done);
 }
 
+/*
+ * Tick budget on a simulated clock: ticks every 20 ms (or at once when
+ * the thread is behind), spans sharing a period, blocks costing full or
+ * lean nanoseconds. Per row: the share of lean blocks after the first
+ * period (estimates settled), and the longest period's block work.
+ */
+struct bud_case {
+	const char *name;
+	unsigned limit_pct;
+	unsigned spans, per_span;       /* blocks per period = spans x per_span */
+	uint64_t full_ns, lean_ns;
+	double lean_min, lean_max;      /* share of lean blocks, periods 2.. */
+	uint64_t work_max_ns;           /* longest period's work, periods 2.. */
+	unsigned late_periods_max;      /* periods starting late, 2.. */
+};
+
+static const struct bud_case bud_cases[] = {
+	/* settled calls: the work fits, nothing runs lean */
+	{ "light", 80, 1, 1000, 12000, 10000, 0.0, 0.0, 12100000, 0 },
+	/* converging calls at 25 us a block: only part can adapt; the work
+	 * ends within the limit plus one block */
+	{ "heavy", 80, 1, 1000, 25000, 10000, 0.55, 0.65, 16025000, 0 },
+	/* the same over 4 spans ticking in one period */
+	{ "heavy_4_spans", 80, 4, 250, 25000, 10000, 0.55, 0.65, 16025000, 0 },
+	/* even lean the blocks do not fit: everything lean, late */
+	{ "hopeless", 80, 1, 1000, 30000, 22000, 1.0, 1.0, 22100000, 999 },
+	/* limit 0 means the whole period: no slack, the next tick may
+	 * start a block late */
+	{ "limit_0_is_100", 0, 1, 1000, 25000, 10000, 0.3, 0.4, 20025000, 999 },
+};
+
+static void test_budget(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof(bud_cases) / sizeof(bud_cases[0]); c++) {
+		const struct bud_case *bc = &bud_cases[c];
+		struct dsp_budget b;
+		uint64_t src[4] = { 0 };
+		uint64_t now = 1000000000ull, work_max = 0;
+		unsigned lean = 0, blocks = 0, late = 0;
+		const unsigned periods = 50;
+
+		dsp_budget_init(&b, 20, bc->limit_pct);
+		for (unsigned p = 0; p < periods; p++) {
+			uint64_t due = 1000000000ull + (uint64_t)p * 20000000u;
+			if (now < due)
+				now = due;
+			else if (p > 1 && now > due)
+				late++;
+			uint64_t t0 = now;
+
+			for (unsigned sp = 0; sp < bc->spans; sp++) {
+				dsp_budget_tick_at(&b, &src[sp], bc->per_span, now);
+				for (unsigned k = 0; k < bc->per_span; k++) {
+					bool l = dsp_budget_lean_at(&b, now);
+					now += l ? bc->lean_ns : bc->full_ns;
+					if (p > 0) {
+						lean += l;
+						blocks++;
+					}
+				}
+			}
+			if (p > 0 && now - t0 > work_max)
+				work_max = now - t0;
+		}
+		double share = (double)lean / blocks;
+		if (share < bc->lean_min - 1e-9 || share > bc->lean_max + 1e-9 ||
+		    work_max > bc->work_max_ns || late > bc->late_periods_max)
+			fail_msg("%s: lean share %.3f (want %.2f-%.2f), longest "
+				 "period %llu ns (max %llu), late %u",
+				 bc->name, share, bc->lean_min, bc->lean_max,
+				 (unsigned long long)work_max,
+				 (unsigned long long)bc->work_max_ns, late);
+		assert_int_equal(b.periods, periods);
+		assert_true(b.lean_blocks >= lean);
+	}
+}
+
+/* A span ticking again before the period is over (catching up on a late
+ * block) starts a new period; different spans share one. */
+static void test_budget_periods(void **state)
+{
+	struct dsp_budget b;
+	uint64_t s1 = 0, s2 = 0;
+	(void)state;
+
+	dsp_budget_init(&b, 20, 80);
+	assert_false(dsp_budget_lean_at(&b, 5)); /* before any tick */
+	dsp_budget_tick_at(&b, &s1, 10, 1000);
+	dsp_budget_tick_at(&b, &s2, 10, 2000);
+	assert_int_equal(b.periods, 1);
+	dsp_budget_tick_at(&b, &s1, 10, 3000);  /* span 1 again: catch-up */
+	assert_int_equal(b.periods, 2);
+	dsp_budget_tick_at(&b, &s2, 10, 4000);
+	assert_int_equal(b.periods, 2);
+	/* 20 ms later, whatever ticked */
+	dsp_budget_tick_at(&b, &s2, 10, 4000 + 20000000u);
+	assert_int_equal(b.periods, 3);
+	dsp_budget_tick_at(&b, &s1, 10, 5000 + 20000000u);
+	assert_int_equal(b.periods, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_engine_ping_pong),
 		cmocka_unit_test(test_engine_assign),
 		cmocka_unit_test(test_engine_shutdown),
+		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_budget_periods),
 	};
 	return cmocka_run_group_tests_name("dsp_engine", tests, NULL, NULL);
 }

@@ -54,23 +54,26 @@ static void test_conf_good(void **state)
 		uint32_t timeout_ms;
 		uint16_t pmin, pmax;
 		bool ec;
+		unsigned budget;
 	} testv[] = {
 		{ "[general]\n", 2, DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_RFC4733,
-		  GW_MEDIA_SRTP_OFF, 30000, 20000, 29999, true },
-		{ "[media]\ncodecs = pcmu\nptime = 30\ndtmf = inband\n", 1,
+		  GW_MEDIA_SRTP_OFF, 30000, 20000, 29999, true, 80 },
+		{ "[media]\ncodecs = pcmu\nptime = 30\ndtmf = inband\n"
+		  "tick_budget = 0\n", 1,
 		  DSP_CODEC_PCMU, 30, GW_MEDIA_DTMF_INBAND, GW_MEDIA_SRTP_OFF,
-		  30000, 20000, 29999, true },
+		  30000, 20000, 29999, true, 0 },
 		{ "[media]\ncodecs = G722, pcma,pcmu\nsrtp = mandatory\n"
-		  "media_timeout = 0\necho_cancel = no\n", 3, DSP_CODEC_G722, 20,
+		  "media_timeout = 0\necho_cancel = no\ntick_budget = 65\n", 3,
+		  DSP_CODEC_G722, 20,
 		  GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_MANDATORY, 0, 20000, 29999,
-		  false },
+		  false, 65 },
 		{ "[media]\nrtp_port_min = 30001\nrtp_port_max = 30003\n"
 		  "media_timeout = 1500ms\nsrtp = optional\ndtmf = off\n", 2,
 		  DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_OFF, GW_MEDIA_SRTP_OPTIONAL,
-		  1500, 30001, 30003, true },
+		  1500, 30001, 30003, true, 80 },
 		{ "[media]\nrtp_address = ::1\nmedia_timeout = 2m\ntones = us\n", 2,
 		  DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
-		  120000, 20000, 29999, true },
+		  120000, 20000, 29999, true, 80 },
 	};
 	(void)state;
 
@@ -93,6 +96,7 @@ static void test_conf_good(void **state)
 		assert_int_equal(cfg.port_min, testv[i].pmin);
 		assert_int_equal(cfg.port_max, testv[i].pmax);
 		assert_int_equal(cfg.ec, testv[i].ec);
+		assert_int_equal(cfg.tick_budget, testv[i].budget);
 		gw_conf_free(conf);
 	}
 }
@@ -123,6 +127,7 @@ static void test_conf_bad(void **state)
 		{ "[media]\nmedia_timeout = 2h\n", "m.conf:2: [media] media_timeout:" },
 		{ "[media]\nmedia_timeout = 3601\n", "m.conf:2: [media] media_timeout:" },
 		{ "[media]\nfaxdet = perhaps\n", "m.conf:2: [media] faxdet:" },
+		{ "[media]\ntick_budget = 101\n", "m.conf:2: [media] tick_budget:" },
 	};
 	(void)state;
 
