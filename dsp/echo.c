@@ -1153,10 +1153,17 @@ static void chunk_done(struct dsp_echo *ec)
 	bool echo_bound = edt_raw &&
 			  pe <= 2.0f * (0.25f * pxmax_tail(ec, px) + py);
 
+	/*
+	 * Chunks in the hangover of the detector keep the count: a residual
+	 * hovering about the threshold after a path change the trackers
+	 * did not see (their ERLE frozen by the detector) fires it every
+	 * few chunks, holds adaptation for good, and must still lead to
+	 * the shadow.
+	 */
 	if (echo_bound) {
 		if (++ec->pc_cnt >= PC_CHUNKS && !ec->sh.on)
 			shadow_start(ec);
-	} else {
+	} else if (edt_raw || ec->edt_hang == 0) {
 		ec->pc_cnt = 0;
 	}
 	if (edt_raw)

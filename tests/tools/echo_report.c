@@ -44,14 +44,16 @@ static double rnd(void)
 	return (double)(rnd_state >> 8) / 16777216.0;
 }
 
-static int stress(int cases, unsigned seed)
+/* cases 0..cases-1, or only case `trace` (>= 0) with the canceller's
+ * state every 0.25 s */
+static int stress(int cases, unsigned seed, int trace)
 {
 	int bad = 0;
 	double min_end = 1e9;
 
 	printf("# stress: %d random conversations of 12 s (1024 taps, A-law, "
 	       "NLP off)\n", cases);
-	for (int c = 0; c < cases; c++) {
+	for (int c = trace >= 0 ? trace : 0; c < cases; c++) {
 		struct sim_path *path = malloc(sizeof(*path));
 		struct sim_talker far, nt;
 		struct dsp_echo_cfg cfg;
@@ -105,15 +107,29 @@ static int stress(int cases, unsigned seed)
 				rx[i] = sim_alaw(ev[i] + v);
 			}
 			dsp_echo_process(ec, rx, tx, out, 160);
+			double fe = 0, fr = 0;
+
 			for (int i = 0; i < 160; i++) {
 				double re = ev[i] - (double)(rx[i] - out[i]);
 
+				fe += ev[i] * ev[i];
+				fr += re * re;
 				wi += (double)rx[i] * rx[i];
 				wo += (double)out[i] * out[i];
 				if (t >= 10.5) {
 					e_end += ev[i] * ev[i];
 					r_end += re * re;
 				}
+			}
+			if (trace >= 0 && f % 12 == 0) {
+				struct dsp_echo_stats st;
+
+				dsp_echo_get_stats(ec, &st);
+				printf("  t %5.2f ERLE %5.1f (est %5.1f) conv %d "
+				       "settled %d dt %d dt_count %u changes %u\n",
+				       t, sim_db(fe, fr), st.erle_db,
+				       st.converged, st.settled, st.dt_active,
+				       st.dt_count, st.path_changes);
 			}
 			/* not judged: the 1 s after the path change, where the
 			 * old estimate is still subtracted from the new echo */
@@ -146,6 +162,8 @@ static int stress(int cases, unsigned seed)
 		sim_talker_free(&far);
 		sim_talker_free(&nt);
 		free(path);
+		if (trace >= 0)
+			break;
 	}
 	printf("# stress: %d cases, %d failed, min end ERLE %.1f dB\n", cases,
 	       bad, min_end);
@@ -164,10 +182,12 @@ int main(int argc, char **argv)
 	bool quiet = false;
 	double sum20 = 0, sum30 = 0, worst30 = 0, min_ss = 1e9;
 
-	while ((opt = getopt(argc, argv, "s:l:t:v:m:qS:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:l:t:v:m:qS:T:")) != -1) {
 		switch (opt) {
 		case 'S':
-			return stress(atoi(optarg), 4242);
+			return stress(atoi(optarg), 4242, -1);
+		case 'T':
+			return stress(atoi(optarg) + 1, 4242, atoi(optarg));
 		case 's':
 			src = strcmp(optarg, "css") == 0 ? SIM_SRC_CSS
 							 : SIM_SRC_HOTH;
@@ -192,7 +212,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: %s [-s hoth|css] [-l dBm0] "
-				"[-t s] [-v simd] [-m model] [-q]\n", argv[0]);
+				"[-t s] [-v simd] [-m model] [-q] | -S cases | "
+				"-T case\n", argv[0]);
 			return 2;
 		}
 	}
