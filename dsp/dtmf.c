@@ -4,6 +4,7 @@
  * INFO dtmf-relay bodies (RFC 4733 §2.5, §3.2; ITU-T Q.24). See dtmf.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,24 @@ struct dsp_dtmf_det {
 	uint32_t mute_left;	/* hangover samples */
 	int16_t hold[DSP_DTMF_MAX_BLOCK];	/* lookahead: previous block */
 	size_t hold_n;
+	/* quiet gate: blocks far under the threshold need no detector */
+	double gate_pow;	/* mean power under which a block is quiet */
+	unsigned quiet_run;	/* quiet blocks in a row fed to dtmf_rx */
 };
+
+/*
+ * Mean power of 0 dBm0 on the linear scale (a full-scale sine is +3.14
+ * dBm0 in G.711 A-law, G.711 Table 5): 32767^2 / 2 / 10^0.314.
+ */
+#define DBM0_POW 2.6237e8
+/* the gate sits this far under the detection threshold */
+#define GATE_MARGIN_DB 15.0
+/*
+ * Quiet blocks fed before the gate closes: the detector needs to see
+ * silence to end a digit and clear a single unconfirmed hit, and its
+ * 102-sample analysis blocks straddle ours.
+ */
+#define GATE_FEED 3
 
 void dsp_dtmf_det_cfg_default(struct dsp_dtmf_det_cfg *cfg)
 {
@@ -126,6 +144,8 @@ int dsp_dtmf_det_alloc(struct dsp_dtmf_det **dp,
 	dtmf_rx_set_realtime_callback(d->rx, det_cb, d);
 	dtmf_rx_parms(d->rx, 0, cfg->twist_normal_db, cfg->twist_reverse_db,
 		      cfg->threshold_dbm0);
+	d->gate_pow = DBM0_POW *
+		      pow(10.0, (cfg->threshold_dbm0 - GATE_MARGIN_DB) / 10.0);
 	*dp = d;
 	return 0;
 }
@@ -189,7 +209,24 @@ void dsp_dtmf_det_process(struct dsp_dtmf_det *d, int16_t *pcm, size_t n,
 	out->muted = false;
 	d->cb_hit = 0;
 	d->cb_end = false;
-	dtmf_rx(d->rx, pcm, (int)n);
+	/*
+	 * A block whose power is far under the detection threshold cannot
+	 * hold a digit (each tone is weaker than the whole): once the
+	 * detector has seen a few of them with no digit on, the rest of
+	 * the quiet run skips it (a silent party, the other side's turn).
+	 * The first loud block feeds it again, after quiet as it expects.
+	 */
+	int64_t e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (int32_t)pcm[i] * pcm[i];
+	if (n == 0 || (double)e >= d->gate_pow * (double)n || d->active) {
+		d->quiet_run = 0;
+		dtmf_rx(d->rx, pcm, (int)n);
+	} else if (d->quiet_run < GATE_FEED) {
+		d->quiet_run++;
+		dtmf_rx(d->rx, pcm, (int)n);
+	}
 	if (!la) {
 		d->hold_n = 0;
 	} else {

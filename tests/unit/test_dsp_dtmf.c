@@ -122,6 +122,84 @@ static void test_q24_limits(void **state)
 	}
 }
 
+/*
+ * Digits after long quiet stretches (the detector is skipped on blocks
+ * far under its threshold once it has seen a few): each digit is
+ * detected once, in order, with its duration, at the weakest accepted
+ * level and the shortest accepted tone and pause, over digital silence
+ * and over a quiet (-55 dBm0) or a louder (-40 dBm0, never gated)
+ * background.
+ */
+static void test_quiet_gate(void **state)
+{
+	static const struct {
+		char digit;
+		int level;
+		unsigned pause_ms, tone_ms;
+	} seq[] = {
+		{ '5', -26, 400, 40 }, { '5', -26, 300, 40 }, { '#', -10, 40, 60 },
+		{ 'D', -10, 1000, 100 }, { '1', -26, 40, 40 }, { '0', -3, 220, 45 },
+	};
+	static const float bg_dbm0[] = { 0, -55, -40 };
+	static int16_t buf[8000 * 4];
+	(void)state;
+
+	for (size_t b = 0; b < ARRAY_SIZE(bg_dbm0); b++) {
+		noise_state_t *ns = bg_dbm0[b] != 0 ?
+			noise_init_dbm0(NULL, 77, bg_dbm0[b], NOISE_CLASS_AWGN, 5) :
+			NULL;
+		size_t n = 0;
+		char want[16] = { 0 };
+
+		memset(buf, 0, sizeof(buf));
+		for (size_t k = 0; k < ARRAY_SIZE(seq); k++) {
+			dtmf_tx_state_t *tx = dtmf_tx_init(NULL);
+			char s[2] = { seq[k].digit, 0 };
+
+			n += seq[k].pause_ms * 8;
+			dtmf_tx_set_level(tx, seq[k].level, 0);
+			dtmf_tx_set_timing(tx, (int)seq[k].tone_ms, 0);
+			dtmf_tx_put(tx, s, 1);
+			n += (size_t)dtmf_tx(tx, buf + n, (int)(seq[k].tone_ms * 8));
+			dtmf_tx_free(tx);
+			want[k] = seq[k].digit;
+		}
+		n += 300 * 8;
+		n = (n + TICK - 1) / TICK * TICK;
+		assert_true(n <= ARRAY_SIZE(buf));
+		for (size_t i = 0; i < n; i++) {
+			int v = buf[i] + (ns ? noise(ns) : 0);
+
+			v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+			buf[i] = dsp_law_decode1(DSP_LAW_ALAW,
+						 dsp_law_encode1(DSP_LAW_ALAW, (int16_t)v));
+		}
+		if (ns)
+			noise_free(ns);
+
+		struct dsp_dtmf_det_cfg cfg;
+		struct dsp_dtmf_det *d;
+		struct digits got = { { 0 }, 0, { 0 }, 0 };
+
+		dsp_dtmf_det_cfg_default(&cfg);
+		assert_int_equal(dsp_dtmf_det_alloc(&d, &cfg, digit_h, &got), 0);
+		run_det(d, buf, n, 0, NULL, NULL);
+		dsp_dtmf_det_free(d);
+		if (strcmp(got.got, want))
+			fail_msg("background %.0f dBm0: got \"%s\", want \"%s\"",
+				 bg_dbm0[b], got.got, want);
+		for (size_t k = 0; k < ARRAY_SIZE(seq); k++) {
+			/* reported in blocks of 20 ms, the tone's own ramps */
+			if (got.dur_ms[k] + 25 < seq[k].tone_ms ||
+			    got.dur_ms[k] > seq[k].tone_ms + 45)
+				fail_msg("background %.0f dBm0: digit %zu '%c' "
+					 "lasted %u ms, sent %u", bg_dbm0[b], k,
+					 seq[k].digit, got.dur_ms[k],
+					 seq[k].tone_ms);
+		}
+	}
+}
+
 static void test_talk_off(void **state)
 {
 	/* 60 s of speech-shaped (Hoth) noise with a syllabic envelope and
@@ -524,6 +602,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_q24_limits),
 		cmocka_unit_test(test_talk_off),
+		cmocka_unit_test(test_quiet_gate),
 		cmocka_unit_test(test_event_packets),
 		cmocka_unit_test(test_muting),
 		cmocka_unit_test(test_generator),
