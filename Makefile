@@ -23,7 +23,7 @@ V        ?= 0
 # and .ci/run. See README.md for why each one is here.
 DEB_PKGS := $(shell sed -e 's/\#.*//' packages.txt)
 
-PKGS     := libuv inih libcares openssl spandsp libsrtp2 sqlite3
+PKGS     := libuv inih libcares openssl spandsp libsrtp2 sqlite3 libbcg729
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

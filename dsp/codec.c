@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * G.711 A/mu-law and G.722 codecs, law conversion, 2x FIR resampler
- * (ITU-T G.711, G.722; RFC 3551 §4.5). See codec.h.
+ * G.711 A/mu-law, G.722 and G.729 codecs, law conversion, 2x FIR
+ * resampler (ITU-T G.711, G.722, G.729 Annex A/B; RFC 3551 §4.5). See
+ * codec.h.
  */
 #include <errno.h>
 #include <math.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include <spandsp.h>
+#include <bcg729/decoder.h>
+#include <bcg729/encoder.h>
 
 #include "dsp/codec.h"
 
@@ -219,6 +222,12 @@ struct dsp_codec {
 	g722_decode_state_t *g722d;
 	struct dsp_resample up;
 	struct dsp_resample down;
+	bcg729EncoderChannelContextStruct *g729e;
+	bcg729DecoderChannelContextStruct *g729d;
+	/* the part of the last concealed G.729 frame not yet used: its
+	 * last erase_left samples */
+	int16_t erase[DSP_G729_FRAME_SAMPLES];
+	size_t erase_left;
 	int16_t fifo[DSP_CODEC_FIFO];
 	size_t fifo_len;
 };
@@ -237,6 +246,8 @@ const char *dsp_codec_name(enum dsp_codec_id id)
 		return "PCMA";
 	case DSP_CODEC_G722:
 		return "G722";
+	case DSP_CODEC_G729:
+		return "G729";
 	}
 	return NULL;
 }
@@ -245,7 +256,9 @@ size_t dsp_codec_payload_size(enum dsp_codec_id id, unsigned ptime_ms)
 {
 	if (!dsp_codec_name(id) || !dsp_codec_ptime_valid(ptime_ms))
 		return 0;
-	/* 64 kbit/s for all three: 8 octets per ms */
+	/* G.729: 8 kbit/s, one octet per ms; the others 64 kbit/s */
+	if (id == DSP_CODEC_G729)
+		return (size_t)ptime_ms;
 	return (size_t)ptime_ms * 8;
 }
 
@@ -278,6 +291,14 @@ int dsp_codec_alloc(struct dsp_codec **cp, enum dsp_codec_id id,
 		}
 		dsp_resample_init(&c->up);
 		dsp_resample_init(&c->down);
+	} else if (id == DSP_CODEC_G729) {
+		/* no VAD/DTX: we always send speech frames (annexb=no) */
+		c->g729e = initBcg729EncoderChannel(0);
+		c->g729d = initBcg729DecoderChannel();
+		if (!c->g729e || !c->g729d) {
+			err = ENOMEM;
+			goto out;
+		}
 	}
 	*cp = c;
 out:
@@ -294,6 +315,10 @@ void dsp_codec_free(struct dsp_codec *c)
 		g722_encode_free(c->g722e);
 	if (c->g722d)
 		g722_decode_free(c->g722d);
+	if (c->g729e)
+		closeBcg729EncoderChannel(c->g729e);
+	if (c->g729d)
+		closeBcg729DecoderChannel(c->g729d);
 	free(c);
 }
 
@@ -316,11 +341,13 @@ int dsp_codec_encode(struct dsp_codec *c, const int16_t *pcm, size_t n,
 		     uint8_t *out, size_t size, size_t *len)
 {
 	int16_t wide[2 * DSP_CODEC_MAX_SAMPLES];
+	size_t need;
 	int r;
 
 	if (!c || !pcm || !out || !len || n != dsp_codec_frame_samples(c))
 		return EINVAL;
-	if (size < n)
+	need = dsp_codec_payload_size(c->id, c->ptime);
+	if (size < need)
 		return ENOSPC;
 	switch (c->id) {
 	case DSP_CODEC_PCMA:
@@ -335,8 +362,71 @@ int dsp_codec_encode(struct dsp_codec *c, const int16_t *pcm, size_t n,
 		if (r != (int)n)
 			return EINVAL;
 		break;
+	case DSP_CODEC_G729:
+		for (size_t k = 0; k < n / DSP_G729_FRAME_SAMPLES; k++) {
+			uint8_t fl = 0;
+			bcg729Encoder(c->g729e, pcm + k * DSP_G729_FRAME_SAMPLES,
+				      out + k * DSP_G729_FRAME_BYTES, &fl);
+			/* without VAD every frame is a 10-octet speech frame */
+			if (fl != DSP_G729_FRAME_BYTES)
+				return EINVAL;
+		}
+		break;
 	}
-	*len = n;
+	*len = need;
+	return 0;
+}
+
+/* Samples a G.729 payload decodes to; 0 for a length RFC 3551 §4.5.6
+ * does not allow (frames of 10 octets, then at most one 2-octet SID). */
+static size_t g729_samples(size_t plen)
+{
+	size_t rest = plen % DSP_G729_FRAME_BYTES;
+
+	if (!plen || (rest && rest != DSP_G729_SID_BYTES))
+		return 0;
+	return (plen / DSP_G729_FRAME_BYTES + (rest ? 1 : 0)) *
+	       DSP_G729_FRAME_SAMPLES;
+}
+
+static void g729_decode(struct dsp_codec *c, const uint8_t *p, size_t plen,
+			int16_t *pcm)
+{
+	size_t k = 0;
+
+	/* a loss being concealed has ended: its leftover is stale */
+	c->erase_left = 0;
+	for (; plen - k >= DSP_G729_FRAME_BYTES; k += DSP_G729_FRAME_BYTES) {
+		bcg729Decoder(c->g729d, p + k, DSP_G729_FRAME_BYTES, 0, 0, 0, pcm);
+		pcm += DSP_G729_FRAME_SAMPLES;
+	}
+	if (k < plen)
+		bcg729Decoder(c->g729d, p + k, DSP_G729_SID_BYTES, 0, 1, 0, pcm);
+}
+
+int dsp_codec_conceal(struct dsp_codec *c, int16_t *pcm, size_t n)
+{
+	size_t done = 0;
+
+	if (!c || (n && !pcm))
+		return EINVAL;
+	if (c->id != DSP_CODEC_G729)
+		return ENOTSUP;
+	while (done < n) {
+		size_t take;
+		if (!c->erase_left) {
+			/* an erased frame: the decoder extrapolates from its
+			 * state (or goes on with comfort noise after a SID) */
+			bcg729Decoder(c->g729d, NULL, 0, 1, 0, 0, c->erase);
+			c->erase_left = DSP_G729_FRAME_SAMPLES;
+		}
+		take = n - done < c->erase_left ? n - done : c->erase_left;
+		memcpy(pcm + done,
+		       c->erase + DSP_G729_FRAME_SAMPLES - c->erase_left,
+		       take * sizeof(*pcm));
+		c->erase_left -= take;
+		done += take;
+	}
 	return 0;
 }
 
@@ -345,9 +435,27 @@ int dsp_codec_decode(struct dsp_codec *c, const uint8_t *payload, size_t plen,
 {
 	int16_t wide[2 * DSP_CODEC_MAX_SAMPLES];
 	size_t done = 0;
+	int err;
 
+	if (c && !payload && !plen && pcm && n) {
+		/* the jitter buffer asks for concealment of a loss */
+		err = dsp_codec_conceal(c, pcm, max);
+		if (!err)
+			*n = max;
+		return err;
+	}
 	if (!c || !payload || !plen || !pcm || !n)
 		return EINVAL;
+	if (c->id == DSP_CODEC_G729) {
+		done = g729_samples(plen);
+		if (!done)
+			return EINVAL;
+		if (max < done)
+			return ENOSPC;
+		g729_decode(c, payload, plen, pcm);
+		*n = done;
+		return 0;
+	}
 	if (max < plen)
 		return ENOSPC;
 	switch (c->id) {
@@ -373,6 +481,8 @@ int dsp_codec_decode(struct dsp_codec *c, const uint8_t *payload, size_t plen,
 						  pcm + done);
 		}
 		break;
+	case DSP_CODEC_G729:
+		break;	/* above */
 	}
 	*n = done;
 	return 0;

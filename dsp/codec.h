@@ -3,12 +3,16 @@
  * Voice codecs between the 8 kHz TDM side and RTP payloads: G.711 A-law
  * and mu-law (ITU-T G.711 §3, §4, and the A<->mu conversion of Tables
  * 3 and 4 for sample-exact pass-through), G.722 (ITU-T G.722 via spandsp)
- * with 8 <-> 16 kHz FIR interpolation/decimation, and packetisation at
- * ptime 10, 20 or 30 ms (RFC 3551 §4.5: the RTP clock of G.722 is 8000 Hz
- * although it samples at 16 kHz).
+ * with 8 <-> 16 kHz FIR interpolation/decimation, G.729 (ITU-T G.729
+ * Annex A bitstream via bcg729: 10 ms frames of 10 octets, RFC 3551
+ * §4.5.6; we send no Annex B SID frames but decode those a peer sends, and
+ * conceal lost frames with the decoder's frame erasure, G.729 §4.4), and
+ * packetisation at ptime 10, 20 or 30 ms (RFC 3551 §4.5: the RTP clock of
+ * G.722 is 8000 Hz although it samples at 16 kHz).
  *
  * A struct dsp_codec is per-channel, per-direction state (the G.722 ADPCM
- * and resampler histories); it does no I/O and takes no locks.
+ * and resampler histories, the G.729 encoder and decoder); it does no I/O
+ * and takes no locks.
  */
 #ifndef DSP_CODEC_H
 #define DSP_CODEC_H
@@ -22,7 +26,15 @@ enum dsp_codec_id {
 	DSP_CODEC_PCMU = 0,
 	DSP_CODEC_PCMA = 8,
 	DSP_CODEC_G722 = 9,
+	DSP_CODEC_G729 = 18,
 };
+
+/* G.729: one frame is 10 ms (80 samples) in 10 octets; an Annex B SID
+ * (comfort noise) frame is 2 octets and may end a packet (RFC 3551
+ * §4.5.6). */
+#define DSP_G729_FRAME_SAMPLES 80
+#define DSP_G729_FRAME_BYTES   10
+#define DSP_G729_SID_BYTES     2
 
 /* Companding law of a TDM span (E1: A-law, T1/J1: mu-law). */
 enum dsp_law {
@@ -82,7 +94,8 @@ struct dsp_codec;
 bool dsp_codec_ptime_valid(unsigned ptime_ms);
 size_t dsp_codec_payload_size(enum dsp_codec_id id, unsigned ptime_ms);
 uint32_t dsp_codec_ts_units(enum dsp_codec_id id, unsigned ptime_ms);
-/* "PCMU", "PCMA", "G722" (SDP rtpmap encoding names), NULL if unknown. */
+/* "PCMU", "PCMA", "G722", "G729" (SDP rtpmap encoding names), NULL if
+ * unknown. */
 const char *dsp_codec_name(enum dsp_codec_id id);
 
 /*
@@ -101,7 +114,8 @@ size_t dsp_codec_frame_samples(const struct dsp_codec *c);
 
 /*
  * Encode one frame: exactly dsp_codec_frame_samples() linear samples at
- * 8 kHz into out (size octets). Returns 0 with *len, EINVAL, ENOSPC.
+ * 8 kHz into out (size octets, at least dsp_codec_payload_size()).
+ * Returns 0 with *len, EINVAL, ENOSPC.
  */
 int dsp_codec_encode(struct dsp_codec *c, const int16_t *pcm, size_t n,
 		     uint8_t *out, size_t size, size_t *len);
@@ -109,11 +123,27 @@ int dsp_codec_encode(struct dsp_codec *c, const int16_t *pcm, size_t n,
 /*
  * Decode a payload into 8 kHz linear samples. The payload need not match
  * our ptime (peers may send other frame sizes): every octet of G.711 or
- * G.722 is one 8 kHz sample. Returns 0 with *n, ENOSPC when max is too
- * small, EINVAL for an empty payload.
+ * G.722 is one 8 kHz sample; G.729 takes any number of 10-octet frames,
+ * optionally followed by one 2-octet SID frame (80 samples each). Returns
+ * 0 with *n, ENOSPC when max is too small, EINVAL for an empty payload or
+ * a G.729 payload whose length is not 10 k or 10 k + 2.
+ *
+ * payload NULL with plen 0 asks for concealment of a loss instead: see
+ * dsp_codec_conceal(), with n = max (the jitter buffer's convention,
+ * dsp/jitter.h).
  */
 int dsp_codec_decode(struct dsp_codec *c, const uint8_t *payload, size_t plen,
 		     int16_t *pcm, size_t max, size_t *n);
+
+/*
+ * Conceal n lost samples with the codec's own loss concealment, which
+ * continues from the decoder state: G.729 frame erasure (G.729 §4.4; after
+ * a SID frame, Annex B comfort noise goes on). Samples of a concealed
+ * frame left over are used by the next call, and dropped when a payload
+ * is decoded. Returns 0, or ENOTSUP for codecs without one (G.711, G.722:
+ * the jitter buffer's generic PLC does it), EINVAL.
+ */
+int dsp_codec_conceal(struct dsp_codec *c, int16_t *pcm, size_t n);
 
 /*
  * Packetisation when the tick and ptime differ (20 ms ticks with 10 or
@@ -133,7 +163,7 @@ void dsp_codec_flush(struct dsp_codec *c);
 /*
  * G.711 pass-through without a linear step: TDM code words of law `tdm`
  * to a PCMA/PCMU payload and back, sample exact (Tables 3/4 when the laws
- * differ). EINVAL for G.722.
+ * differ). EINVAL for G.722 and G.729.
  */
 int dsp_codec_tdm_to_rtp(const struct dsp_codec *c, enum dsp_law tdm,
 			 const uint8_t *in, size_t n, uint8_t *out);

@@ -238,15 +238,20 @@ static void plc_normalise(plc_state_t *plc)
 	plc->buf_ptr = 0;
 }
 
-/* Append `n` samples of concealment (PLC when there is history and the
- * mode allows it, else silence). */
+/* Append `n` samples of concealment (the codec's own or PLC when there is
+ * history and the mode allows it, else silence). */
 static void conceal(struct dsp_jb *jb, size_t n)
 {
 	int16_t *p = jb->fifo + jb->fifo_len;
 
 	if (jb->cfg.mode == DSP_JB_ADAPTIVE && jb->have_audio) {
-		plc_normalise(&jb->plc);
-		plc_fillin(&jb->plc, p, (int)n);
+		size_t got = 0;
+		/* a codec that models the speech (G.729) extrapolates from
+		 * its own state far better than a waveform PLC can */
+		if (jb->dech(jb->arg, NULL, 0, p, n, &got) || got != n) {
+			plc_normalise(&jb->plc);
+			plc_fillin(&jb->plc, p, (int)n);
+		}
 	}
 	else
 		memset(p, 0, n * sizeof(*p));

@@ -4,7 +4,8 @@
  * 30 ms (or any length) are stored by RTP timestamp and decoded at playout
  * time into fixed output ticks (normally 20 ms = 160 samples, the span
  * clock). Reordering, duplicate and late drop, packet loss concealment
- * with spandsp's PLC (ITU-T G.711 Appendix I style), adaptive playout
+ * by the codec when it has its own (G.729 frame erasure), else with
+ * spandsp's PLC (ITU-T G.711 Appendix I style), adaptive playout
  * delay driven by the measured arrival slack between configured bounds,
  * clock drift compensation (drop or insert in silence; short crossfade
  * drop or PLC insert when there is no silence), timestamp jump resync, and
@@ -38,7 +39,13 @@ struct dsp_jb_cfg {
 	unsigned tick;		/* output samples per dsp_jb_get (<= MAX_TICK) */
 };
 
-/* Decoder called at playout: payload -> 8 kHz samples (at most max). */
+/*
+ * Decoder called at playout: payload -> 8 kHz samples (at most max).
+ * Called with payload NULL and plen 0 to conceal a loss of max samples: a
+ * decoder with its own concealment (G.729 frame erasure) writes them and
+ * returns 0 with *n = max; any other result (G.711, G.722: ENOTSUP) and
+ * the buffer conceals with its generic PLC.
+ */
 typedef int(dsp_jb_decode_h)(void *arg, const uint8_t *payload, size_t plen,
 			     int16_t *pcm, size_t max, size_t *n);
 
