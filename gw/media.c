@@ -218,9 +218,9 @@ static enum dsp_law span_law(const struct gw_span *span)
 
 /* ---- configuration ---- */
 
-static const char *const codec_names[] = { "pcma", "pcmu", "g722", NULL };
+static const char *const codec_names[] = { "pcma", "pcmu", "g722", "g729", NULL };
 static const enum dsp_codec_id codec_ids[] = { DSP_CODEC_PCMA, DSP_CODEC_PCMU,
-					       DSP_CODEC_G722 };
+					       DSP_CODEC_G722, DSP_CODEC_G729 };
 
 void gw_media_cfg_default(struct gw_media_cfg *cfg)
 {
@@ -275,7 +275,7 @@ static int conf_codecs(struct gw_media_cfg *cfg, struct gw_conf *conf,
 		}
 		if (!codec_names[k])
 			return gw_conf_fail(conf, "media", "codecs", err,
-					    "unknown codec '%s' (known: pcma, pcmu, g722)",
+					    "unknown codec '%s' (known: pcma, pcmu, g722, g729)",
 					    tok);
 		for (unsigned i = 0; i < n; i++) {
 			if (cfg->codecs[i] == codec_ids[k])
@@ -1032,6 +1032,8 @@ static int cfg_from_neg(struct gw_media_chan *c, const struct sdp_neg_stream *ns
 		id = DSP_CODEC_PCMU;
 	else if (!strcasecmp(ns->codec, "G722"))
 		id = DSP_CODEC_G722;
+	else if (!strcasecmp(ns->codec, "G729"))
+		id = DSP_CODEC_G729; /* Annex B SIDs from the peer are decoded */
 	else
 		return 488;
 
@@ -1600,6 +1602,10 @@ static int caps_init(struct gw_media *m)
 		sc->clock = 8000; /* G.722 too (RFC 3551 §4.5.2) */
 		sc->channels = 1;
 		sc->pt = (uint8_t)cfg->codecs[i];
+		/* G.729: we send no Annex B SID frames (the annexb parameter
+		 * of the audio/G729 media type, RFC 4856); an offer with
+		 * annexb=yes or without fmtp is still answered, annexb=no */
+		sc->fmtp = cfg->codecs[i] == DSP_CODEC_G729 ? "annexb=no" : NULL;
 		n++;
 	}
 	if (!n)

@@ -14,7 +14,7 @@
  *   rtp_address   = 127.0.0.1    ; bind address, also the SDP c= address
  *   rtp_port_min  = 20000        ; even RTP ports, RTCP = RTP + 1
  *   rtp_port_max  = 29999
- *   codecs        = pcma, pcmu   ; preference order (pcma pcmu g722)
+ *   codecs        = pcma, pcmu   ; preference order (pcma pcmu g722 g729)
  *   ptime         = 20           ; 10, 20 or 30
  *   dtmf          = rfc4733      ; rfc4733, inband or off
  *   dtmf_pt       = 101

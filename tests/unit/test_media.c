@@ -74,6 +74,12 @@ static void test_conf_good(void **state)
 		{ "[media]\nrtp_address = ::1\nmedia_timeout = 2m\ntones = us\n", 2,
 		  DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
 		  120000, 20000, 29999, true, 80 },
+		{ "[media]\ncodecs = g729, PCMA, g722, pcmu\nptime = 10\n", 4,
+		  DSP_CODEC_G729, 10, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
+		  30000, 20000, 29999, true, 80 },
+		{ "[media]\ncodecs = g729\n", 1,
+		  DSP_CODEC_G729, 20, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
+		  30000, 20000, 29999, true, 80 },
 	};
 	(void)state;
 
@@ -111,6 +117,11 @@ static void test_conf_bad(void **state)
 		  "m.conf:2: [media] codecs: unknown codec 'gsm'" },
 		{ "[media]\ncodecs = pcma, pcma\n",
 		  "m.conf:2: [media] codecs: 'pcma' listed twice" },
+		{ "[media]\ncodecs = g729a\n",
+		  "m.conf:2: [media] codecs: unknown codec 'g729a' (known: pcma, pcmu, "
+		  "g722, g729)" },
+		{ "[media]\ncodecs = g729, pcma, G729\n",
+		  "m.conf:2: [media] codecs: 'G729' listed twice" },
 		{ "[media]\ncodecs = ,\n", "m.conf:2: [media] codecs: no codec" },
 		{ "[media]\n\nptime = 25\n", "m.conf:3: [media] ptime: 25: use 10, 20 or 30" },
 		{ "[media]\nptime = 40\n", "m.conf:2: [media] ptime:" },
@@ -195,7 +206,7 @@ static void small_cfg(struct gw_media_cfg *cfg)
 #define KEY28 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw=="
 
 enum pol { P_DEF = 0, P_PCMU_FIRST, P_DTMF_OFF, P_PTIME30, P_SRTP_OPT,
-	   P_SRTP_MAND, P_G722 };
+	   P_SRTP_MAND, P_G722, P_G729, P_G729_ONLY };
 
 static void apply_pol(struct gw_media_cfg *cfg, enum pol p)
 {
@@ -221,6 +232,14 @@ static void apply_pol(struct gw_media_cfg *cfg, enum pol p)
 	case P_G722:
 		cfg->codecs[0] = DSP_CODEC_G722;
 		cfg->codecs[1] = DSP_CODEC_PCMA;
+		break;
+	case P_G729:
+		cfg->codecs[0] = DSP_CODEC_G729;
+		cfg->codecs[1] = DSP_CODEC_PCMA;
+		break;
+	case P_G729_ONLY:
+		cfg->codecs[0] = DSP_CODEC_G729;
+		cfg->ncodecs = 1;
 		break;
 	}
 }
@@ -261,6 +280,36 @@ static void test_answer_vectors(void **state)
 		  { "m=audio %u RTP/AVP 9\r\n", NULL, NULL }, { NULL, NULL }, "G722" },
 		{ "no common codec", P_DEF,
 		  SDP_HEAD "m=audio 40000 RTP/AVP 9 18\r\n", 488,
+		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
+		{ "g729 alone, not configured", P_DEF,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+			   "a=fmtp:18 annexb=no\r\n", 488,
+		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
+		{ "g729 offered alone", P_G729_ONLY,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+			   "a=fmtp:18 annexb=no\r\n", 0,
+		  { "m=audio %u RTP/AVP 18\r\n", "a=rtpmap:18 G729/8000\r\n",
+		    "a=fmtp:18 annexb=no\r\n" }, { "telephone-event", NULL }, "G729" },
+		{ "g729 annexb=yes answered annexb=no", P_G729,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\n"
+			   "a=fmtp:18 annexb=yes\r\n" TE, 0,
+		  { "m=audio %u RTP/AVP 18 101\r\n", "a=fmtp:18 annexb=no\r\n",
+		    "a=rtpmap:101 telephone-event/8000\r\n" }, { "annexb=yes", NULL },
+		  "G729" },
+		{ "g729 static, no rtpmap or fmtp", P_G729_ONLY,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 18\r\na=ptime:30\r\n", 0,
+		  { "m=audio %u RTP/AVP 18\r\n", "a=rtpmap:18 G729/8000\r\n",
+		    "a=fmtp:18 annexb=no\r\n" }, { NULL, NULL }, "G729" },
+		{ "g729 preferred over pcma", P_G729,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 8 18\r\n", 0,
+		  { "m=audio %u RTP/AVP 18\r\n", "a=fmtp:18 annexb=no\r\n", NULL },
+		  { NULL, NULL }, "G729" },
+		{ "pcma preferred over g729", P_DEF,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 18 8\r\n", 0,
+		  { "m=audio %u RTP/AVP 8\r\n", NULL, NULL }, { "annexb", "G729" },
+		  "PCMA" },
+		{ "g729 configured, not offered", P_G729_ONLY,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 8 0\r\n", 488,
 		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
 		{ "rejected stream kept in place", P_DEF,
 		  SDP_HEAD "m=audio 0 RTP/AVP 8\r\nm=audio 40002 RTP/AVP 0\r\n", 0,
@@ -485,6 +534,32 @@ static void test_offer(void **state)
 	assert_int_equal(gw_media_set_answer(c, SDP_HEAD "m=audio 40000 RTP/SAVP 8\r\n"),
 			 488);
 	gw_media_close(c);
+
+	/* G.729 first: offered with annexb=no; an answer with annexb=yes
+	 * (or none) is still taken, SIDs are decoded if they come */
+	static const char *const g729_answers[] = {
+		SDP_HEAD "m=audio 40000 RTP/AVP 18 101\r\na=rtpmap:18 G729/8000\r\n"
+			 "a=fmtp:18 annexb=yes\r\n" TE,
+		SDP_HEAD "m=audio 40000 RTP/AVP 18\r\n",
+	};
+	gw_media_free(f.m);
+	cfg.srtp = GW_MEDIA_SRTP_OFF;
+	cfg.codecs[0] = DSP_CODEC_G729;
+	cfg.codecs[1] = DSP_CODEC_PCMA;
+	assert_int_equal(gw_media_alloc(&f.m, &cfg, NULL, &f.loop), 0);
+	for (size_t i = 0; i < N(g729_answers); i++) {
+		assert_int_equal(gw_media_offer(f.m, off, sizeof(off), NULL, NULL, &c), 0);
+		gw_media_stats(c, &st);
+		snprintf(want, sizeof(want), "m=audio %u RTP/AVP 18 8 101\r\n",
+			 st.local_port);
+		assert_non_null(strstr(off, want));
+		assert_non_null(strstr(off, "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n"));
+		assert_null(strstr(off, "a=fmtp:8"));
+		assert_int_equal(gw_media_set_answer(c, g729_answers[i]), 0);
+		gw_media_stats(c, &st);
+		assert_string_equal(st.codec, "G729");
+		gw_media_close(c);
+	}
 	fix_stop(&f);
 }
 
