@@ -13,34 +13,10 @@
 # DLG_LONG=1 to also run one case with the real minimum (about 50 s).
 # Prints PASS/FAIL/SKIP lines; every process started here is killed on
 # exit. Ports: 127.0.0.1, 15200-15399.
-BUILD=${BUILD:-build}
+SIP_TEST=sip_dialog_sipp
+. tests/data/sip/lib.sh
 DLG="$BUILD/tools/sipdlg"
-SC="$(pwd)/tests/data/sipp"
-W="$(pwd)/$BUILD/test-logs/sip_dialog_sipp"
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
-	PIDS=""
-}
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
-
-if ! command -v sipp >/dev/null 2>&1; then
-	echo "SKIP sip_dialog_sipp: sipp not installed"
-	exit 0
-fi
-if [ ! -x "$DLG" ]; then
-	echo "FAIL sip_dialog_sipp: $DLG not built"
-	exit 1
-fi
-rm -rf "$W"
-mkdir -p "$W"
+sip_need "$DLG"
 
 # check_stats NAME LOG EXPECT...: each EXPECT is key=N or key>=N against
 # the STATS line sipdlg printed at exit. Prints the first mismatch.

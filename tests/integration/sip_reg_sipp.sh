@@ -7,34 +7,10 @@
 # checks sipp's verdict and regtest's STATS line. The refresh case uses a
 # 4 s binding to stay short. Prints PASS/FAIL/SKIP lines; every process
 # started here is killed on exit. Ports: 127.0.0.1, 15600-15619.
-BUILD=${BUILD:-build}
+SIP_TEST=sip_reg_sipp
+. tests/data/sip/lib.sh
 REG="$BUILD/tools/regtest"
-SC="$(pwd)/tests/data/sipp"
-W="$(pwd)/$BUILD/test-logs/sip_reg_sipp"
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
-	PIDS=""
-}
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
-
-if ! command -v sipp >/dev/null 2>&1; then
-	echo "SKIP sip_reg_sipp: sipp not installed"
-	exit 0
-fi
-if [ ! -x "$REG" ]; then
-	echo "FAIL sip_reg_sipp: $REG not built"
-	exit 1
-fi
-rm -rf "$W"
-mkdir -p "$W"
+sip_need "$REG"
 
 # check_stats LOG EXPECT...: key=value words that must be on the STATS line
 check_stats() {

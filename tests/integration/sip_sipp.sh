@@ -8,34 +8,10 @@
 # loss is checked against another sipua (fault injection, -L). Prints PASS/FAIL/SKIP lines; every
 # process started here is killed on exit. Ports: 127.0.0.1 / ::1,
 # 15070-15199.
-BUILD=${BUILD:-build}
+SIP_TEST=sip_sipp
+. tests/data/sip/lib.sh
 UA="$BUILD/tools/sipua"
-SC="$(pwd)/tests/data/sipp"
-W="$(pwd)/$BUILD/test-logs/sip_sipp"
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
-	PIDS=""
-}
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
-
-if ! command -v sipp >/dev/null 2>&1; then
-	echo "SKIP sip_sipp: sipp not installed"
-	exit 0
-fi
-if [ ! -x "$UA" ]; then
-	echo "FAIL sip_sipp: $UA not built"
-	exit 1
-fi
-rm -rf "$W"
-mkdir -p "$W"
+sip_need "$UA"
 
 UA_PID=""
 UA_LOG=""
