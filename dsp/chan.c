@@ -255,6 +255,34 @@ void dsp_chan_tick_opt(struct dsp_chan *ch, const uint8_t *rx, uint8_t *tx,
 
 /* ---- receiving ---- */
 
+/* One received RTCP compound packet (SRTCP protected if SRTP is on). */
+static void rtcp_input(struct dsp_chan *ch, uint8_t *buf, size_t len)
+{
+	struct dsp_rtcp_info info;
+
+	if (ch->srtp && dsp_srtp_unprotect_rtcp(ch->srtp, buf, &len)) {
+		ch->st.rtcp_dropped++;
+		return;
+	}
+	if (dsp_rtcp_input(&ch->rtcp, buf, len, ch->tx.ssrc,
+			   dsp_rtcp_ntp_now(), &info))
+		ch->st.rtcp_dropped++;
+	else
+		ch->st.rtcp_rx++;
+}
+
+/*
+ * RTCP on the RTP port (RFC 5761 §4): the second octet of an RTCP packet
+ * is its packet type, 192-223 (SR 200, RR 201, SDES, BYE, APP, feedback);
+ * RTP's marker bit and payload type never give those values for the
+ * payload types we negotiate (dynamic 96-127, static 0-34).
+ */
+static bool is_rtcp(const uint8_t *buf, size_t len)
+{
+	return len >= 8 && (buf[0] & 0xc0) == 0x80 && buf[1] >= 192 &&
+	       buf[1] <= 223;
+}
+
 /* One received RTP datagram (after SRTP) into the channel. */
 static void rtp_input(struct dsp_chan *ch, uint8_t *buf, size_t len,
 		      const struct sockaddr_storage *src, socklen_t slen)
@@ -263,6 +291,10 @@ static void rtp_input(struct dsp_chan *ch, uint8_t *buf, size_t len,
 	const uint8_t *payload;
 	size_t plen;
 
+	if (ch->cfg.rtcp_mux && is_rtcp(buf, len)) {
+		rtcp_input(ch, buf, len);
+		return;
+	}
 	if (ch->srtp && dsp_srtp_unprotect_rtp(ch->srtp, buf, &len)) {
 		ch->st.rx_dropped++;
 		return;
@@ -346,15 +378,11 @@ static void rtcp_readable(uv_poll_t *h, int status, int events)
 	if (status < 0)
 		return;
 	for (int n = 0; n < 16; n++) {
-		struct dsp_rtcp_info info;
 		slen = sizeof(src);
 		if (dsp_rtp_sock_recv(ch->rtcp_fd, buf, sizeof(buf), &len, &src,
 				      &slen))
 			break;
-		if (ch->srtp && dsp_srtp_unprotect_rtcp(ch->srtp, buf, &len))
-			continue;
-		dsp_rtcp_input(&ch->rtcp, buf, len, ch->tx.ssrc,
-			       dsp_rtcp_ntp_now(), &info);
+		rtcp_input(ch, buf, len);
 	}
 }
 
@@ -374,14 +402,29 @@ static void rtcp_timer_cb(uv_timer_t *t)
 		return;
 	if (!chan_dst(ch, &dst, &dlen))
 		return;
-	/* RTCP goes to the RTP port + 1 (RFC 3550 §11) */
+	if (ch->cfg.rtcp_mux) {
+		/* RFC 5761: on the RTP flow, both ways */
+		if (!dsp_rtp_sock_send(ch->rtp_fd, buf, len,
+				       (struct sockaddr *)&dst, dlen))
+			ch->st.rtcp_tx++;
+		return;
+	}
+	/*
+	 * To the port of the peer's a=rtcp (RFC 3605) while we send to its
+	 * SDP address; to the RTP port + 1 (RFC 3550 §11) otherwise, also
+	 * of a latched source (a NAT maps RTCP next to it, if anywhere).
+	 */
+	uint16_t port = (uint16_t)(sa_port(&dst) + 1);
+
+	if (ch->cfg.rtcp_port && sa_port(&ch->cfg.remote) == sa_port(&dst))
+		port = ch->cfg.rtcp_port;
 	if (dst.ss_family == AF_INET)
-		((struct sockaddr_in *)&dst)->sin_port =
-			htons((uint16_t)(sa_port(&dst) + 1));
+		((struct sockaddr_in *)&dst)->sin_port = htons(port);
 	else
-		((struct sockaddr_in6 *)&dst)->sin6_port =
-			htons((uint16_t)(sa_port(&dst) + 1));
-	dsp_rtp_sock_send(ch->rtcp_fd, buf, len, (struct sockaddr *)&dst, dlen);
+		((struct sockaddr_in6 *)&dst)->sin6_port = htons(port);
+	if (!dsp_rtp_sock_send(ch->rtcp_fd, buf, len, (struct sockaddr *)&dst,
+			       dlen))
+		ch->st.rtcp_tx++;
 }
 
 /* ---- life cycle ---- */
@@ -556,6 +599,12 @@ void dsp_chan_set_remote(struct dsp_chan *ch, const struct sockaddr *sa,
 	memset(&ch->cfg.remote, 0, sizeof(ch->cfg.remote));
 	memcpy(&ch->cfg.remote, sa, len);
 	dsp_rtp_rx_set_peer(&ch->rx, sa, len);
+}
+
+void dsp_chan_set_rtcp(struct dsp_chan *ch, bool mux, uint16_t rtcp_port)
+{
+	ch->cfg.rtcp_mux = mux;
+	ch->cfg.rtcp_port = rtcp_port;
 }
 
 void dsp_chan_set_passthrough(struct dsp_chan *ch, bool on)

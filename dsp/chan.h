@@ -47,6 +47,8 @@ struct dsp_chan_cfg {
 	uint16_t port_min, port_max;     /* even RTP port, RTCP = RTP + 1 */
 	struct sockaddr_storage remote;  /* where to send (port 0: not yet) */
 	bool latch;                 /* symmetric RTP: follow the source */
+	bool rtcp_mux;              /* RTCP on the RTP port (RFC 5761) */
+	uint16_t rtcp_port;         /* peer's RTCP port (a=rtcp), 0: RTP + 1 */
 	uint32_t media_timeout_ms;  /* 0: off */
 	const char *cname;          /* RTCP CNAME */
 };
@@ -87,6 +89,8 @@ uint16_t dsp_chan_port(const struct dsp_chan *ch);
 /* Set or change the remote address (answer SDP, re-INVITE). */
 void dsp_chan_set_remote(struct dsp_chan *ch, const struct sockaddr *sa,
 			 socklen_t len);
+/* Change RTCP multiplexing and the peer's RTCP port (re-INVITE). */
+void dsp_chan_set_rtcp(struct dsp_chan *ch, bool mux, uint16_t rtcp_port);
 
 /*
  * One span tick: rx holds the 160 bytes received on the B-channel
@@ -115,6 +119,8 @@ struct dsp_chan_stats {
 	uint64_t lean_ticks;        /* ticks without EC adaptation (overload) */
 	uint64_t rtp_tx, rtp_rx;
 	uint64_t rx_dropped;        /* malformed, unknown PT, SRTP failures */
+	uint64_t rtcp_tx, rtcp_rx;
+	uint64_t rtcp_dropped;      /* malformed, SRTCP failures */
 	uint64_t send_err;
 	uint64_t digits_rx, digits_tx;
 	struct dsp_rtp_stats rtp;   /* RTCP-level figures */

@@ -242,6 +242,7 @@ void gw_media_cfg_default(struct gw_media_cfg *cfg)
 	cfg->srtp = GW_MEDIA_SRTP_OFF;
 	snprintf(cfg->tones, sizeof(cfg->tones), "de");
 	cfg->tick_budget = 80;
+	cfg->rtcp_mux = true;
 }
 
 static bool all_digits(const char *s)
@@ -359,6 +360,9 @@ int gw_media_conf(struct gw_media_cfg *cfg, struct gw_conf *conf,
 	if ((ret = gw_conf_int(conf, "media", "tick_budget", 0, 100, 80, &n, err)))
 		return ret;
 	cfg->tick_budget = (unsigned)n;
+	if ((ret = gw_conf_bool(conf, "media", "rtcp_mux", true, &cfg->rtcp_mux,
+				err)))
+		return ret;
 
 	/* seconds as documented; "500ms" / "2m" style also accepted */
 	gw_conf_str(conf, "media", "media_timeout", "30", &v, err);
@@ -694,6 +698,8 @@ static void mchan_set_cfg(struct mchan *mc, const struct dsp_chan_cfg *cfg,
 {
 	bool rebuild = cfg_rebuild(&mc->cfg, cfg) || negotiated != mc->negotiated;
 	bool remote = memcmp(&mc->cfg.remote, &cfg->remote, sizeof(cfg->remote));
+	bool rtcp = mc->cfg.rtcp_mux != cfg->rtcp_mux ||
+		    mc->cfg.rtcp_port != cfg->rtcp_port;
 
 	mc->cfg = *cfg;
 	mc->cfg.cname = mc->m->cname;
@@ -703,6 +709,8 @@ static void mchan_set_cfg(struct mchan *mc, const struct dsp_chan_cfg *cfg,
 	else if (mc->ch && remote && cfg->remote.ss_family)
 		dsp_chan_set_remote(mc->ch, (const struct sockaddr *)&cfg->remote,
 				    ss_len(&cfg->remote));
+	if (mc->ch && !rebuild && rtcp)
+		dsp_chan_set_rtcp(mc->ch, cfg->rtcp_mux, cfg->rtcp_port);
 	mchan_start(mc);
 }
 
@@ -1089,6 +1097,11 @@ static int cfg_from_neg(struct gw_media_chan *c, const struct sdp_neg_stream *ns
 		    ((struct sockaddr_in *)ss)->sin_addr.s_addr == 0)
 			memset(ss, 0, sizeof(*ss));
 	}
+	/* RFC 5761 when both sides said a=rtcp-mux; else the peer's RTCP
+	 * port from a=rtcp (RFC 3605), RTP + 1 without it */
+	cfg->rtcp_mux = ns->rtcp_mux;
+	cfg->rtcp_port = ns->rtcp_mux || ns->rtcp_port == ns->rport + 1 ?
+			 0 : ns->rtcp_port;
 	cfg->latch = true;
 	if (!(ns->dir & SDP_DIR_SENDONLY)) {
 		/* on hold (we answered recvonly or inactive): no address to
@@ -1623,7 +1636,7 @@ static int caps_init(struct gw_media *m)
 							     SDP_SRTP_OFF;
 	m->caps.suitev = m->suitev;
 	m->caps.nsuite = 3;
-	m->caps.rtcp_mux = false; /* dsp/chan keeps RTCP on port + 1 */
+	m->caps.rtcp_mux = cfg->rtcp_mux;
 	return 0;
 }
 

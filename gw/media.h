@@ -68,6 +68,7 @@ struct gw_media_cfg {
 	 * take before the rest run without EC adaptation (dsp_budget); 0 =
 	 * never */
 	unsigned tick_budget;
+	bool rtcp_mux;      /* offer and accept a=rtcp-mux (RFC 5761) */
 };
 
 /* Defaults above; then [media] from conf (absent section: defaults).

@@ -264,6 +264,113 @@ static void test_lean_ticks(void **state)
 	}
 }
 
+/*
+ * RTCP multiplexing (RFC 5761) against a plain UDP socket as the peer:
+ * with rtcp_mux our SR arrives on the peer's RTP port and the peer's RR
+ * sent to our RTP port is taken as RTCP; without it the SR goes to the
+ * peer's RTCP port (RTP + 1, or a=rtcp) and an RR on our RTP port is a
+ * bad RTP packet, dropped.
+ */
+static void test_rtcp_mux(void **state)
+{
+	static const struct {
+		bool mux;
+		bool rtcp_attr;         /* the peer gave a=rtcp: its port */
+	} testv[] = { { true, false }, { false, false }, { false, true } };
+	(void)state;
+
+	for (size_t k = 0; k < sizeof(testv) / sizeof(testv[0]); k++) {
+		uv_loop_t loop;
+		struct dsp_chan_cfg cfg;
+		struct dsp_chan *ch;
+		struct dsp_chan_stats st;
+		struct sockaddr_storage sa;
+		int peer[3];            /* RTP, RTP + 1, the a=rtcp port */
+		uint16_t pport[3];
+		uint8_t idle[DSP_CHAN_TICK], out[DSP_CHAN_TICK];
+		unsigned got_sr[3] = { 0 };
+
+		memset(idle, 0xd5, sizeof(idle));
+		assert_int_equal(uv_loop_init(&loop), 0);
+		for (int i = 0; i < 3; i++) {
+			struct sockaddr_in a = { .sin_family = AF_INET };
+			socklen_t al = sizeof(a);
+
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			peer[i] = socket(AF_INET, SOCK_DGRAM, 0);
+			assert_true(peer[i] >= 0);
+			/* RTP and RTP + 1 next to each other: retry on a clash */
+			for (uint16_t pt = 20500; i < 2 && pt < 20600; pt += 2) {
+				a.sin_port = htons(i == 0 ? pt : (uint16_t)(pport[0] + 1));
+				if (!bind(peer[i], (struct sockaddr *)&a, sizeof(a)))
+					break;
+				if (i == 1)
+					fail_msg("port %u taken", pport[0] + 1);
+			}
+			if (i == 2)
+				assert_int_equal(bind(peer[i], (struct sockaddr *)&a,
+						      sizeof(a)), 0);
+			assert_int_equal(getsockname(peer[i], (struct sockaddr *)&a,
+						     &al), 0);
+			pport[i] = ntohs(a.sin_port);
+		}
+		dsp_chan_cfg_default(&cfg);
+		cfg.ec = false;
+		cfg.faxdet = false;
+		cfg.port_min = 20300;
+		cfg.port_max = 20399;
+		loopback(&cfg.local, 0);
+		cfg.rtcp_mux = testv[k].mux;
+		cfg.rtcp_port = testv[k].rtcp_attr ? pport[2] : 0;
+		assert_int_equal(dsp_chan_alloc(&ch, &loop, &cfg, ev_h, NULL), 0);
+		loopback(&sa, pport[0]);
+		dsp_chan_set_remote(ch, (struct sockaddr *)&sa,
+				    sizeof(struct sockaddr_in));
+
+		/* an RR (PT 201) from the peer's SSRC, to our RTP port */
+		static const uint8_t rr[8] = { 0x80, 201, 0, 1, 1, 2, 3, 4 };
+		loopback(&sa, dsp_chan_port(ch));
+		assert_int_equal(sendto(peer[0], rr, sizeof(rr), 0,
+					(struct sockaddr *)&sa,
+					sizeof(struct sockaddr_in)), sizeof(rr));
+		/* 3 s of ticks: the first report goes out at 2.5 s */
+		for (int t = 0; t < 150; t++) {
+			dsp_chan_tick(ch, idle, out);
+			usleep(20000);
+			uv_run(&loop, UV_RUN_NOWAIT);
+			for (int i = 0; i < 3; i++) {
+				uint8_t b[1500];
+				ssize_t n;
+
+				while ((n = recv(peer[i], b, sizeof(b), MSG_DONTWAIT)) > 0) {
+					if (n >= 8 && b[1] == 200)
+						got_sr[i]++;
+				}
+			}
+		}
+		dsp_chan_stats(ch, &st);
+		if (testv[k].mux) {
+			assert_true(got_sr[0] >= 1);
+			assert_int_equal(got_sr[1] + got_sr[2], 0);
+			assert_int_equal(st.rtcp_rx, 1);
+			assert_int_equal(st.rx_dropped, 0);
+		} else {
+			assert_int_equal(got_sr[0], 0);
+			assert_true(got_sr[testv[k].rtcp_attr ? 2 : 1] >= 1);
+			assert_int_equal(got_sr[testv[k].rtcp_attr ? 1 : 2], 0);
+			assert_int_equal(st.rtcp_rx, 0);
+			assert_int_equal(st.rx_dropped, 1);
+		}
+		assert_true(st.rtcp_tx >= 1);
+		assert_true(st.rtp_tx >= 140);
+		dsp_chan_free(ch);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		assert_int_equal(uv_loop_close(&loop), 0);
+		for (int i = 0; i < 3; i++)
+			close(peer[i]);
+	}
+}
+
 static void test_garbage_dropped(void **state)
 {
 	struct pair p;
@@ -303,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_dtmf_end_to_end),
 		cmocka_unit_test(test_garbage_dropped),
 		cmocka_unit_test(test_lean_ticks),
+		cmocka_unit_test(test_rtcp_mux),
 	};
 	return cmocka_run_group_tests_name("dsp_chan", tests, NULL, NULL);
 }

@@ -139,6 +139,7 @@ static void test_conf_bad(void **state)
 		{ "[media]\nmedia_timeout = 3601\n", "m.conf:2: [media] media_timeout:" },
 		{ "[media]\nfaxdet = perhaps\n", "m.conf:2: [media] faxdet:" },
 		{ "[media]\ntick_budget = 101\n", "m.conf:2: [media] tick_budget:" },
+		{ "[media]\nrtcp_mux = sometimes\n", "m.conf:2: [media] rtcp_mux:" },
 	};
 	(void)state;
 
@@ -206,7 +207,7 @@ static void small_cfg(struct gw_media_cfg *cfg)
 #define KEY28 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw=="
 
 enum pol { P_DEF = 0, P_PCMU_FIRST, P_DTMF_OFF, P_PTIME30, P_SRTP_OPT,
-	   P_SRTP_MAND, P_G722, P_G729, P_G729_ONLY };
+	   P_SRTP_MAND, P_G722, P_G729, P_G729_ONLY, P_NOMUX };
 
 static void apply_pol(struct gw_media_cfg *cfg, enum pol p)
 {
@@ -232,6 +233,9 @@ static void apply_pol(struct gw_media_cfg *cfg, enum pol p)
 	case P_G722:
 		cfg->codecs[0] = DSP_CODEC_G722;
 		cfg->codecs[1] = DSP_CODEC_PCMA;
+		break;
+	case P_NOMUX:
+		cfg->rtcp_mux = false;
 		break;
 	case P_G729:
 		cfg->codecs[0] = DSP_CODEC_G729;
@@ -278,6 +282,18 @@ static void test_answer_vectors(void **state)
 		{ "g722 first", P_G722,
 		  SDP_HEAD "m=audio 40000 RTP/AVP 8 9\r\n", 0,
 		  { "m=audio %u RTP/AVP 9\r\n", NULL, NULL }, { NULL, NULL }, "G722" },
+		{ "rtcp-mux offered: accepted", P_DEF,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 8\r\na=rtcp-mux\r\n", 0,
+		  { "m=audio %u RTP/AVP 8\r\n", "a=rtcp-mux\r\n", NULL },
+		  { NULL, NULL }, "PCMA" },
+		{ "rtcp-mux not offered", P_DEF,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 8\r\n", 0,
+		  { "m=audio %u RTP/AVP 8\r\n", NULL, NULL },
+		  { "a=rtcp-mux", NULL }, "PCMA" },
+		{ "rtcp-mux offered, rtcp_mux = no", P_NOMUX,
+		  SDP_HEAD "m=audio 40000 RTP/AVP 8\r\na=rtcp-mux\r\n", 0,
+		  { "m=audio %u RTP/AVP 8\r\n", NULL, NULL },
+		  { "a=rtcp-mux", NULL }, "PCMA" },
 		{ "no common codec", P_DEF,
 		  SDP_HEAD "m=audio 40000 RTP/AVP 9 18\r\n", 488,
 		  { NULL, NULL, NULL }, { NULL, NULL }, NULL },
@@ -511,6 +527,7 @@ static void test_offer(void **state)
 	assert_non_null(strstr(off, "c=IN IP4 127.0.0.1\r\n"));
 	assert_non_null(strstr(off, "a=rtpmap:101 telephone-event/8000\r\n"));
 	assert_non_null(strstr(off, "a=crypto:"));
+	assert_non_null(strstr(off, "a=rtcp-mux\r\n"));
 	assert_string_equal(st.codec, "");
 	/* answers that do not fit the offer */
 	assert_int_equal(gw_media_set_answer(c, "nonsense"), 400);
