@@ -71,6 +71,7 @@ struct mspan {
 /* Counters carried over when a dsp_chan is replaced or moves. */
 struct totals {
 	uint64_t rtp_tx, rtp_rx, rx_dropped, digits_rx, digits_tx, lean;
+	uint64_t rtcp_tx, rtcp_rx;
 	int64_t lost;
 };
 
@@ -509,6 +510,8 @@ static void totals_add(struct totals *t, const struct dsp_chan *ch)
 	t->digits_rx += st.digits_rx;
 	t->digits_tx += st.digits_tx;
 	t->lean += st.lean_ticks;
+	t->rtcp_tx += st.rtcp_tx;
+	t->rtcp_rx += st.rtcp_rx;
 	t->lost += st.rtp.rx_lost;
 }
 
@@ -532,6 +535,9 @@ static void mchan_snapshot(const struct mchan *mc, struct gw_media_stats *s)
 	s->digits_rx = t.digits_rx;
 	s->digits_tx = t.digits_tx;
 	s->lean_ticks = t.lean;
+	s->rtcp_tx = t.rtcp_tx;
+	s->rtcp_rx = t.rtcp_rx;
+	s->rtcp_mux = mc->cfg.rtcp_mux;
 	s->local_port = mc->port;
 }
 
@@ -852,6 +858,8 @@ static void mchan_msg_h(struct dsp_msg *msg, void *arg)
 		mc->base.digits_rx += mm->base.digits_rx;
 		mc->base.digits_tx += mm->base.digits_tx;
 		mc->base.lean += mm->base.lean;
+		mc->base.rtcp_tx += mm->base.rtcp_tx;
+		mc->base.rtcp_rx += mm->base.rtcp_rx;
 		mc->base.lost += mm->base.lost;
 		if (mc->closing || mc->succ)
 			mchan_finish(mc);
@@ -1886,11 +1894,15 @@ int gw_media_ctl(struct gw_ctl_reply *r, int argc, char **argv, void *arg)
 			gw_ctl_printf(r, "chan %u port=%u span=- ts=-", c->id,
 				      c->port);
 		gw_ctl_printf(r, " codec=%s srtp=%s rtp_tx=%llu rtp_rx=%llu lost=%u "
-			      "jitter=%.1fms lean=%llu%s\n",
+			      "jitter=%.1fms rtcp=%s rtcp_tx=%llu rtcp_rx=%llu "
+			      "lean=%llu%s\n",
 			      st.codec[0] ? st.codec : "-",
 			      c->negotiated && c->neg.srtp ? "yes" : "no",
 			      (unsigned long long)st.rtp_tx,
 			      (unsigned long long)st.rtp_rx, st.lost, st.jitter_ms,
+			      st.rtcp_mux ? "mux" : "port",
+			      (unsigned long long)st.rtcp_tx,
+			      (unsigned long long)st.rtcp_rx,
 			      (unsigned long long)st.lean_ticks,
 			      c->ringback ? " ringback" : "");
 	}

@@ -141,6 +141,8 @@ struct gw_media_stats {
 	double rtt_ms;             /* from RTCP, 0 when unknown */
 	double erle_db;            /* echo canceller estimate, 0 if off */
 	uint64_t lean_ticks;       /* blocks without EC adaptation (overload) */
+	uint64_t rtcp_tx, rtcp_rx; /* RTCP packets (on the RTP port if muxed) */
+	bool rtcp_mux;
 	uint64_t digits_rx, digits_tx;
 	uint16_t local_port;
 };
