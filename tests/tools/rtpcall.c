@@ -2,13 +2,15 @@
 /*
  * rtpcall: the media end of a test call whose signalling is done by a
  * real SIP peer (sipp): it owns the RTP port the peer's SDP advertises,
- * sends paced G.711 (RFC 3551 PCMA/PCMU, 20 ms) and RFC 4733
+ * sends paced G.711 (RFC 3551 PCMA/PCMU, 20 ms) or G.729 (PT 18, two
+ * 10-octet frames per 20 ms packet, RFC 3551 §4.5.6) and RFC 4733
  * telephone-events, and measures what the gateway sends back. RTP framing
- * is written here from RFC 3550 §5.1 (not with dsp/rtp) and G.711 and the
- * in-band DTMF detector are spandsp's, so the gateway is checked against
- * code that is not its own.
+ * is written here from RFC 3550 §5.1 (not with dsp/rtp), G.711 and the
+ * in-band DTMF detector are spandsp's and G.729 is bcg729 called directly
+ * (not through dsp/codec), so the gateway is checked against code that is
+ * not its own.
  *
- *   rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu] [-e PT] [-n HZ] [-t SECONDS]
+ *   rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu|g729] [-e PT] [-n HZ] [-t SECONDS]
  *           [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP] MODE [ARG]
  *   rtpcall wav FILE SECONDS HZ DBM0     write a tone as 8 kHz 16-bit WAV
  *   rtpcall wavlevel FILE HZ             level (dBm0) of HZ in a WAV
@@ -34,6 +36,13 @@
  *   listen       silence for SECONDS; telephone-events received are
  *                collected per event (RTP timestamp) and the audio is run
  *                through spandsp's DTMF receiver.
+ *   tone HZ DBM0 WARMUP_MS of silence, then SECONDS of a sine at HZ and
+ *                DBM0; in what comes back (decoded, placed by RTP
+ *                timestamp) the tone's level per 50 ms block, the level of
+ *                everything else, and the strongest frequency; with the
+ *                payload sizes and timestamp steps of the audio packets.
+ *                G.729 payloads of other lengths than 10 k or 10 k + 2
+ *                are counted as bad (badlen=).
  *
  * The remote address is -r, else the source of the first packet received
  * (the gateway sends at answer). Every received RTP packet can be written
@@ -58,6 +67,8 @@
 #include <sys/socket.h>
 
 #include <spandsp.h>
+#include <bcg729/decoder.h>
+#include <bcg729/encoder.h>
 
 #define TICK        160            /* samples per packet: 20 ms */
 #define MAX_SECONDS 30
@@ -68,7 +79,11 @@
 /* Mean square of a 0 dBm0 sine on spandsp's 16-bit scale (3.14 dBov). */
 #define MS_0DBM0    (2.6065e8)
 
-enum mode { M_PATTERN, M_ECHO, M_DTMF, M_LISTEN };
+#define G729_FRAME  80             /* samples per G.729 frame */
+#define G729_BYTES  10             /* octets per G.729 frame */
+#define TONE_BLK    400            /* tone: 50 ms measurement blocks */
+
+enum mode { M_PATTERN, M_ECHO, M_DTMF, M_LISTEN, M_TONE };
 
 struct event {
 	uint32_t ts;
@@ -81,6 +96,10 @@ struct event {
 struct rc {
 	enum mode mode;
 	bool ulaw;
+	bool g729;                  /* PT 18; G.711 A-law inside for rx/tx */
+	bcg729EncoderChannelContextStruct *g7e;
+	bcg729DecoderChannelContextStruct *g7d;
+	int tone_hz;
 	uint8_t pt;
 	uint8_t ev_pt;
 	int fd, rtcp_fd;
@@ -107,7 +126,12 @@ struct rc {
 	bool rx_have_ts0;
 	uint32_t rx_ts0, rx_ssrc;
 	uint8_t *rx;                /* audio by RTP timestamp offset */
+	int16_t *rx_lin;            /* the same, linear */
 	uint8_t *rx_have;
+	uint64_t rx_badlen;         /* G.729 payloads of a bad length */
+	size_t plen_min, plen_max;  /* audio payload sizes seen */
+	bool have_prev_ts;
+	uint32_t prev_ts, step_min, step_max; /* audio timestamp steps */
 	size_t rx_max;
 	double *rx_e;               /* echo: energy per window (arrival) */
 	unsigned *rx_en;
@@ -255,14 +279,37 @@ static void send_buf(struct rc *r, const uint8_t *b, size_t len)
 		r->sent_pkts++;
 }
 
+/* Linear sample `idx` of what is sent: the linear source where there is
+ * one (echo, tone), else the G.711 byte decoded. */
+static int16_t tx_linear(const struct rc *r, size_t idx)
+{
+	if (r->src && idx >= r->pat_start && idx - r->pat_start < r->pat_len)
+		return r->src[idx - r->pat_start];
+	return g711_dec(r, r->tx[idx]);
+}
+
 /* One audio packet: the next TICK samples of r->tx (already written). */
 static void send_audio(struct rc *r, size_t at, bool marker)
 {
 	uint8_t b[12 + TICK];
+	size_t len = 12 + TICK;
 
 	put_hdr(r, b, r->pt, marker, r->ts);
-	memcpy(b + 12, r->tx + at, TICK);
-	send_buf(r, b, sizeof(b));
+	if (r->g729) {
+		/* two 10 ms frames; the encoder runs without VAD, so every
+		 * frame is a 10-octet speech frame */
+		for (size_t f = 0; f < TICK / G729_FRAME; f++) {
+			int16_t lin[G729_FRAME];
+			uint8_t fl = 0;
+			for (size_t i = 0; i < G729_FRAME; i++)
+				lin[i] = tx_linear(r, at + f * G729_FRAME + i);
+			bcg729Encoder(r->g7e, lin, b + 12 + f * G729_BYTES, &fl);
+		}
+		len = 12 + TICK / G729_FRAME * G729_BYTES;
+	} else {
+		memcpy(b + 12, r->tx + at, TICK);
+	}
+	send_buf(r, b, len);
 	r->ts += TICK;
 }
 
@@ -336,22 +383,54 @@ static void digits_h(void *user, const char *d, int len)
 static void rx_audio(struct rc *r, uint32_t ts, const uint8_t *p, size_t n)
 {
 	int16_t lin[480];
-	size_t off;
+	size_t off, plen = n;
 
+	if (r->g729) {
+		/* frames of 10 octets, then at most one 2-octet SID frame
+		 * (RFC 3551 §4.5.6); at most 60 ms kept per packet */
+		size_t fr = n / G729_BYTES, rest = n % G729_BYTES, k = 0;
+		if (!n || (rest && rest != 2)) {
+			r->rx_badlen++;
+			return;
+		}
+		n = 0;
+		for (; k < fr && n + G729_FRAME <= 480; k++, n += G729_FRAME)
+			bcg729Decoder(r->g7d, p + k * G729_BYTES, G729_BYTES, 0, 0, 0,
+				      lin + n);
+		if (rest && n + G729_FRAME <= 480) {
+			bcg729Decoder(r->g7d, p + fr * G729_BYTES, 2, 0, 1, 0, lin + n);
+			n += G729_FRAME;
+		}
+	} else {
+		if (n > 480)
+			n = 480;
+		for (size_t i = 0; i < n; i++)
+			lin[i] = g711_dec(r, p[i]);
+	}
 	r->rx_audio++;
+	if (!r->plen_min || plen < r->plen_min)
+		r->plen_min = plen;
+	if (plen > r->plen_max)
+		r->plen_max = plen;
+	if (r->have_prev_ts) {
+		uint32_t step = ts - r->prev_ts;
+		if (!r->step_min || step < r->step_min)
+			r->step_min = step;
+		if (step > r->step_max)
+			r->step_max = step;
+	}
+	r->have_prev_ts = true;
+	r->prev_ts = ts;
 	if (!r->rx_have_ts0) {
 		r->rx_have_ts0 = true;
 		r->rx_ts0 = ts;
 	}
 	off = (uint32_t)(ts - r->rx_ts0);
 	for (size_t i = 0; i < n && off + i < r->rx_max; i++) {
-		r->rx[off + i] = p[i];
+		r->rx[off + i] = r->g729 ? g711_enc(r, lin[i]) : p[i];
+		r->rx_lin[off + i] = lin[i];
 		r->rx_have[off + i] = 1;
 	}
-	if (n > 480)
-		n = 480;
-	for (size_t i = 0; i < n; i++)
-		lin[i] = g711_dec(r, p[i]);
 	if (r->mode == M_ECHO) {
 		size_t w = (size_t)(now_s(r) * 10.0);
 		if (w < MAX_WINS) {
@@ -499,6 +578,17 @@ static int make_tx(struct rc *r)
 			r->tx[warm + i] = g711_enc(r, r->src[i]);
 		}
 		free(f);
+	} else if (r->mode == M_TONE) {
+		double a = sqrt(2.0 * MS_0DBM0 * pow(10.0, r->level / 10.0));
+		r->src = malloc(body * sizeof(int16_t));
+		if (!r->src)
+			return ENOMEM;
+		for (size_t i = 0; i < body; i++) {
+			double v = a * sin(2 * M_PI * r->tone_hz * (double)i / 8000.0);
+			v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+			r->src[i] = (int16_t)lrint(v);
+			r->tx[warm + i] = g711_enc(r, r->src[i]);
+		}
 	}
 	return 0;
 }
@@ -613,7 +703,7 @@ static void report_pattern(struct rc *r)
 	       "locked=%d offset=%ld pattern=%zu compared=%llu equal=%llu "
 	       "changed=%llu missing=%llu longest_exact=%llu first_bad=%ld "
 	       "values=%u slips=%s badpt=%llu rtcp=%llu\n",
-	       r->ulaw ? "pcmu" : "pcma", (unsigned long long)r->sent_pkts,
+	       r->g729 ? "g729" : r->ulaw ? "pcmu" : "pcma", (unsigned long long)r->sent_pkts,
 	       (unsigned long long)r->rx_pkts, n_have, locked, delay, r->pat_len,
 	       (unsigned long long)cmp, (unsigned long long)eq,
 	       (unsigned long long)changed, (unsigned long long)missing,
@@ -684,10 +774,88 @@ static void report_echo(struct rc *r)
 	printf("ECHO codec=%s sent_dbm0=%.1f rx_early_dbm0=%.1f rx_conv_dbm0=%.1f "
 	       "rl_early_db=%.1f rl_conv_db=%.1f rl_worst_db=%.1f windows=%u "
 	       "sent_pkts=%llu rx_pkts=%llu rl_100ms=%s\n",
-	       r->ulaw ? "pcmu" : "pcma", dbm0(tx_ms), dbm0(rx_early), dbm0(rx_conv),
+	       r->g729 ? "g729" : r->ulaw ? "pcmu" : "pcma", dbm0(tx_ms),
+	       dbm0(rx_early), dbm0(rx_conv),
 	       dbm0(tx_ms) - dbm0(rx_early), dbm0(tx_ms) - dbm0(rx_conv), worst,
 	       n_conv, (unsigned long long)r->sent_pkts,
 	       (unsigned long long)r->rx_pkts, sl ? series : "-");
+}
+
+/* Power (mean square) of frequency hz in x[0..n), Goertzel. */
+static double goertzel_ms(const int16_t *x, size_t n, double hz)
+{
+	double w = 2 * M_PI * hz / 8000.0, c = 2 * cos(w), s1 = 0, s2 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double s = x[i] + c * s1 - s2;
+		s2 = s1;
+		s1 = s;
+	}
+	/* a sine of amplitude A gives (A n / 2)^2; its power is A^2 / 2 */
+	return 2.0 * (s1 * s1 + s2 * s2 - c * s1 * s2) / ((double)n * n);
+}
+
+static void report_tone(struct rc *r)
+{
+	/* 50 ms blocks wholly received and clearly not idle (> -40 dBm0):
+	 * the tone; its first and last 200 ms are left out */
+	size_t nblk = r->rx_max / TONE_BLK, first = 0, last = 0, used = 0;
+	double tone = 0, all = 0, peak_ms = 0;
+	int peak_hz = 0;
+	bool any = false;
+
+	for (size_t b = 0; b < nblk; b++) {
+		const int16_t *x = r->rx_lin + b * TONE_BLK;
+		double e = 0;
+		bool whole = true;
+		for (size_t i = 0; i < TONE_BLK && whole; i++)
+			whole = r->rx_have[b * TONE_BLK + i];
+		if (!whole)
+			continue;
+		for (size_t i = 0; i < TONE_BLK; i++)
+			e += (double)x[i] * x[i];
+		if (dbm0(e / TONE_BLK) < -40.0)
+			continue;
+		if (!any)
+			first = b;
+		any = true;
+		last = b;
+	}
+	for (size_t b = first + 4; any && b + 4 <= last; b++) {
+		const int16_t *x = r->rx_lin + b * TONE_BLK;
+		double e = 0;
+		for (size_t i = 0; i < TONE_BLK; i++)
+			e += (double)x[i] * x[i];
+		tone += goertzel_ms(x, TONE_BLK, r->tone_hz);
+		all += e / TONE_BLK;
+		used++;
+	}
+	/* strongest frequency over (up to) 1 s in the middle, 5 Hz steps */
+	if (used) {
+		size_t mid = (first + last) / 2 * TONE_BLK, n = 8000;
+		if (n > (last - first) * TONE_BLK / 2)
+			n = (last - first) * TONE_BLK / 2;
+		for (int hz = 100; hz <= 3900; hz += 5) {
+			double ms = goertzel_ms(r->rx_lin + mid - n / 2, n, hz);
+			if (ms > peak_ms) {
+				peak_ms = ms;
+				peak_hz = hz;
+			}
+		}
+		tone /= (double)used;
+		all /= (double)used;
+	}
+	printf("TONE codec=%s hz=%d sent_dbm0=%.1f tone_dbm0=%.2f all_dbm0=%.2f "
+	       "tone_to_rest_db=%.1f peak_hz=%d blocks=%zu sent_pkts=%llu "
+	       "rx_pkts=%llu rx_audio=%llu plen_min=%zu plen_max=%zu "
+	       "ts_step_min=%u ts_step_max=%u badlen=%llu badpt=%llu\n",
+	       r->g729 ? "g729" : r->ulaw ? "pcmu" : "pcma", r->tone_hz, r->level,
+	       dbm0(tone), dbm0(all),
+	       all > tone ? 10.0 * log10(tone / (all - tone)) : 99.0, peak_hz, used,
+	       (unsigned long long)r->sent_pkts, (unsigned long long)r->rx_pkts,
+	       (unsigned long long)r->rx_audio, r->plen_min, r->plen_max,
+	       r->step_min, r->step_max, (unsigned long long)r->rx_badlen,
+	       (unsigned long long)r->rx_badpt);
 }
 
 static void report_events(struct rc *r, const char *tag)
@@ -864,8 +1032,9 @@ static int wav_level(const char *path, int hz)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu] [-e PT] [-n HZ] [-t SECONDS]\n"
-		"               [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP] pattern|echo DBM0|dtmf DIGITS|listen\n"
+		"usage: rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu|g729] [-e PT] [-n HZ] [-t SECONDS]\n"
+		"               [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP]\n"
+		"               pattern|echo DBM0|dtmf DIGITS|listen|tone HZ DBM0\n"
 		"       rtpcall wav FILE SECONDS HZ DBM0\n"
 		"       rtpcall wavlevel FILE HZ\n");
 }
@@ -931,7 +1100,8 @@ int main(int argc, char **argv)
 		}
 		case 'c':
 			r->ulaw = !strcmp(optarg, "pcmu");
-			r->pt = r->ulaw ? 0 : 8;
+			r->g729 = !strcmp(optarg, "g729");
+			r->pt = r->ulaw ? 0 : r->g729 ? 18 : 8;
 			break;
 		case 'e':
 			r->ev_pt = (uint8_t)atoi(optarg);
@@ -973,6 +1143,14 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[optind], "listen")) {
 		r->mode = M_LISTEN;
 		r->warmup_ms = 0;
+	} else if (!strcmp(argv[optind], "tone") && optind + 2 < argc) {
+		r->mode = M_TONE;
+		r->tone_hz = atoi(argv[optind + 1]);
+		r->level = atof(argv[optind + 2]);
+		if (r->tone_hz < 100 || r->tone_hz > 3900 || r->level > 3) {
+			usage();
+			return 1;
+		}
 	} else {
 		usage();
 		return 1;
@@ -983,13 +1161,22 @@ int main(int argc, char **argv)
 	r->ts = r->ssrc * 3u;
 	r->rx_max = MAX_SAMPLES;
 	r->rx = calloc(r->rx_max, 1);
+	r->rx_lin = calloc(r->rx_max, sizeof(int16_t));
 	r->rx_have = calloc(r->rx_max, 1);
+	if (r->g729) {
+		r->g7e = initBcg729EncoderChannel(0);
+		r->g7d = initBcg729DecoderChannel();
+		if (!r->g7e || !r->g7d) {
+			fprintf(stderr, "rtpcall: out of memory\n");
+			goto out;
+		}
+	}
 	r->rx_e = calloc(MAX_WINS, sizeof(double));
 	r->rx_en = calloc(MAX_WINS, sizeof(unsigned));
 	r->rx_re = calloc(MAX_WINS, sizeof(double));
 	r->rx_im = calloc(MAX_WINS, sizeof(double));
 	r->drx = dtmf_rx_init(NULL, digits_h, r);
-	if (!r->rx || !r->rx_have || !r->rx_e || !r->rx_en || !r->rx_re ||
+	if (!r->rx || !r->rx_lin || !r->rx_have || !r->rx_e || !r->rx_en || !r->rx_re ||
 	    !r->rx_im || !r->drx ||
 	    make_tx(r)) {
 		fprintf(stderr, "rtpcall: out of memory or run too long\n");
@@ -1016,6 +1203,9 @@ int main(int argc, char **argv)
 	case M_LISTEN:
 		report_events(r, "LISTEN");
 		break;
+	case M_TONE:
+		report_tone(r);
+		break;
 	}
 	if (!r->rx_audio)
 		ret = 2;
@@ -1028,7 +1218,12 @@ out:
 		close(r->rtcp_fd);
 	if (r->drx)
 		dtmf_rx_free(r->drx);
+	if (r->g7e)
+		closeBcg729EncoderChannel(r->g7e);
+	if (r->g7d)
+		closeBcg729DecoderChannel(r->g7d);
 	free(r->rx);
+	free(r->rx_lin);
 	free(r->rx_have);
 	free(r->rx_e);
 	free(r->rx_en);
