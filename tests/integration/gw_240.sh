@@ -15,50 +15,16 @@
 # the 240 CDR rows saying 200 on 240 distinct channels. Ports: SIP 25000-28999 (by PID),
 # RTP 63000-65399 (by PID; above the ephemeral range 32768-60999, where
 # any other socket may hold a port), 127.0.0.1 only.
-BUILD=${BUILD:-build}
-GW=$BUILD/pstngw
-SIM=$BUILD/pstnsim
-T=$(mktemp -d /tmp/pstngw-240.XXXXXX)
-GWPID=""
-SIMPID=""
-SPPID=""
-FAILS=0
+T_NAME=240
+. tests/data/gw/lib.sh
+need_tools gw_240 sipp sqlite3
 NSPANS=8
 NCALLS=240
 HOLD_MS=12000
-cleanup() {
-	[ -n "$SPPID" ] && kill "$SPPID" 2>/dev/null
-	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
-	sleep 0.2
-	[ -n "$SPPID" ] && kill -9 "$SPPID" 2>/dev/null
-	[ -n "$GWPID" ] && kill -9 "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill -9 "$SIMPID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
-if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "SKIP gw_240: sipp or sqlite3 not installed"
-	exit 0
-fi
-if [ ! -x "$GW" ] || [ ! -x "$SIM" ] || [ ! -x "$BUILD/pstngwctl" ]; then
-	echo "SKIP gw_240: pstngw, pstngwctl or pstnsim not built"
-	exit 0
-fi
 
-# three UDP ports in a row that nothing listens on (other tests run
-# alongside); RTP ports likewise are picked by PID
-in_use() { ss -Huan 2>/dev/null | awk '{print $4}' | grep -q ":$1\$"; }
-GWPORT=$((25000 + ($$ % 1000) * 4))
-k=0
-while [ $k -lt 50 ] && { in_use $GWPORT || in_use $((GWPORT + 1)) || in_use $((GWPORT + 2)); }; do
-	GWPORT=$((25000 + (GWPORT - 25000 + 4) % 4000))
-	k=$((k + 1))
-done
+# a block of ports nothing listens on (other tests run alongside): the
+# gateway, sipp, the single calls' sipp; RTP ports likewise by PID
+GWPORT=$(port_block 25000 500)
 UACPORT=$((GWPORT + 1))
 UAC2PORT=$((GWPORT + 2))
 RTPBASE=$((63000 + ($$ % 4) * 600))
@@ -91,24 +57,9 @@ RTPBASE=$((63000 + ($$ % 4) * 600))
 	printf '[route to-pstn]\ndirection = sip2pstn\ncalled = ^[0-9]+$\ntarget = group:e1\n'
 } >"$T/gw.conf"
 
-$SIM -c "$T/sim.conf" >"$T/sim.log" 2>&1 &
-SIMPID=$!
-$GW -f -c "$T/gw.conf" >"$T/gw.log" 2>&1 &
-GWPID=$!
+start_sim
+start_gw
 
-sim() { "$SIM" -x "$T/sim.ctl" "$@"; }
-ctl() { "$BUILD/pstngwctl" -s "$T/gw.ctl" "$@"; }
-cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
-# wait_for TENTHS COMMAND: poll every 0.1 s until COMMAND succeeds
-wait_for() {
-	i=0
-	while [ "$i" -lt "$1" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 # counts of spans in a given state, as seen by each side
 sim_spans() { sim status 2>/dev/null | grep -c "link up idle $1 busy $2 restarting 0 down 0"; }
 gw_spans() { ctl spans 2>/dev/null | grep -c "dchan=up idle=$1 busy=$2 "; }
@@ -142,6 +93,7 @@ timeout 60 sipp -sf tests/data/sipp/gw_call_uac.xml -s 1001 -i 127.0.0.1 -p $UAC
 	-timeout_error -nostdin -trace_err -error_file "$T/hold.err" \
 	127.0.0.1:$GWPORT >"$T/hold.out" 2>&1 &
 SPPID=$!
+bg_add $SPPID
 
 # all 240 up at the same moment (bounded: 15 s)
 if wait_for 150 "[ \"\$(active)\" = $NCALLS ] && [ \$(gw_spans 0 30) = $NSPANS ] && [ \$(sim_spans 0 30) = $NSPANS ]"; then
@@ -181,12 +133,11 @@ if [ "$(active)" = $NCALLS ] && [ "$(gw_spans 0 30)" = $NSPANS ]; then pass stil
 	fail still_240_after_refusal "active=$(active)"; fi
 
 # every held call ends with a BYE from sipp (bounded by sipp's timeout)
-if wait "$SPPID"; then
+if wait_pid 600 "$SPPID"; then
 	pass sipp_240_calls_ok
 else
 	fail sipp_240_calls_ok "$(grep -E 'Successful call|Failed call' "$T/hold.out" | tail -2 | tr -s ' ' | tr '\n' ' ') $(head -c 600 "$T/hold.err" 2>/dev/null)"
 fi
-SPPID=""
 
 # all idle again on both sides, no call left
 if wait_for 100 "[ \"\$(active)\" = 0 ] && [ \$(gw_spans 30 0) = $NSPANS ] && [ \$(sim_spans 30 0) = $NSPANS ]"; then
