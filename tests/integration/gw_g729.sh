@@ -20,12 +20,8 @@
 #      either) is accepted the same way, answered annexb=no.
 T_NAME=g729
 . tests/data/gw/lib.sh
-need_tools gw_g729 sipp tshark
 RTPCALL=$BUILD/tools/rtpcall
-if [ ! -x "$RTPCALL" ]; then
-	echo "SKIP gw_g729: tools/rtpcall not built"
-	exit 0
-fi
+need_tools gw_g729 sipp tshark "$RTPCALL"
 GWPORT=$(port_block 20000 1000)
 UACPORT=$((GWPORT + 1))
 PEERPORT=$((GWPORT + 2))
@@ -95,9 +91,6 @@ start_gw
 wait_for 150 "link_up 30" || { fail link_up "$(sim status)"; tail -20 "$T/gw.log"; exit 1; }
 sleep 1
 
-# kv NAME: the value of NAME=value in a line on stdin (lib.sh's field
-# reads "NAME value" pairs)
-kv() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {print substr($i, length(k) + 2); exit}}'; }
 # answer200 NAME: the SDP-carrying 200 OK to the INVITE that sipp received
 answer200() {
 	awk '/^-----/ { if (b ~ /SIP\/2.0 200 OK/ && b ~ /CSeq: 1 INVITE/) printf "%s", b; b = ""; rx = 0; next }
@@ -119,12 +112,13 @@ g729_call() {
 		-trace_msg -message_file "$T/$n.msg" -trace_err -error_file "$T/$n.err" \
 		127.0.0.1:$GWPORT >"$T/$n.out" 2>&1 &
 	sp=$!
-	EXTRA_PIDS="$EXTRA_PIDS $rp $sp"
+	bg_add $rp
+	bg_add $sp
 	# the gateway's view while the call is up
 	wait_for 80 "ctl media | grep -q 'codec=G729'" && ctl media >"$T/$n.media" 2>&1
-	wait $rp
+	wait_pid 450 $rp
 	echo $? >"$T/$n.rc"
-	wait $sp
+	wait_pid 450 $sp
 }
 sipp_why() { tail -3 "$T/$1.out" "$T/$1.err" 2>/dev/null | tr '\n' ' '; }
 
@@ -177,7 +171,7 @@ check_tone() {
 tshark -i lo -n -f "udp and host 127.0.0.1 and port $RTPP" -w "$T/rtp.pcapng" \
 	>"$T/tshark_cap.log" 2>&1 &
 TSPID=$!
-EXTRA_PIDS="$EXTRA_PIDS $TSPID"
+bg_add $TSPID
 wait_for 100 "grep -q Capturing $T/tshark_cap.log" || fail tshark_start "$(cat "$T/tshark_cap.log")"
 if g729_call annexb "$T/annexb_yes.xml" 7500 4; then
 	check_answer annexb
@@ -186,8 +180,7 @@ else
 	fail annexb_call "$(sipp_why annexb)"
 fi
 sleep 0.5
-kill -INT $TSPID 2>/dev/null
-wait $TSPID 2>/dev/null
+stop_pid $TSPID INT
 
 # tshark's view: every RTP packet on the port, per direction (gw: from
 # the gateway, peer: from rtpcall): PT, payload octets (UDP length - 8 -
