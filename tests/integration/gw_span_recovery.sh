@@ -25,71 +25,16 @@
 # E1/euroisdn with the gateway as the user side, then T1/national with the
 # roles reversed (gateway network side, pstnsim user side).
 # The script keeps its scratch directory when KEEP is set.
-BUILD=${BUILD:-build}
-GW=$BUILD/pstngw
-SIM=$BUILD/pstnsim
-CTL=$BUILD/pstngwctl
-T=$(mktemp -d /tmp/pstngw-recovery.XXXXXX)
-GWPID=""
-SIMPID=""
-# LIVE: every process this script started and has not reaped yet
-LIVE=""
-FAILS=0
-live_add() { LIVE="$LIVE $1"; }
-live_del() { LIVE=$(for p in $LIVE; do [ "$p" = "$1" ] || echo "$p"; done); }
-cleanup() {
-	for p in $LIVE; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in $LIVE; do kill -9 "$p" 2>/dev/null; done
-	for p in $LIVE; do wait "$p" 2>/dev/null; done
-	[ -n "$KEEP" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
-if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "SKIP gw_span_recovery: sipp or sqlite3 not installed"
-	exit 0
-fi
-if [ ! -x "$GW" ] || [ ! -x "$SIM" ] || [ ! -x "$CTL" ]; then
-	echo "SKIP gw_span_recovery: pstngw, pstngwctl or pstnsim not built"
-	exit 0
-fi
+T_NAME=recovery
+T_KEEP=$KEEP
+. tests/data/gw/lib.sh
+need_tools gw_span_recovery sipp sqlite3
 
 # ports: SIP 41000-48999 (8 per run), RTP 50000-59999 (100 per run)
-GWPORT=$((41000 + ($$ % 1000) * 8))
+GWPORT=$(port_block 41000 1000)
 RTPBASE=$((50000 + ($$ % 100) * 100))
 LIMIT_MS=5000
 
-sim() { "$SIM" -x "$T/sim.ctl" "$@"; }
-ctl() { "$CTL" -s "$T/gw.ctl" "$@"; }
-field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
-wait_for() {
-	i=0
-	while [ "$i" -lt "$1" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-# wait_pid TENTHS PID: wait for a background process to end; its status
-# (1 if it had to be killed)
-wait_pid() {
-	if wait_for "$1" "! kill -0 $2"; then
-		wait "$2"
-		_r=$?
-		live_del "$2"
-		return $_r
-	fi
-	kill "$2" 2>/dev/null
-	kill -CONT "$2" 2>/dev/null
-	wait_for 30 "! kill -0 $2" || kill -9 "$2" 2>/dev/null
-	wait "$2"
-	live_del "$2"
-	return 1
-}
-cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
 # cids NAME: the Call-IDs of a sipp run, as an SQL list ('a','b',...)
 cids() { sed -n 's/^Call-I[Dd]: *\([^ ]*\).*/\1/p' "$T/$1.msg" | tr -d '\r' | sort -u | awk -v q="'" '{printf "%s%s%s%s", (NR > 1 ? "," : ""), q, $1, q}'; }
 # now_ms: wall clock, ms since midnight (the clock sipp's traces use)
@@ -121,7 +66,7 @@ rx_delays() {
 }
 
 # sipp_bg NAME SCENARIO SERVICE PORTIDX CALLS [sipp args]: CALLS calls at
-# once in the background; the pid (timeout's) is in $! and in LIVE
+# once in the background; the pid (timeout's) is in $! and in EXTRA_PIDS
 sipp_bg() {
 	_n=$1; _sc=$2; _svc=$3; _pi=$4; _nc=$5; shift 5
 	timeout 100 sipp -sf "$_sc" -s "$_svc" -i 127.0.0.1 -p $((GWPORT + _pi)) \
@@ -129,7 +74,7 @@ sipp_bg() {
 		-timeout 90s -timeout_error -trace_msg -message_file "$T/$_n.msg" \
 		-trace_err -error_file "$T/$_n.err" "$@" 127.0.0.1:$GWPORT \
 		>"$T/$_n.out" 2>&1 &
-	live_add $!
+	bg_add $!
 }
 sipp_fg() {
 	sipp_bg "$@"
@@ -144,32 +89,16 @@ scn() { # TEMPLATE NAME CAUSE-REGEXP -> scenario path
 	echo "$T/$2.xml"
 }
 
-# gw_busy: busy channels on span 1 as pstngwctl sees them
-gw_spanf() { ctl spans | awk -v k="$1" '/^span 1 / {for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2)}'; }
+# gw_spanf KEY: a KEY=value of span 1 as pstngwctl sees it
+gw_spanf() { ctl spans | grep '^span 1 ' | kv "$1"; }
 sim_idle() { sim status | grep -q "link up idle $NCH busy 0 restarting 0 down 0"; }
 gw_idle() { [ "$(gw_spanf dchan)" = up ] && [ "$(gw_spanf idle)" = "$NCH" ] && [ "$(gw_spanf busy)" = 0 ]; }
 ncalls() { ctl calls | grep -c '^call '; }
 
-start_sim() {
-	"$SIM" -c "$T/sim.conf" >>"$T/sim.log" 2>&1 &
-	SIMPID=$!
-	live_add $!
-}
-kill_sim() {
-	kill -9 "$SIMPID" 2>/dev/null
-	wait "$SIMPID" 2>/dev/null
-	live_del "$SIMPID"
-	SIMPID=""
-}
 # stop_both: the gateway and pstnsim end (SIGTERM, then SIGKILL after 5 s)
 stop_both() {
-	for p in $GWPID $SIMPID; do
-		kill "$p" 2>/dev/null
-		kill -CONT "$p" 2>/dev/null
-		wait_pid 50 "$p"
-	done
-	GWPID=""
-	SIMPID=""
+	stop_gw
+	stop_sim
 }
 
 # write_confs TAG TYPE SWITCH SIMNODE GWSIG
@@ -244,7 +173,7 @@ failure() {
 	sleep 0.5 # the 180s reach sipp
 	t0=$(now_ms)
 	case $how in
-	kill) kill_sim ;;
+	kill) stop_sim KILL ;;
 	drop) sim drop 1 >/dev/null ;;
 	stop) kill -STOP "$SIMPID" ;;
 	esac
@@ -441,9 +370,7 @@ run_span() {
 	write_confs "$@"
 	rm -f "$T/cdr.sqlite"
 	start_sim
-	"$GW" -f -c "$T/gw.conf" >"$T/$st-gw.log" 2>&1 &
-	GWPID=$!
-	live_add $!
+	start_gw "$T/gw.conf" "$T/$st-gw.log"
 	if ! wait_for 150 "sim_idle && gw_idle"; then
 		fail "${st}_link_up" "$(ctl spans | head -1) / $(sim status | head -1)"
 		tail -20 "$T/$st-gw.log"
@@ -522,9 +449,7 @@ EOC
 	}' "$T/gw.conf" >"$T/gw2.conf"
 	rm -f "$T/cdr.sqlite"
 	start_sim
-	"$GW" -f -c "$T/gw2.conf" >"$T/two-gw.log" 2>&1 &
-	GWPID=$!
-	live_add $!
+	start_gw "$T/gw2.conf" "$T/two-gw.log"
 	if ! wait_for 150 "ctl spans | grep -q '^span 2 .* dchan=up idle=30 busy=0' && \
 		ctl spans | grep -q '^span 1 E1 up .* dchan=down' && \
 		sim status | grep -q '^span 2 .* link up idle 30 busy 0 restarting 0'"; then
