@@ -56,10 +56,11 @@ gw_cleanup() {
 	fi
 }
 trap gw_cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
+skip() { echo "SKIP $1: $2"; }
 
 # need_tools NAME TOOL...: SKIP the whole script when a tool is missing
 # (a TOOL with a slash: a file that must be executable, e.g. a program
