@@ -19,38 +19,16 @@
 #      srtp = mandatory; audio both ways; a plain RTP offer gets 488.
 # Three gateways run at once on one pstnsim (one span each): A with the
 # canceller off, B with it on, C with SRTP mandatory.
-BUILD=${BUILD:-build}
-GW=$BUILD/pstngw
-SIM=$BUILD/pstnsim
+T_NAME=media
+T_KEEP=$GW_MEDIA_KEEP
+. tests/data/gw/lib.sh
 RTPCALL=$BUILD/tools/rtpcall
-T=$(mktemp -d /tmp/pstngw-media.XXXXXX)
-PIDS=""
-FAILS=0
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	[ -n "$GW_MEDIA_KEEP" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
-pass() { echo "PASS $1"; }
 # GW_MEDIA_CASES: which parts run (default all: transp echo dtmf srtp)
 want() { case " ${GW_MEDIA_CASES:-transp echo dtmf srtp} " in *" $1 "*) return 0;; esac; return 1; }
-fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
-skip() { echo "SKIP $1: $2"; }
-if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "SKIP gw_media_calls: sipp or sqlite3 not installed"
-	exit 0
-fi
-if [ ! -x "$GW" ] || [ ! -x "$SIM" ] || [ ! -x "$RTPCALL" ]; then
-	echo "SKIP gw_media_calls: pstngw, pstnsim or tools/rtpcall not built"
-	exit 0
-fi
+need_tools gw_media_calls sipp sqlite3 "$RTPCALL"
 
-# 100 ports per run, from the shell's pid
-B=$((40000 + ($$ % 200) * 100))
+# 100 ports per run, from the shell's pid, that nobody listens on
+B=$(port_block 40000 200 100)
 SIPA=$B; SIPB=$((B + 1)); SIPC=$((B + 2))
 UAC=$((B + 3))
 BSSIP=$((B + 8))
@@ -120,26 +98,16 @@ dtmf = rfc4733"
 gwconf C $SIPC 3 $((B + 80)) "echo_cancel = no
 srtp = mandatory"
 
-$SIM -c "$T/sim.conf" >"$T/sim.log" 2>&1 &
-DAEMONS=$!
+start_sim
+DAEMONS=$SIMPID
 for g in A B C; do
-	$GW -f -c "$T/gw$g.conf" >"$T/gw$g.log" 2>&1 &
+	"$GW" -f -c "$T/gw$g.conf" >"$T/gw$g.log" 2>&1 &
+	bg_add $!
 	DAEMONS="$DAEMONS $!"
 done
-PIDS=$DAEMONS
 
-sim() { "$SIM" -x "$T/sim.ctl" "$@"; }
-ctl() { g=$1; shift; "$BUILD/pstngwctl" -s "$T/gw$g.ctl" "$@"; }
-field() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {print substr($i, length(k) + 2); exit}}'; }
-wait_for() {
-	i=0
-	while [ "$i" -lt "$1" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# gctl G ARGS: pstngwctl of gateway G (A, B or C)
+gctl() { g=$1; shift; "$CTL" -s "$T/gw$g.ctl" "$@"; }
 # all three links up and their start-up RESTARTs done
 if ! wait_for 200 "[ \$(sim status | grep -c 'link up idle 30 busy 0 restarting 0 down 0') = 3 ]"; then
 	fail links_up "$(sim status | tr '\n' ' ')"
@@ -149,7 +117,7 @@ fi
 sleep 1
 
 # the newest pstnsim call from the gateways: its id
-last_id() { sim last in | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {print $i; exit}}'; }
+last_id() { sim last in | sim_id; }
 
 # media_call NAME GWPORT SERVICE CODEC HOLD_MS RTPCALL-ARGS...: one call,
 # sipp signalling, rtpcall media on RTPP; rtpcall's result line is in
@@ -159,16 +127,18 @@ media_call() {
 	if [ "$codec" = pcmu ]; then pt=0; name=PCMU; else pt=8; name=PCMA; fi
 	timeout 40 "$RTPCALL" -l $RTPP -c "$codec" -w 8000 "$@" >"$T/$n.rtp" 2>"$T/$n.rtperr" &
 	rp=$!
+	bg_add $rp
 	timeout 40 sipp -sf tests/data/sipp/media_call_uac.xml -s "$svc" -i 127.0.0.1 -p $UAC \
 		-m 1 -l 1 -d "$hold" -timeout 30s -timeout_error \
 		-key rtp_port $RTPP -key codec_pt $pt -key codec_name $name \
 		-trace_msg -message_file "$T/$n.msg" -trace_err -error_file "$T/$n.err" \
 		127.0.0.1:$gp >"$T/$n.out" 2>&1 &
 	sp=$!
+	bg_add $sp
 	[ -n "$MEDIA_HOOK" ] && eval "$MEDIA_HOOK"
-	wait $rp
+	wait_pid 450 $rp
 	echo $? >"$T/$n.rc"
-	wait $sp
+	wait_pid 450 $sp
 }
 sipp_why() { tail -3 "$T/$1.out" "$T/$1.err" 2>/dev/null | tr '\n' ' '; }
 
@@ -181,13 +151,13 @@ for codec in $(want transp && echo pcma pcmu); do
 	fi
 	line=$(cat "$T/$n.rtp")
 	echo "# $n: $line"
-	ch=$(echo "$line" | field changed); eq=$(echo "$line" | field equal)
-	run=$(echo "$line" | field longest_exact); vals=$(echo "$line" | field values)
-	mis=$(echo "$line" | field missing); fb=$(echo "$line" | field first_bad)
+	ch=$(echo "$line" | kv changed); eq=$(echo "$line" | kv equal)
+	run=$(echo "$line" | kv longest_exact); vals=$(echo "$line" | kv values)
+	mis=$(echo "$line" | kv missing); fb=$(echo "$line" | kv first_bad)
 	# 6 s sent: every byte back (>= 5 s of them in one unbroken run), no
 	# byte changed, every value seen (PCMA: 256; PCMU: what mu->A->mu keeps)
-	slips=$(echo "$line" | field slips)
-	if [ "$(echo "$line" | field locked)" = 1 ] && [ "$ch" = 0 ] && [ "$fb" = -1 ] &&
+	slips=$(echo "$line" | kv slips)
+	if [ "$(echo "$line" | kv locked)" = 1 ] && [ "$ch" = 0 ] && [ "$fb" = -1 ] &&
 		[ "${run:-0}" -ge 40000 ] && [ "${mis:-1}" = 0 ]; then
 		pass "${n}_exact"
 	else
@@ -206,7 +176,7 @@ echo_call() { # NAME GWPORT SERVICE -> the ECHO line
 if want echo; then
 line=$(echo_call echo_off $SIPA 8002)
 echo "# echo D.2 canceller off: $line"
-rl=$(echo "$line" | field rl_conv_db)
+rl=$(echo "$line" | kv rl_conv_db)
 # the hybrid alone: ERL 12 dB (white noise); speech-shaped noise and the
 # A-law path move it a little
 if awk -v r="${rl:-0}" 'BEGIN {exit !(r >= 8 && r <= 18)}'; then pass echo_baseline_erl; else
@@ -214,7 +184,7 @@ if awk -v r="${rl:-0}" 'BEGIN {exit !(r >= 8 && r <= 18)}'; then pass echo_basel
 for m in 2 3 4 5 6 7 8 9; do
 	line=$(echo_call echo_d$m $SIPB 800$m)
 	echo "# echo D.$m canceller on: $line"
-	rl=$(echo "$line" | field rl_conv_db)
+	rl=$(echo "$line" | kv rl_conv_db)
 	if awk -v r="${rl:-0}" 'BEGIN {exit !(r >= 30)}'; then pass echo_d${m}_30db; else
 		fail echo_d${m}_30db "$line"; fi
 done
@@ -230,7 +200,7 @@ for g in A B; do
 	MEDIA_HOOK=""
 	line=$(grep '^NEAR' "$T/dt_$g.rtp")
 	echo "# double talk, canceller $([ $g = A ] && echo off || echo on): $line (play: $(cat "$T/near.out"))"
-	nl=$(echo "$line" | field near_dbm0)
+	nl=$(echo "$line" | kv near_dbm0)
 	if awk -v l="${nl:--99}" 'BEGIN {exit !(l >= -28 && l <= -22)}'; then pass "double_talk_near_end_$g"; else
 		fail "double_talk_near_end_$g" "$line"; fi
 done
@@ -258,14 +228,14 @@ MEDIA_HOOK='wait_for 80 "[ \"\$(last_id)\" != \"$prev\" ] && sim last in | grep 
 if media_call dtmf_rx $SIPA 1001 pcma 5500 -t 4 -P "$T/dtmf_rx.pcap" listen; then
 	line=$(cat "$T/dtmf_rx.rtp")
 	echo "# dtmf from pstn: $line (play: $(cat "$T/play.out"))"
-	n=$(echo "$line" | field n)
-	if [ "$(echo "$line" | field events)" = "$DIGITS" ] && [ "$(echo "$line" | field ended)" = "$n" ] &&
-		[ "$(echo "$line" | field marked)" = "$n" ]; then
+	n=$(echo "$line" | kv n)
+	if [ "$(echo "$line" | kv events)" = "$DIGITS" ] && [ "$(echo "$line" | kv ended)" = "$n" ] &&
+		[ "$(echo "$line" | kv marked)" = "$n" ]; then
 		pass rfc4733_from_pstn_events
 	else
 		fail rfc4733_from_pstn_events "$line"
 	fi
-	if [ "$(echo "$line" | field inband)" = "-" ]; then pass rfc4733_from_pstn_no_inband; else
+	if [ "$(echo "$line" | kv inband)" = "-" ]; then pass rfc4733_from_pstn_no_inband; else
 		fail rfc4733_from_pstn_no_inband "$line"; fi
 	if command -v tshark >/dev/null 2>&1; then
 		# tshark's own RTP/RTPEVENT dissector on what was received: the
@@ -304,16 +274,16 @@ else
 	cp tests/data/baresip/srtp/accounts "$T/bs/accounts"
 	baresip -4 -f "$T/bs" -t 7 -e "/dial sip:1001@127.0.0.1:$SIPC" >"$T/bs.log" 2>&1 &
 	BSPID=$!
-	PIDS="$PIDS $BSPID"
-	wait_for 60 "ctl C media | grep -q 'srtp=yes'"
+	bg_add $BSPID
+	wait_for 60 "gctl C media | grep -q 'srtp=yes'"
 	sleep 2.5
-	med=$(ctl C media | grep '^chan ')
+	med=$(gctl C media | grep '^chan ')
 	id=$(last_id)
 	st=$(sim stats "$id" | tr '\n' ' ')
-	wait $BSPID
+	wait_pid 150 $BSPID
 	echo "# srtp: gateway: $med"
 	echo "# srtp: pstnsim: $st"
-	tx=$(echo "$med" | field rtp_tx); rx=$(echo "$med" | field rtp_rx)
+	tx=$(echo "$med" | kv rtp_tx); rx=$(echo "$med" | kv rtp_rx)
 	if echo "$med" | grep -q 'srtp=yes' && [ "${tx:-0}" -gt 50 ] && [ "${rx:-0}" -gt 50 ]; then
 		pass srtp_baresip_media_both_ways
 	else
@@ -329,7 +299,7 @@ else
 	# baresip's tone went through the loopback and back: it decrypted ours
 	lv=$("$RTPCALL" wavlevel "$(ls "$T"/bs/dump-*-dec.wav 2>/dev/null | head -1)" 440)
 	echo "# srtp: baresip heard: $lv"
-	if awk -v l="$(echo "$lv" | field tone_dbm0)" 'BEGIN {exit !(l > -25)}'; then
+	if awk -v l="$(echo "$lv" | kv tone_dbm0)" 'BEGIN {exit !(l > -25)}'; then
 		pass srtp_loopback_tone_heard
 	else
 		fail srtp_loopback_tone_heard "$lv"
@@ -338,8 +308,8 @@ fi
 fi
 
 for g in A B C; do
-	n=$(ctl $g calls | grep -c '^call ')
-	[ "$n" = 0 ] || fail "no_call_left_$g" "$(ctl $g calls | tr '\n' ' ')"
+	n=$(gctl $g calls | grep -c '^call ')
+	[ "$n" = 0 ] || fail "no_call_left_$g" "$(gctl $g calls | tr '\n' ' ')"
 done
 alive=1
 for p in $DAEMONS; do kill -0 "$p" 2>/dev/null || alive=0; done
