@@ -140,6 +140,35 @@ kv() { awk -v k="$1" '{for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) {pri
 sim_id() { awk '{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) {print $i; exit}}'; }
 cdr_q() { sqlite3 -separator '|' "$T/cdr.sqlite" "$1" 2>/dev/null; }
 
+# e1_sim_conf N: $T/sim.conf, pstnsim with N virtual E1 spans (euroisdn,
+# network side) whose sockets are $T/span1.sock ... $T/spanN.sock
+e1_sim_conf() {
+	{
+		printf '[general]\nsocket = %s/sim.ctl\nfax_dir = %s/fax\nlog_level = warning\n' "$T" "$T"
+		i=1
+		while [ $i -le "$1" ]; do
+			printf '[span %d]\ntype = e1\npath = %s/span%d.sock\nswitchtype = euroisdn\nnode = net\n' \
+				$i "$T" $i
+			i=$((i + 1))
+		done
+	} >"$T/sim.conf"
+}
+# e1_gw_spans N HUNT: on stdout, pstngw's side of e1_sim_conf (user side):
+# N [span] sections, [group e1] of them all hunting HUNT, and a route of
+# every number to it
+e1_gw_spans() {
+	members=""
+	i=1
+	while [ $i -le "$1" ]; do
+		printf '[span %d]\ntype = e1\nbackend = virtual\nsocket = %s/span%d.sock\nsignalling = pri_cpe\nswitchtype = euroisdn\n' \
+			$i "$T" $i
+		members="$members${members:+, }span:$i"
+		i=$((i + 1))
+	done
+	printf '[group e1]\nmembers = %s\nhunt = %s\n' "$members" "$2"
+	printf '[route to-pstn]\ndirection = sip2pstn\ncalled = ^[0-9]+$\ntarget = group:e1\n'
+}
+
 # start_sim / start_gw [CONF [LOG]]: run on CONF (default $T/sim.conf,
 # $T/gw.conf), logging to LOG (default $T/sim.log, $T/gw.log); wait (at
 # most 5 s) for the control socket $T/sim.ctl, $T/gw.ctl
