@@ -29,15 +29,7 @@ UACPORT=$((GWPORT + 1))
 UAC2PORT=$((GWPORT + 2))
 RTPBASE=$((63000 + ($$ % 4) * 600))
 
-{
-	printf '[general]\nsocket = %s/sim.ctl\nfax_dir = %s/fax\nlog_level = warning\n' "$T" "$T"
-	i=1
-	while [ $i -le $NSPANS ]; do
-		printf '[span %d]\ntype = e1\npath = %s/span%d.sock\nswitchtype = euroisdn\nnode = net\n' \
-			$i "$T" $i
-		i=$((i + 1))
-	done
-} >"$T/sim.conf"
+e1_sim_conf $NSPANS
 {
 	printf '[general]\ncontrol_socket = %s/gw.ctl\nlog_level = notice\n' "$T"
 	printf '[sip]\nlisten = udp:127.0.0.1:%d\n' $GWPORT
@@ -45,16 +37,7 @@ RTPBASE=$((63000 + ($$ % 4) * 600))
 		$RTPBASE $((RTPBASE + 599))
 	printf '[calls]\naccept = any\nnoanswer_timeout = 20s\n'
 	printf '[cdr]\npath = %s/cdr.sqlite\n' "$T"
-	members=""
-	i=1
-	while [ $i -le $NSPANS ]; do
-		printf '[span %d]\ntype = e1\nbackend = virtual\nsocket = %s/span%d.sock\nsignalling = pri_cpe\nswitchtype = euroisdn\n' \
-			$i "$T" $i
-		members="$members${members:+, }span:$i"
-		i=$((i + 1))
-	done
-	printf '[group e1]\nmembers = %s\nhunt = roundrobin\n' "$members"
-	printf '[route to-pstn]\ndirection = sip2pstn\ncalled = ^[0-9]+$\ntarget = group:e1\n'
+	e1_gw_spans $NSPANS roundrobin
 } >"$T/gw.conf"
 
 start_sim
