@@ -56,52 +56,25 @@ case $BUILD in
 /*) B=$BUILD ;;
 *) B="$(pwd)/$BUILD" ;;
 esac
-W="$B/bench-logs/calls"
 SC="$(pwd)/tests/data/sipp/bench_call_uac.xml"
-GW="$B/pstngw"
-SIM="$B/pstnsim"
-CTL="$B/pstngwctl"
-GWPID=""
-SIMPID=""
-SPPID=""
-PERFPID=""
 T0=$(date +%s)
-
-cleanup() {
-	[ -n "$PERFPID" ] && kill -INT "$PERFPID" 2>/dev/null
-	# the step's shell, and the timeout + sipp it started
-	[ -n "$SPPID" ] && pkill -P "$SPPID" 2>/dev/null
-	[ -n "$SPPID" ] && kill "$SPPID" 2>/dev/null
-	[ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
-	sleep 0.3
-	[ -n "$GWPID" ] && kill -9 "$GWPID" 2>/dev/null
-	[ -n "$SIMPID" ] && kill -9 "$SIMPID" 2>/dev/null
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
 
 if ! command -v sipp >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "# bench_calls: sipp or sqlite3 not installed, skipped"
 	exit 0
 fi
-for b in "$GW" "$SIM" "$CTL"; do
-	[ -x "$b" ] || { echo "# bench_calls: $b not built (make BUILD=$BUILD)"; exit 1; }
+for b in pstngw pstnsim pstngwctl; do
+	[ -x "$B/$b" ] || { echo "# bench_calls: $B/$b not built (make BUILD=$BUILD)"; exit 1; }
 done
-rm -rf "$W"
-mkdir -p "$W"
+# the logs stay in W (T of tests/data/gw/lib.sh)
+T_DIR="$B/bench-logs/calls"
+. tests/data/gw/lib.sh
+W=$T
+SPPID=""
+PERFPID=""
 
 # ---- configurations: pstnsim NET on 8 E1 spans, pstngw CPE on the same 8
-{
-	printf '[general]\nsocket = %s/sim.ctl\nfax_dir = %s/fax\nlog_level = warning\n' "$W" "$W"
-	i=1
-	while [ $i -le $NSPANS ]; do
-		printf '[span %d]\ntype = e1\npath = %s/span%d.sock\nswitchtype = euroisdn\nnode = net\n' \
-			$i "$W" $i
-		i=$((i + 1))
-	done
-} >"$W/sim.conf"
+e1_sim_conf $NSPANS
 {
 	printf '[general]\ncontrol_socket = %s/gw.ctl\nlog_level = warning\n' "$W"
 	printf '[sip]\nlisten = udp:127.0.0.1:%d\nmax_transactions = %d\n' $GWPORT $MAX_TSX
@@ -109,26 +82,12 @@ mkdir -p "$W"
 		$RTPMIN $RTPMAX
 	printf '[calls]\naccept = any\nmax_calls = 2000\nnoanswer_timeout = 20s\n'
 	printf '[cdr]\npath = %s/cdr.sqlite\n' "$W"
-	members=""
-	i=1
-	while [ $i -le $NSPANS ]; do
-		printf '[span %d]\ntype = e1\nbackend = virtual\nsocket = %s/span%d.sock\nsignalling = pri_cpe\nswitchtype = euroisdn\n' \
-			$i "$W" $i
-		members="$members${members:+, }span:$i"
-		i=$((i + 1))
-	done
-	printf '[group e1]\nmembers = %s\nhunt = %s\n' "$members" "$HUNT"
-	printf '[route to-pstn]\ndirection = sip2pstn\ncalled = ^[0-9]+$\ntarget = group:e1\n'
+	e1_gw_spans $NSPANS "$HUNT"
 } >"$W/gw.conf"
 
-"$SIM" -c "$W/sim.conf" >"$W/sim.log" 2>&1 &
-SIMPID=$!
-"$GW" -f -c "$W/gw.conf" >"$W/gw.log" 2>&1 &
-GWPID=$!
+start_sim
+start_gw
 
-sim() { "$SIM" -x "$W/sim.ctl" "$@"; }
-ctl() { "$CTL" -s "$W/gw.ctl" "$@"; }
-cdrq() { sqlite3 "$W/cdr.sqlite" "$1" 2>/dev/null; }
 now() { date +%s; }
 # cpu PID: utime + stime of every thread, in clock ticks
 cpu() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
@@ -145,14 +104,9 @@ HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 counter() { ctl calls 2>/dev/null | awk -v k="$1" 'NR == 1 {for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
 
 # every span's link up and its start-up RESTARTs done (bounded: 20 s)
-i=0
-while [ $i -lt 200 ]; do
-	n=$(sim status 2>/dev/null | grep -c 'link up idle 30 busy 0 restarting 0 down 0')
-	[ "$n" = $NSPANS ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ "$n" != $NSPANS ]; then
+spans_up() { sim status 2>/dev/null | grep -c 'link up idle 30 busy 0 restarting 0 down 0'; }
+if ! wait_for 200 "[ \$(spans_up) = $NSPANS ]"; then
+	n=$(spans_up)
 	echo "# bench_calls: the spans did not come up ($n of $NSPANS)"
 	sim status
 	tail -20 "$W/gw.log"
@@ -199,7 +153,7 @@ step() {
 	s0=$(cpu $SIMPID)
 	a0=$(counter answered)
 	f0=$(counter failed)
-	id0=$(cdrq "SELECT coalesce(max(id), 0) FROM cdr")
+	id0=$(cdr_q "SELECT coalesce(max(id), 0) FROM cdr")
 	# the inner shell reads sipp's CPU time (cutime + cstime of its own
 	# /proc entry) once sipp has exited
 	(cd "$W" && R=$r N=$n L=$CHANNELS D=$hold SCEN="$SC" TAG=$tag P=$UACPORT \
@@ -211,28 +165,24 @@ step() {
 			-trace_err -error_file "err_$TAG.log" "$DST" >"sipp_$TAG.out" 2>&1
 		cat /proc/$$/stat >"sipp_$TAG.stat"') &
 	SPPID=$!
+	bg_add $SPPID
 	if [ -n "$PERF_RATE" ] && [ "$PERF_DONE" = 0 ] && [ "nohold_$PERF_RATE" = "$tag" ] &&
 		command -v perf >/dev/null 2>&1; then
 		sleep 2
 		perf record -q $PERF_OPTS -p $GWPID -o "$W/perf_$tag.data" -- sleep $((STEP_S - 4)) \
 			>"$W/perf_$tag.log" 2>&1 &
 		PERFPID=$!
-		wait $PERFPID
+		bg_add $PERFPID
+		wait_pid $((STEP_S * 10 + 100)) $PERFPID
 		PERFPID=""
 		PERF_DONE=1
 	fi
-	wait $SPPID
+	wait_pid $(((STEP_S * 3 + 50) * 10)) $SPPID
 	SPPID=""
-	# let the last calls clear and the CDR batch reach the store (<= 10 s)
-	i=0
-	while [ $i -lt 100 ]; do
-		act=$(counter active)
-		c=$(cdrq "SELECT count(*) FROM cdr WHERE id > $id0")
-		[ "${act:-1}" = 0 ] && [ "${c:-0}" -ge "$n" ] && break
-		[ "${act:-1}" = 0 ] && [ $i -ge 20 ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	# let the last calls clear and the CDR batch reach the store (<= 10 s;
+	# no call left for 2 s will do)
+	wait_for 20 "[ \"\$(counter active)\" = 0 ] && [ \"\$(cdr_q 'SELECT count(*) FROM cdr WHERE id > $id0')\" -ge $n ]" ||
+		wait_for 80 "[ \"\$(counter active)\" = 0 ]"
 	g1=$(cpu $GWPID)
 	t1=$(tcpu $GWPID)
 	s1=$(cpu $SIMPID)
@@ -249,12 +199,12 @@ step() {
 	ok=${ok:-0}
 	ko=${ko:-0}
 	rt=${rt:-0}
-	cdr=$(cdrq "SELECT count(*) FROM cdr WHERE id > $id0")
-	cdr200=$(cdrq "SELECT count(*) FROM cdr WHERE id > $id0 AND sip_status = 200 AND answer_us IS NOT NULL")
+	cdr=$(cdr_q "SELECT count(*) FROM cdr WHERE id > $id0")
+	cdr200=$(cdr_q "SELECT count(*) FROM cdr WHERE id > $id0 AND sip_status = 200 AND answer_us IS NOT NULL")
 	# how long the gateway held the answered calls (INVITE in -> call
 	# cleared), mean and max: a stall of the control thread shows as a max
-	cms=$(cdrq "SELECT printf('%.1f/%.0f', avg(end_us - start_us) / 1000.0, max(end_us - start_us) / 1000.0) FROM cdr WHERE id > $id0 AND sip_status = 200")
-	STEP_WHY=$(cdrq "SELECT group_concat(n || ' x ' || sip_status || '/' || coalesce(q850_cause, '-'), ', ') FROM (SELECT sip_status, q850_cause, count(*) AS n FROM cdr WHERE id > $id0 AND sip_status != 200 GROUP BY 1, 2)")
+	cms=$(cdr_q "SELECT printf('%.1f/%.0f', avg(end_us - start_us) / 1000.0, max(end_us - start_us) / 1000.0) FROM cdr WHERE id > $id0 AND sip_status = 200")
+	STEP_WHY=$(cdr_q "SELECT group_concat(n || ' x ' || sip_status || '/' || coalesce(q850_cause, '-'), ', ') FROM (SELECT sip_status, q850_cause, count(*) AS n FROM cdr WHERE id > $id0 AND sip_status != 200 GROUP BY 1, 2)")
 	gans=$((${a1:-0} - ${a0:-0}))
 	gfail=$((${f1:-0} - ${f0:-0}))
 	ach=$(awk -v ok="$ok" -v el="$el" -v h="$hold" 'BEGIN {e = el - h / 1000; if (e > 0) printf "%.0f", ok / e; else print 0}')
@@ -276,13 +226,7 @@ step() {
 }
 
 # drain: wait (<= 10 s) until pstngw has no call left
-drain() {
-	i=0
-	while [ $i -lt 100 ] && [ "$(counter active)" != 0 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
+drain() { wait_for 100 "[ \"\$(counter active)\" = 0 ]"; }
 
 budget_ok() {
 	[ $(($(now) - T0 + STEP_S + 10 + $1 / 1000)) -le "$BUDGET_S" ]
