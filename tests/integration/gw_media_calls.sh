@@ -17,6 +17,8 @@
 #      (decoded by rtpcall and by tshark).
 #   4. SDES-SRTP (RFC 4568): baresip with srtp-mand to a gateway with
 #      srtp = mandatory; audio both ways; a plain RTP offer gets 488.
+#      baresip offers a=rtcp-mux (RFC 5761): SRTCP both ways on the RTP
+#      port (the gateway counts baresip's reports, baresip ours).
 # Three gateways run at once on one pstnsim (one span each): A with the
 # canceller off, B with it on, C with SRTP mandatory.
 T_NAME=media
@@ -272,11 +274,13 @@ else
 	sed -e "s|@DIR@|$T/bs|g" -e "s|@SIP@|$BSSIP|g" -e "s|@RTPMIN@|$BSRTP|g" \
 		-e "s|@RTPMAX@|$((BSRTP + 9))|g" tests/data/baresip/srtp/config.in >"$T/bs/config"
 	cp tests/data/baresip/srtp/accounts "$T/bs/accounts"
-	baresip -4 -f "$T/bs" -t 7 -e "/dial sip:1001@127.0.0.1:$SIPC" >"$T/bs.log" 2>&1 &
+	baresip -4 -f "$T/bs" -t 12 -e "/dial sip:1001@127.0.0.1:$SIPC" >"$T/bs.log" 2>&1 &
 	BSPID=$!
 	bg_add $BSPID
 	wait_for 60 "gctl C media | grep -q 'srtp=yes'"
 	sleep 2.5
+	# the first reports go out within about 5 s of the media
+	wait_for 80 "gctl C media | grep '^chan ' | grep -q 'rtcp_rx=[1-9]'"
 	med=$(gctl C media | grep '^chan ')
 	id=$(last_id)
 	st=$(sim stats "$id" | tr '\n' ' ')
@@ -288,6 +292,14 @@ else
 		pass srtp_baresip_media_both_ways
 	else
 		fail srtp_baresip_media_both_ways "$med | $(grep -i 'srtp\|error\|call' "$T/bs.log" | tail -5 | tr '\n' ' ')"
+	fi
+	# RFC 5761 with a peer that offers it: baresip's SRTCP reports came
+	# in on our RTP port and were authenticated and parsed
+	if echo "$med" | grep -q 'rtcp=mux' && [ "$(echo "$med" | kv rtcp_rx)" -gt 0 ] &&
+	   [ "$(echo "$med" | kv rtcp_tx)" -gt 0 ]; then
+		pass srtp_baresip_rtcp_mux
+	else
+		fail srtp_baresip_rtcp_mux "$med"
 	fi
 	wait_for 50 "[ \$(sqlite3 '$T/cdrC.sqlite' 'SELECT count(*) FROM cdr WHERE sip_status = 200') -gt 0 ]"
 	row=$(sqlite3 -separator ' ' "$T/cdrC.sqlite" \
