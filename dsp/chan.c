@@ -271,18 +271,6 @@ static void rtcp_input(struct dsp_chan *ch, uint8_t *buf, size_t len)
 		ch->st.rtcp_rx++;
 }
 
-/*
- * RTCP on the RTP port (RFC 5761 §4): the second octet of an RTCP packet
- * is its packet type, 192-223 (SR 200, RR 201, SDES, BYE, APP, feedback);
- * RTP's marker bit and payload type never give those values for the
- * payload types we negotiate (dynamic 96-127, static 0-34).
- */
-static bool is_rtcp(const uint8_t *buf, size_t len)
-{
-	return len >= 8 && (buf[0] & 0xc0) == 0x80 && buf[1] >= 192 &&
-	       buf[1] <= 223;
-}
-
 /* One received RTP datagram (after SRTP) into the channel. */
 static void rtp_input(struct dsp_chan *ch, uint8_t *buf, size_t len,
 		      const struct sockaddr_storage *src, socklen_t slen)
@@ -291,7 +279,12 @@ static void rtp_input(struct dsp_chan *ch, uint8_t *buf, size_t len,
 	const uint8_t *payload;
 	size_t plen;
 
-	if (ch->cfg.rtcp_mux && is_rtcp(buf, len)) {
+	/*
+	 * RTCP on the RTP port (RFC 5761 §4): negotiated, or keepalives and
+	 * reports of peers that send there anyway; RTCP packet types never
+	 * look like the payload types of an audio stream.
+	 */
+	if (dsp_rtp_is_rtcp(buf, len)) {
 		rtcp_input(ch, buf, len);
 		return;
 	}
