@@ -52,30 +52,6 @@ check_stats() {
 	return 0
 }
 
-# wait_listening LOG PID: bounded wait for sipdlg's "listening on" line
-wait_listening() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -q "listening on" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# stop_pid PID: SIGTERM, bounded wait, SIGKILL; returns the exit status
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null
-	i=0
-	while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1"
-}
-
 # Extra sipdlg arguments with spaces, for the next case only when set:
 # XH (-H, a line for the messages that end a session), XI (-I, a line for
 # our INVITEs), XF (-F, From display name), XJ (-J, a line for the

@@ -24,13 +24,7 @@ start_ua() {
 	"$UA" "$@" >"$UA_LOG" 2>&1 &
 	UA_PID=$!
 	PIDS="$PIDS $UA_PID"
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -q "listening on" "$UA_LOG" 2>/dev/null && return 0
-		kill -0 "$UA_PID" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_listening "$UA_LOG" "$UA_PID" && return 0
 	echo "FAIL start_$name: sipua did not start"
 	cat "$UA_LOG"
 	return 1
@@ -38,20 +32,12 @@ start_ua() {
 
 # stop_ua NAME: SIGTERM, bounded wait, check the exit status
 stop_ua() {
-	kill -TERM "$UA_PID" 2>/dev/null
-	i=0
-	while [ $i -lt 50 ] && kill -0 "$UA_PID" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$UA_PID" 2>/dev/null; then
-		kill -KILL "$UA_PID" 2>/dev/null
-		echo "FAIL $1_exit: sipua did not stop on SIGTERM"
-	elif wait "$UA_PID"; then
-		echo "PASS $1_exit"
-	else
-		echo "FAIL $1_exit: sipua exited non-zero"
-	fi
+	stop_pid "$UA_PID"
+	case $? in
+	0) echo "PASS $1_exit" ;;
+	137) echo "FAIL $1_exit: sipua did not stop on SIGTERM" ;;
+	*) echo "FAIL $1_exit: sipua exited non-zero" ;;
+	esac
 	grep '^STATS' "$UA_LOG" | sed "s/^/  $1: /"
 }
 

@@ -3,8 +3,9 @@
 # against sipp (tests/integration/sip_*sipp.sh): BUILD, the scenario
 # directory SC, the log directory W (BUILD/test-logs/NAME), the list PIDS
 # of background processes that one cleanup at exit stops (pass or fail),
-# and sip_need, which SKIPs the test without sipp and FAILs it without its
-# tool. Set SIP_TEST to the test's name before sourcing it.
+# sip_need, which SKIPs the test without sipp and FAILs it without its
+# tool, and bounded waits for a tool to listen and to stop. Set SIP_TEST
+# to the test's name before sourcing it.
 BUILD=${BUILD:-build}
 SC="$(pwd)/tests/data/sipp"
 W="$(pwd)/$BUILD/test-logs/$SIP_TEST"
@@ -35,4 +36,30 @@ sip_need() {
 	fi
 	rm -rf "$W"
 	mkdir -p "$W"
+}
+
+# wait_listening LOG PID: bounded wait (5 s) for the tool's "listening on"
+# line in LOG; fails at once should PID end
+wait_listening() {
+	i=0
+	while [ $i -lt 50 ]; do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# stop_pid PID: SIGTERM, bounded wait (5 s), SIGKILL; returns the exit
+# status (137 when it had to be killed)
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	i=0
+	while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
 }
