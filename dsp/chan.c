@@ -52,6 +52,7 @@ struct dsp_chan {
 
 	int16_t tx_ref[DSP_CHAN_TICK];  /* what went to the line last tick */
 	bool timeout_reported;
+	bool passthrough;
 	struct dsp_chan_stats st;
 };
 
@@ -600,8 +601,81 @@ void dsp_chan_set_rtcp(struct dsp_chan *ch, bool mux, uint16_t rtcp_port)
 	ch->cfg.rtcp_port = rtcp_port;
 }
 
+int dsp_chan_set_media(struct dsp_chan *ch, const struct dsp_chan_cfg *cfg)
+{
+	struct dsp_codec *codec = NULL, *decoder = NULL;
+	struct dsp_jb *jb = NULL;
+	struct dsp_dtmf_det *det = NULL;
+	struct dsp_dtmf_gen *gen = NULL;
+	struct dsp_rtp_rx_cfg rxc;
+	struct dsp_jb_cfg jbc;
+	int err;
+
+	if (!ch || !cfg || !dsp_codec_ptime_valid(cfg->ptime) ||
+	    cfg->dtmf_pt > 127)
+		return EINVAL;
+	/* everything that can fail first: on error nothing has changed */
+	err = dsp_codec_alloc(&codec, cfg->codec, cfg->ptime);
+	if (!err)
+		err = dsp_codec_alloc(&decoder, cfg->codec, cfg->ptime);
+	if (!err) {
+		dsp_jb_cfg_default(&jbc);
+		jbc.tick = DSP_CHAN_TICK;
+		err = dsp_jb_alloc(&jb, &jbc, dec_h, decoder);
+	}
+	if (!err && cfg->dtmf_pt >= 0 && !ch->det) {
+		struct dsp_dtmf_det_cfg dc;
+		struct dsp_dtmf_gen_cfg gc;
+
+		dsp_dtmf_det_cfg_default(&dc);
+		dsp_dtmf_gen_cfg_default(&gc);
+		err = dsp_dtmf_det_alloc(&det, &dc, digit_h, ch);
+		if (!err)
+			err = dsp_dtmf_gen_alloc(&gen, &gc);
+	}
+	if (err) {
+		dsp_codec_free(codec);
+		dsp_codec_free(decoder);
+		dsp_jb_free(jb);
+		dsp_dtmf_det_free(det);
+		dsp_dtmf_gen_free(gen);
+		return err;
+	}
+	dsp_codec_free(ch->codec);
+	dsp_codec_free(ch->decoder);
+	dsp_jb_free(ch->jb);
+	ch->codec = codec;
+	ch->decoder = decoder;
+	ch->jb = jb;
+	if (ch->passthrough)
+		dsp_jb_set_mode(ch->jb, DSP_JB_FIXED);
+	if (cfg->dtmf_pt < 0) {
+		dsp_dtmf_det_free(ch->det);
+		dsp_dtmf_gen_free(ch->gen);
+		ch->det = NULL;
+		ch->gen = NULL;
+	} else if (det) {
+		ch->det = det;
+		ch->gen = gen;
+	}
+	ch->cfg.codec = cfg->codec;
+	ch->cfg.pt = cfg->pt;
+	ch->cfg.ptime = cfg->ptime;
+	ch->cfg.dtmf_pt = cfg->dtmf_pt;
+	/* the same stream goes on with other payload types */
+	rxc = ch->rx.cfg;
+	memset(rxc.pt_mask, 0, sizeof(rxc.pt_mask));
+	rxc.event_pt = cfg->dtmf_pt;
+	dsp_rtp_rx_cfg_allow_pt(&rxc, cfg->pt);
+	if (cfg->dtmf_pt >= 0)
+		dsp_rtp_rx_cfg_allow_pt(&rxc, (uint8_t)cfg->dtmf_pt);
+	dsp_rtp_rx_set_cfg(&ch->rx, &rxc);
+	return 0;
+}
+
 void dsp_chan_set_passthrough(struct dsp_chan *ch, bool on)
 {
+	ch->passthrough = on;
 	if (ch->ec)
 		dsp_echo_set_disabled(ch->ec, on);
 	dsp_jb_set_mode(ch->jb, on ? DSP_JB_FIXED : DSP_JB_ADAPTIVE);

@@ -89,6 +89,15 @@ uint16_t dsp_chan_port(const struct dsp_chan *ch);
 /* Set or change the remote address (answer SDP, re-INVITE). */
 void dsp_chan_set_remote(struct dsp_chan *ch, const struct sockaddr *sa,
 			 socklen_t len);
+/*
+ * Change the payload of a running channel (a re-INVITE or UPDATE that
+ * picks another codec, payload type, ptime or telephone-event type): a
+ * new encoder, decoder and jitter buffer, the rest kept (sockets, echo
+ * canceller state, SRTP, RTP sequence and timestamps, RTCP). Fields of
+ * cfg other than codec, pt, ptime and dtmf_pt are ignored. 0, EINVAL, or
+ * ENOMEM with the channel unchanged.
+ */
+int dsp_chan_set_media(struct dsp_chan *ch, const struct dsp_chan_cfg *cfg);
 /* Change RTCP multiplexing and the peer's RTCP port (re-INVITE). */
 void dsp_chan_set_rtcp(struct dsp_chan *ch, bool mux, uint16_t rtcp_port);
 

@@ -274,6 +274,13 @@ void dsp_rtp_rx_init(struct dsp_rtp_rx *rx, const struct dsp_rtp_rx_cfg *cfg)
 		rx->cfg.clock_rate = 8000;
 }
 
+void dsp_rtp_rx_set_cfg(struct dsp_rtp_rx *rx, const struct dsp_rtp_rx_cfg *cfg)
+{
+	rx->cfg = *cfg;
+	if (!rx->cfg.clock_rate)
+		rx->cfg.clock_rate = 8000;
+}
+
 void dsp_rtp_rx_set_peer(struct dsp_rtp_rx *rx, const struct sockaddr *sa,
 			 socklen_t salen)
 {

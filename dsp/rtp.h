@@ -182,6 +182,13 @@ void dsp_rtp_rx_cfg_allow_pt(struct dsp_rtp_rx_cfg *cfg, uint8_t pt);
 
 /* Initialise the receiver; the cfg is copied. */
 void dsp_rtp_rx_init(struct dsp_rtp_rx *rx, const struct dsp_rtp_rx_cfg *cfg);
+/*
+ * New configuration for a running receiver (payload types after a
+ * re-INVITE): the source state, counters, jitter and peer are kept, as
+ * the stream goes on under the same SSRC (RFC 3550 §5.1: the payload
+ * type may change within a stream).
+ */
+void dsp_rtp_rx_set_cfg(struct dsp_rtp_rx *rx, const struct dsp_rtp_rx_cfg *cfg);
 
 /*
  * Set the expected peer address (from SDP). With latching on, the first

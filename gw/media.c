@@ -678,11 +678,17 @@ static void mchan_slot(struct mchan *mc, struct mspan *sp, unsigned idx)
 }
 
 /* Everything but the remote address needs a new dsp_chan. */
+/* What dsp_chan_set_media() changes in a running channel. */
+static bool cfg_payload(const struct dsp_chan_cfg *a, const struct dsp_chan_cfg *b)
+{
+	return a->codec != b->codec || a->pt != b->pt ||
+	       a->dtmf_pt != b->dtmf_pt || a->ptime != b->ptime;
+}
+
+/* What needs a new channel (sockets, keys, canceller). */
 static bool cfg_rebuild(const struct dsp_chan_cfg *a, const struct dsp_chan_cfg *b)
 {
-	return a->tdm_law != b->tdm_law || a->codec != b->codec ||
-	       a->pt != b->pt || a->dtmf_pt != b->dtmf_pt ||
-	       a->ptime != b->ptime || a->ec != b->ec ||
+	return a->tdm_law != b->tdm_law || a->ec != b->ec ||
 	       a->ec_taps != b->ec_taps || a->faxdet != b->faxdet ||
 	       a->srtp != b->srtp || a->suite != b->suite ||
 	       a->tx_key_len != b->tx_key_len || a->rx_key_len != b->rx_key_len ||
@@ -703,6 +709,7 @@ static void mchan_set_cfg(struct mchan *mc, const struct dsp_chan_cfg *cfg,
 			  bool negotiated)
 {
 	bool rebuild = cfg_rebuild(&mc->cfg, cfg) || negotiated != mc->negotiated;
+	bool payload = cfg_payload(&mc->cfg, cfg);
 	bool remote = memcmp(&mc->cfg.remote, &cfg->remote, sizeof(cfg->remote));
 	bool rtcp = mc->cfg.rtcp_mux != cfg->rtcp_mux ||
 		    mc->cfg.rtcp_port != cfg->rtcp_port;
@@ -710,6 +717,13 @@ static void mchan_set_cfg(struct mchan *mc, const struct dsp_chan_cfg *cfg,
 	mc->cfg = *cfg;
 	mc->cfg.cname = mc->m->cname;
 	mc->negotiated = negotiated;
+	/* another codec (re-INVITE): the call keeps its sockets and its
+	 * converged canceller; only if that fails is it rebuilt */
+	if (mc->ch && !rebuild && payload && dsp_chan_set_media(mc->ch, cfg)) {
+		LOGW(MOD, "chan %u: cannot change the payload in place: rebuilt",
+		     mc->id);
+		rebuild = true;
+	}
 	if (mc->ch && rebuild)
 		mchan_stop(mc);
 	else if (mc->ch && remote && cfg->remote.ss_family)

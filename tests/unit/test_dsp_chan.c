@@ -22,6 +22,7 @@
 #include <spandsp.h>
 
 #include "dsp/chan.h"
+#include "dsp/codec.h"
 #include "dsp/srtp.h"
 
 struct pair {
@@ -371,6 +372,97 @@ static void test_rtcp_mux(void **state)
 	}
 }
 
+/*
+ * A codec change in a running call (re-INVITE): both ends switch from
+ * PCMA to PCMU and later to G.722 in place; audio keeps flowing (after
+ * the switch what comes out is the input through the new codec), the
+ * port, the RTP counters and the sequence go on, telephone-event can be
+ * dropped and taken back.
+ */
+static void test_set_media(void **state)
+{
+	struct pair p;
+	enum { TICKS = 240 };
+	static uint8_t in[TICKS * DSP_CHAN_TICK], out[TICKS * DSP_CHAN_TICK];
+	uint8_t idle[DSP_CHAN_TICK], junk[DSP_CHAN_TICK];
+	struct dsp_chan_cfg cu, cg;
+	struct dsp_chan_stats st;
+	uint32_t x = 777;
+	(void)state;
+
+	make_pair(&p, false, true, false, 20);
+	dsp_chan_set_passthrough(p.a, true);
+	dsp_chan_set_passthrough(p.b, true);
+	uint16_t pa = dsp_chan_port(p.a), pb = dsp_chan_port(p.b);
+	for (size_t i = 0; i < sizeof(in); i++) {
+		x = x * 1103515245u + 12345u;
+		in[i] = (uint8_t)(x >> 16);
+	}
+	memset(idle, 0xd5, sizeof(idle));
+	dsp_chan_cfg_default(&cu);
+	cu.codec = DSP_CODEC_PCMU;
+	cu.pt = 0;
+	cu.dtmf_pt = -1;
+	cg = cu;
+	cg.codec = DSP_CODEC_G722;
+	cg.pt = 9;
+	cg.dtmf_pt = 101;
+	/* bad arguments change nothing */
+	cu.ptime = 25;
+	assert_int_equal(dsp_chan_set_media(p.a, &cu), EINVAL);
+	cu.ptime = 20;
+	for (int t = 0; t < TICKS; t++) {
+		if (t == 80) {
+			assert_int_equal(dsp_chan_set_media(p.a, &cu), 0);
+			assert_int_equal(dsp_chan_set_media(p.b, &cu), 0);
+			/* no telephone-event now: no generator */
+			assert_int_equal(dsp_chan_play_digit(p.b, '5', 100), EINVAL);
+		}
+		if (t == 160) {
+			assert_int_equal(dsp_chan_set_media(p.a, &cg), 0);
+			assert_int_equal(dsp_chan_set_media(p.b, &cg), 0);
+			assert_int_equal(dsp_chan_play_digit(p.b, '5', 60), 0);
+		}
+		tick(&p, in + t * DSP_CHAN_TICK, junk, idle, out + t * DSP_CHAN_TICK);
+	}
+	assert_int_equal(dsp_chan_port(p.a), pa);
+	assert_int_equal(dsp_chan_port(p.b), pb);
+
+	/* PCMU stretch: A-law in, mu-law on the wire, A-law out */
+	uint8_t want[DSP_CHAN_TICK * 40];
+	int16_t lin[DSP_CHAN_TICK * 40];
+	uint8_t mu[DSP_CHAN_TICK * 40];
+	const uint8_t *src = in + 100 * DSP_CHAN_TICK;
+
+	dsp_law_decode(DSP_LAW_ALAW, src, lin, sizeof(want));
+	dsp_law_encode(DSP_LAW_ULAW, lin, mu, sizeof(want));
+	dsp_law_decode(DSP_LAW_ULAW, mu, lin, sizeof(want));
+	dsp_law_encode(DSP_LAW_ALAW, lin, want, sizeof(want));
+	long delay = -1;
+	for (long d = 0; d < 20 * DSP_CHAN_TICK && delay < 0; d++) {
+		if (!memcmp(out + 100 * DSP_CHAN_TICK + d, want, sizeof(want)))
+			delay = d;
+	}
+	if (delay < 0)
+		fail_msg("the PCMU stretch never came out as the mu-law round trip");
+
+	/* G.722 stretch: lossy, but the signal is there (not silence) */
+	double e = 0;
+	int16_t o[DSP_CHAN_TICK * 40];
+	dsp_law_decode(DSP_LAW_ALAW, out + 190 * DSP_CHAN_TICK, o, sizeof(want));
+	for (size_t i = 0; i < sizeof(want); i++)
+		e += (double)o[i] * o[i];
+	assert_true(e / (double)sizeof(want) > 1e5);
+
+	dsp_chan_stats(p.b, &st);
+	assert_true(st.rtp_rx >= TICKS - 10);
+	assert_int_equal(st.rx_dropped, 0);
+	dsp_chan_stats(p.a, &st);
+	assert_true(st.rtp_tx >= TICKS - 2);
+	assert_int_equal(st.send_err, 0);
+	free_pair(&p);
+}
+
 static void test_garbage_dropped(void **state)
 {
 	struct pair p;
@@ -411,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_dropped),
 		cmocka_unit_test(test_lean_ticks),
 		cmocka_unit_test(test_rtcp_mux),
+		cmocka_unit_test(test_set_media),
 	};
 	return cmocka_run_group_tests_name("dsp_chan", tests, NULL, NULL);
 }
