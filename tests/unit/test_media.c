@@ -476,6 +476,25 @@ static void test_reoffer(void **state)
 	assert_string_equal(st.codec, "PCMU");
 	gw_media_close(c);
 	fix_stop(&f);
+
+	/* to G.729 and back by re-offer (annexb=yes answered annexb=no) */
+	small_cfg(&cfg);
+	cfg.codecs[1] = DSP_CODEC_G729;
+	fix_start(&f, &cfg);
+	assert_int_equal(gw_media_answer(f.m, SDP_HEAD "m=audio 40000 RTP/AVP 8\r\n",
+					 ans, sizeof(ans), NULL, NULL, &c), 0);
+	assert_int_equal(gw_media_reoffer(c, SDP_HEAD "m=audio 40000 RTP/AVP 18\r\n"
+					  "a=fmtp:18 annexb=yes\r\n", ans2, sizeof(ans2)), 0);
+	gw_media_stats(c, &st);
+	assert_string_equal(st.codec, "G729");
+	assert_non_null(strstr(ans2, "a=fmtp:18 annexb=no\r\n"));
+	assert_int_equal(gw_media_reoffer(c, SDP_HEAD "m=audio 40000 RTP/AVP 8\r\n",
+					  ans2, sizeof(ans2)), 0);
+	gw_media_stats(c, &st);
+	assert_string_equal(st.codec, "PCMA");
+	assert_null(strstr(ans2, "annexb"));
+	gw_media_close(c);
+	fix_stop(&f);
 }
 
 /* an SRTP session refresh keeps our key and the o= version; a new key
