@@ -449,6 +449,22 @@ static void handle_closed(uv_handle_t *h)
 	free(ch);
 }
 
+/* The jitter buffer of cfg (its defaults where cfg says 0). */
+static void jb_cfg(const struct dsp_chan_cfg *cfg, bool passthrough,
+		   struct dsp_jb_cfg *jbc)
+{
+	dsp_jb_cfg_default(jbc);
+	jbc->tick = DSP_CHAN_TICK;
+	if (cfg->jb_min_ms)
+		jbc->min_ms = cfg->jb_min_ms;
+	if (cfg->jb_max_ms)
+		jbc->max_ms = cfg->jb_max_ms;
+	if (cfg->jb_fixed_ms)
+		jbc->fixed_ms = cfg->jb_fixed_ms;
+	if (cfg->jb_fixed || passthrough)
+		jbc->mode = DSP_JB_FIXED;
+}
+
 int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 		   const struct dsp_chan_cfg *cfg, dsp_chan_ev_h *evh,
 		   void *arg)
@@ -475,8 +491,7 @@ int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 		err = dsp_codec_alloc(&ch->decoder, cfg->codec, cfg->ptime);
 	if (err)
 		goto fail;
-	dsp_jb_cfg_default(&jbc);
-	jbc.tick = DSP_CHAN_TICK;
+	jb_cfg(cfg, false, &jbc);
 	err = dsp_jb_alloc(&ch->jb, &jbc, dec_h, ch->decoder);
 	if (err)
 		goto fail;
@@ -619,8 +634,7 @@ int dsp_chan_set_media(struct dsp_chan *ch, const struct dsp_chan_cfg *cfg)
 	if (!err)
 		err = dsp_codec_alloc(&decoder, cfg->codec, cfg->ptime);
 	if (!err) {
-		dsp_jb_cfg_default(&jbc);
-		jbc.tick = DSP_CHAN_TICK;
+		jb_cfg(&ch->cfg, ch->passthrough, &jbc);
 		err = dsp_jb_alloc(&jb, &jbc, dec_h, decoder);
 	}
 	if (!err && cfg->dtmf_pt >= 0 && !ch->det) {
@@ -647,8 +661,6 @@ int dsp_chan_set_media(struct dsp_chan *ch, const struct dsp_chan_cfg *cfg)
 	ch->codec = codec;
 	ch->decoder = decoder;
 	ch->jb = jb;
-	if (ch->passthrough)
-		dsp_jb_set_mode(ch->jb, DSP_JB_FIXED);
 	if (cfg->dtmf_pt < 0) {
 		dsp_dtmf_det_free(ch->det);
 		dsp_dtmf_gen_free(ch->gen);
@@ -678,7 +690,8 @@ void dsp_chan_set_passthrough(struct dsp_chan *ch, bool on)
 	ch->passthrough = on;
 	if (ch->ec)
 		dsp_echo_set_disabled(ch->ec, on);
-	dsp_jb_set_mode(ch->jb, on ? DSP_JB_FIXED : DSP_JB_ADAPTIVE);
+	dsp_jb_set_mode(ch->jb, on || ch->cfg.jb_fixed ? DSP_JB_FIXED
+						       : DSP_JB_ADAPTIVE);
 }
 
 int dsp_chan_play_digit(struct dsp_chan *ch, char digit, unsigned ms)

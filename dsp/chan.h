@@ -50,6 +50,10 @@ struct dsp_chan_cfg {
 	bool rtcp_mux;              /* RTCP on the RTP port (RFC 5761) */
 	uint16_t rtcp_port;         /* peer's RTCP port (a=rtcp), 0: RTP + 1 */
 	uint32_t media_timeout_ms;  /* 0: off */
+	/* playout (dsp/jitter): adaptive between jb_min_ms and jb_max_ms,
+	 * or fixed at jb_fixed_ms (transparent data calls); 0s: defaults */
+	bool jb_fixed;
+	unsigned jb_min_ms, jb_max_ms, jb_fixed_ms;
 	const char *cname;          /* RTCP CNAME */
 };
 

@@ -244,6 +244,9 @@ void gw_media_cfg_default(struct gw_media_cfg *cfg)
 	snprintf(cfg->tones, sizeof(cfg->tones), "de");
 	cfg->tick_budget = 80;
 	cfg->rtcp_mux = true;
+	cfg->jitter_min_ms = 20;
+	cfg->jitter_max_ms = 200;
+	cfg->jitter_fixed_ms = 60;
 }
 
 static bool all_digits(const char *s)
@@ -301,6 +304,7 @@ int gw_media_conf(struct gw_media_cfg *cfg, struct gw_conf *conf,
 {
 	static const char *const dtmfs[] = { "rfc4733", "inband", "off", NULL };
 	static const char *const srtps[] = { "off", "optional", "mandatory", NULL };
+	static const char *const jbmodes[] = { "adaptive", "fixed", NULL };
 	unsigned char abuf[sizeof(struct in6_addr)];
 	const char *v;
 	long n, pmin, pmax;
@@ -364,6 +368,25 @@ int gw_media_conf(struct gw_media_cfg *cfg, struct gw_conf *conf,
 	if ((ret = gw_conf_bool(conf, "media", "rtcp_mux", true, &cfg->rtcp_mux,
 				err)))
 		return ret;
+	if ((ret = gw_conf_enum(conf, "media", "jitter", jbmodes, 0, &e, err)))
+		return ret;
+	cfg->jitter_fixed = e == 1;
+	if ((ret = gw_conf_int(conf, "media", "jitter_min_ms", 0, 1000, 20, &n,
+			       err)))
+		return ret;
+	cfg->jitter_min_ms = (unsigned)n;
+	if ((ret = gw_conf_int(conf, "media", "jitter_max_ms", 20, 2000, 200, &n,
+			       err)))
+		return ret;
+	if ((unsigned)n < cfg->jitter_min_ms)
+		return gw_conf_fail(conf, "media", "jitter_max_ms", err,
+				    "%ld is under jitter_min_ms %u", n,
+				    cfg->jitter_min_ms);
+	cfg->jitter_max_ms = (unsigned)n;
+	if ((ret = gw_conf_int(conf, "media", "jitter_fixed_ms", 20, 2000, 60,
+			       &n, err)))
+		return ret;
+	cfg->jitter_fixed_ms = (unsigned)n;
 
 	/* seconds as documented; "500ms" / "2m" style also accepted */
 	gw_conf_str(conf, "media", "media_timeout", "30", &v, err);
@@ -696,7 +719,9 @@ static bool cfg_rebuild(const struct dsp_chan_cfg *a, const struct dsp_chan_cfg 
 	       memcmp(a->rx_key, b->rx_key, a->rx_key_len) ||
 	       memcmp(&a->local, &b->local, sizeof(a->local)) ||
 	       a->port_min != b->port_min || a->port_max != b->port_max ||
-	       a->latch != b->latch || a->media_timeout_ms != b->media_timeout_ms;
+	       a->latch != b->latch || a->media_timeout_ms != b->media_timeout_ms ||
+	       a->jb_fixed != b->jb_fixed || a->jb_min_ms != b->jb_min_ms ||
+	       a->jb_max_ms != b->jb_max_ms || a->jb_fixed_ms != b->jb_fixed_ms;
 }
 
 static socklen_t ss_len(const struct sockaddr_storage *ss)
@@ -1133,6 +1158,10 @@ static int cfg_from_neg(struct gw_media_chan *c, const struct sdp_neg_stream *ns
 		cfg->latch = false;
 	}
 	cfg->media_timeout_ms = mcfg->media_timeout_ms;
+	cfg->jb_fixed = mcfg->jitter_fixed;
+	cfg->jb_min_ms = mcfg->jitter_min_ms;
+	cfg->jb_max_ms = mcfg->jitter_max_ms;
+	cfg->jb_fixed_ms = mcfg->jitter_fixed_ms;
 	cfg->cname = m->cname;
 	return 0;
 }

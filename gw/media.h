@@ -69,6 +69,10 @@ struct gw_media_cfg {
 	 * never */
 	unsigned tick_budget;
 	bool rtcp_mux;      /* offer and accept a=rtcp-mux (RFC 5761) */
+	/* playout: adaptive between jitter_min_ms and jitter_max_ms, or
+	 * fixed at jitter_fixed_ms (modem/data trunks) */
+	bool jitter_fixed;
+	unsigned jitter_min_ms, jitter_max_ms, jitter_fixed_ms;
 };
 
 /* Defaults above; then [media] from conf (absent section: defaults).

@@ -88,10 +88,15 @@ called = ^[0-9]+\$
 target = group:e1
 EOC
 }
+# A carries the transparency calls as a data trunk would: no canceller,
+# a fixed playout delay (an adaptive one may slip samples on a loaded
+# machine, and a slip is a changed byte)
 gwconf A $SIPA 1 $((B + 40)) "echo_cancel = no
 faxdet = no
 dtmf = rfc4733
-codecs = pcma, pcmu"
+codecs = pcma, pcmu
+jitter = fixed
+jitter_fixed_ms = 80"
 gwconf B $SIPB 2 $((B + 60)) "echo_cancel = yes
 faxdet = no
 dtmf = rfc4733"

@@ -55,6 +55,7 @@ static void test_conf_good(void **state)
 		uint16_t pmin, pmax;
 		bool ec;
 		unsigned budget;
+		bool jb_fixed;
 	} testv[] = {
 		{ "[general]\n", 2, DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_RFC4733,
 		  GW_MEDIA_SRTP_OFF, 30000, 20000, 29999, true, 80 },
@@ -63,10 +64,11 @@ static void test_conf_good(void **state)
 		  DSP_CODEC_PCMU, 30, GW_MEDIA_DTMF_INBAND, GW_MEDIA_SRTP_OFF,
 		  30000, 20000, 29999, true, 0 },
 		{ "[media]\ncodecs = G722, pcma,pcmu\nsrtp = mandatory\n"
-		  "media_timeout = 0\necho_cancel = no\ntick_budget = 65\n", 3,
+		  "media_timeout = 0\necho_cancel = no\ntick_budget = 65\n"
+		  "jitter = fixed\njitter_fixed_ms = 80\n", 3,
 		  DSP_CODEC_G722, 20,
 		  GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_MANDATORY, 0, 20000, 29999,
-		  false, 65 },
+		  false, 65, true },
 		{ "[media]\nrtp_port_min = 30001\nrtp_port_max = 30003\n"
 		  "media_timeout = 1500ms\nsrtp = optional\ndtmf = off\n", 2,
 		  DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_OFF, GW_MEDIA_SRTP_OPTIONAL,
@@ -103,6 +105,7 @@ static void test_conf_good(void **state)
 		assert_int_equal(cfg.port_max, testv[i].pmax);
 		assert_int_equal(cfg.ec, testv[i].ec);
 		assert_int_equal(cfg.tick_budget, testv[i].budget);
+		assert_int_equal(cfg.jitter_fixed, testv[i].jb_fixed);
 		gw_conf_free(conf);
 	}
 }
@@ -140,6 +143,10 @@ static void test_conf_bad(void **state)
 		{ "[media]\nfaxdet = perhaps\n", "m.conf:2: [media] faxdet:" },
 		{ "[media]\ntick_budget = 101\n", "m.conf:2: [media] tick_budget:" },
 		{ "[media]\nrtcp_mux = sometimes\n", "m.conf:2: [media] rtcp_mux:" },
+		{ "[media]\njitter = elastic\n", "m.conf:2: [media] jitter:" },
+		{ "[media]\njitter_min_ms = 100\njitter_max_ms = 50\n",
+		  "m.conf:3: [media] jitter_max_ms: 50 is under jitter_min_ms 100" },
+		{ "[media]\njitter_fixed_ms = 5000\n", "m.conf:2: [media] jitter_fixed_ms:" },
 	};
 	(void)state;
 
