@@ -58,11 +58,11 @@ static void test_conf_good(void **state)
 		bool jb_fixed;
 	} testv[] = {
 		{ "[general]\n", 2, DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_RFC4733,
-		  GW_MEDIA_SRTP_OFF, 30000, 20000, 29999, true, 80 },
+		  GW_MEDIA_SRTP_OFF, 30000, 20000, 29999, true, 80, false },
 		{ "[media]\ncodecs = pcmu\nptime = 30\ndtmf = inband\n"
 		  "tick_budget = 0\n", 1,
 		  DSP_CODEC_PCMU, 30, GW_MEDIA_DTMF_INBAND, GW_MEDIA_SRTP_OFF,
-		  30000, 20000, 29999, true, 0 },
+		  30000, 20000, 29999, true, 0, false },
 		{ "[media]\ncodecs = G722, pcma,pcmu\nsrtp = mandatory\n"
 		  "media_timeout = 0\necho_cancel = no\ntick_budget = 65\n"
 		  "jitter = fixed\njitter_fixed_ms = 80\n", 3,
@@ -72,16 +72,16 @@ static void test_conf_good(void **state)
 		{ "[media]\nrtp_port_min = 30001\nrtp_port_max = 30003\n"
 		  "media_timeout = 1500ms\nsrtp = optional\ndtmf = off\n", 2,
 		  DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_OFF, GW_MEDIA_SRTP_OPTIONAL,
-		  1500, 30001, 30003, true, 80 },
+		  1500, 30001, 30003, true, 80, false },
 		{ "[media]\nrtp_address = ::1\nmedia_timeout = 2m\ntones = us\n", 2,
 		  DSP_CODEC_PCMA, 20, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
-		  120000, 20000, 29999, true, 80 },
+		  120000, 20000, 29999, true, 80, false },
 		{ "[media]\ncodecs = g729, PCMA, g722, pcmu\nptime = 10\n", 4,
 		  DSP_CODEC_G729, 10, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
-		  30000, 20000, 29999, true, 80 },
+		  30000, 20000, 29999, true, 80, false },
 		{ "[media]\ncodecs = g729\n", 1,
 		  DSP_CODEC_G729, 20, GW_MEDIA_DTMF_RFC4733, GW_MEDIA_SRTP_OFF,
-		  30000, 20000, 29999, true, 80 },
+		  30000, 20000, 29999, true, 80, false },
 	};
 	(void)state;
 
