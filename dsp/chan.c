@@ -53,6 +53,7 @@ struct dsp_chan {
 	int16_t tx_ref[DSP_CHAN_TICK];  /* what went to the line last tick */
 	bool timeout_reported;
 	bool passthrough;
+	uint32_t rtcp_rng;              /* RTCP interval randomisation */
 	struct dsp_chan_stats st;
 };
 
@@ -380,6 +381,26 @@ static void rtcp_readable(uv_poll_t *h, int status, int events)
 	}
 }
 
+/*
+ * RTCP interval (RFC 3550 §6.2, §6.3.1): 5 s for a two-party session,
+ * the first report after half of it, each times a random factor in
+ * [0.5, 1.5] so that channels set up together (a span coming back, a
+ * burst of calls) do not all report in the same tick.
+ */
+#define RTCP_INTERVAL_MS 5000
+
+static uint64_t rtcp_next_ms(struct dsp_chan *ch, uint64_t base_ms)
+{
+	/* xorshift32, seeded from our SSRC (random) */
+	uint32_t x = ch->rtcp_rng;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	ch->rtcp_rng = x;
+	return base_ms / 2 + (uint64_t)((double)base_ms * (x / 4294967296.0));
+}
+
 static void rtcp_timer_cb(uv_timer_t *t)
 {
 	struct dsp_chan *ch = t->data;
@@ -388,6 +409,8 @@ static void rtcp_timer_cb(uv_timer_t *t)
 	struct sockaddr_storage dst;
 	socklen_t dlen;
 
+	uv_timer_start(&ch->rtcp_timer, rtcp_timer_cb,
+		       rtcp_next_ms(ch, RTCP_INTERVAL_MS), 0);
 	if (dsp_rtcp_build(&ch->rtcp, &ch->tx, &ch->rx, dsp_rtcp_ntp_now(),
 			   false, NULL, buf, sizeof(buf) - DSP_SRTP_MAX_OVERHEAD,
 			   &len))
@@ -571,8 +594,9 @@ int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 	ch->polls_open = true;
 	uv_poll_start(&ch->rtp_poll, UV_READABLE, rtp_readable);
 	uv_poll_start(&ch->rtcp_poll, UV_READABLE, rtcp_readable);
-	/* RFC 3550 §6.2: 5 s minimum interval for a two-party session */
-	uv_timer_start(&ch->rtcp_timer, rtcp_timer_cb, 2500, 5000);
+	ch->rtcp_rng = ch->tx.ssrc ? ch->tx.ssrc : 0x9e3779b9u;
+	uv_timer_start(&ch->rtcp_timer, rtcp_timer_cb,
+		       rtcp_next_ms(ch, RTCP_INTERVAL_MS / 2), 0);
 	*chp = ch;
 	return 0;
 fail:
