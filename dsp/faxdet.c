@@ -275,7 +275,14 @@ static bool hint(const struct dsp_faxdet *d, const int16_t *pcm, size_t n)
 	gate_vec a1 = { 0 }, a2 = { 0 }, b1 = { 0 }, b2 = { 0 };
 	float e = 0, p[GATE_LANES];
 	size_t i = 0;
+	int64_t ei = 0;
 
+	/* a quiet block (a silent party) needs no filters: the energy
+	 * first, in integers the compiler vectorises */
+	for (size_t k = 0; k < n; k++)
+		ei += (int32_t)pcm[k] * pcm[k];
+	if ((float)ei < GATE_FLOOR * (float)n)
+		return false;
 	/* two samples per step from the same (s1, s2): the recursion
 	 * s[n] = c s[n-1] - s[n-2] + x[n] unrolled once, so the latency
 	 * chain is half as long */
