@@ -15,6 +15,10 @@
 #      exactly those digits), and pstnsim's in-band digits to the SIP
 #      side as RFC 4733 events with end packets and no in-band copy
 #      (decoded by rtpcall and by tshark).
+#   5. a re-INVITE from PCMA to PCMU mid-call (gateway A):
+#      a 1 kHz tone through the 100x loopback keeps its level across the
+#      change, both payload types come back, the call keeps its RTP port
+#      and the channel is changed in place (no rebuild).
 #   4. SDES-SRTP (RFC 4568): baresip with srtp-mand to a gateway with
 #      srtp = mandatory; audio both ways; a plain RTP offer gets 488.
 #      baresip offers a=rtcp-mux (RFC 5761): SRTCP both ways on the RTP
@@ -25,8 +29,8 @@ T_NAME=media
 T_KEEP=$GW_MEDIA_KEEP
 . tests/data/gw/lib.sh
 RTPCALL=$BUILD/tools/rtpcall
-# GW_MEDIA_CASES: which parts run (default all: transp echo dtmf srtp)
-want() { case " ${GW_MEDIA_CASES:-transp echo dtmf srtp} " in *" $1 "*) return 0;; esac; return 1; }
+# GW_MEDIA_CASES: which parts run (default all: transp echo dtmf recodec srtp)
+want() { case " ${GW_MEDIA_CASES:-transp echo dtmf recodec srtp} " in *" $1 "*) return 0;; esac; return 1; }
 need_tools gw_media_calls sipp sqlite3 "$RTPCALL"
 
 # 100 ports per run, from the shell's pid, that nobody listens on
@@ -135,9 +139,10 @@ media_call() {
 	timeout 40 "$RTPCALL" -l $RTPP -c "$codec" -w 8000 "$@" >"$T/$n.rtp" 2>"$T/$n.rtperr" &
 	rp=$!
 	bg_add $rp
-	timeout 40 sipp -sf tests/data/sipp/media_call_uac.xml -s "$svc" -i 127.0.0.1 -p $UAC \
+	timeout 40 sipp -sf "tests/data/sipp/${MEDIA_SCEN:-media_call_uac}.xml" \
+		-s "$svc" -i 127.0.0.1 -p $UAC \
 		-m 1 -l 1 -d "$hold" -timeout 30s -timeout_error \
-		-key rtp_port $RTPP -key codec_pt $pt -key codec_name $name \
+		-key rtp_port $RTPP -key codec_pt $pt -key codec_name $name $MEDIA_KEYS \
 		-trace_msg -message_file "$T/$n.msg" -trace_err -error_file "$T/$n.err" \
 		127.0.0.1:$gp >"$T/$n.out" 2>&1 &
 	sp=$!
@@ -261,6 +266,46 @@ else
 	fail rfc4733_from_pstn_call "$(sipp_why dtmf_rx)"
 fi
 MEDIA_HOOK=""
+fi
+
+# ---- 5. codec change by re-INVITE (gateway A; the canceller would
+# rightly take the loopback's return of our own tone for echo) ----
+if want recodec; then
+	# the re-INVITE goes 3 s after the ACK; rtpcall sends PCMU from 3 s
+	# after the first packet (the gateway's 200 OK answer starts both)
+	MEDIA_SCEN=media_reinvite_uac \
+	MEDIA_HOOK="sleep 2; gctl A media | grep '^chan ' >'$T/recodec.m1'; sleep 3; gctl A media | grep '^chan ' >'$T/recodec.m2'" \
+		media_call recodec $SIPA 1001 pcma 4000 -C 3000:pcmu -u 500 -t 6 tone 1000 -10
+	r=$?
+	line=$(cat "$T/recodec.rtp")
+	m1=$(cat "$T/recodec.m1" 2>/dev/null); m2=$(cat "$T/recodec.m2" 2>/dev/null)
+	echo "# recodec: $line"
+	echo "# recodec: gateway before: $m1"
+	echo "# recodec: gateway after:  $m2"
+	if [ $r != 0 ]; then
+		fail recodec_reinvite_answered_pcmu "$(sipp_why recodec)"
+	else
+		pass recodec_reinvite_answered_pcmu
+	fi
+	# the tone through two G.711 laws: the same level, no gap worth a
+	# block, both payload types back from the gateway
+	if [ "$(echo "$line" | kv peak_hz)" = 1000 ] &&
+	   awk -v l="$(echo "$line" | kv tone_dbm0)" 'BEGIN {exit !(l > -11 && l < -9)}' &&
+	   [ "$(echo "$line" | kv rx_pt0)" -gt 50 ] && [ "$(echo "$line" | kv rx_pt1)" -gt 50 ]; then
+		pass recodec_tone_across_change
+	else
+		fail recodec_tone_across_change "$line"
+	fi
+	# the same channel: codec changed, the port kept, the same RTP
+	# sender (a rebuilt channel starts a new SSRC), no rebuild logged
+	if echo "$m1" | grep -q 'codec=PCMA' && echo "$m2" | grep -q 'codec=PCMU' &&
+	   [ "$(echo "$m1" | kv port)" = "$(echo "$m2" | kv port)" ] &&
+	   [ "$(echo "$line" | kv ssrc_changes)" = 0 ] &&
+	   ! grep -q 'cannot change the payload in place' "$T/gwA.log"; then
+		pass recodec_channel_kept
+	else
+		fail recodec_channel_kept "$m1 | $m2 | $line"
+	fi
 fi
 
 # ---- 4. SDES-SRTP with baresip (gateway C: srtp = mandatory) ----

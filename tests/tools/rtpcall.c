@@ -10,8 +10,9 @@
  * (not through dsp/codec), so the gateway is checked against code that is
  * not its own.
  *
- *   rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu|g729] [-e PT] [-n HZ] [-t SECONDS]
- *           [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP] MODE [ARG]
+ *   rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu|g729] [-C MS:pcma|pcmu]
+ *           [-e PT] [-n HZ] [-t SECONDS] [-u WARMUP_MS] [-w WAIT_MS]
+ *           [-P PCAP] MODE [ARG]
  *   rtpcall wav FILE SECONDS HZ DBM0     write a tone as 8 kHz 16-bit WAV
  *   rtpcall wavlevel FILE HZ             level (dBm0) of HZ in a WAV
  *
@@ -43,6 +44,14 @@
  *                payload sizes and timestamp steps of the audio packets.
  *                G.729 payloads of other lengths than 10 k or 10 k + 2
  *                are counted as bad (badlen=).
+ *
+ * -C MS:CODEC (G.711 tone mode, as after a re-INVITE): from MS after
+ * the first packet on, audio goes out in the other G.711 law with its
+ * static payload type, and audio received with that type is decoded
+ * with it too; the result line counts the packets of each type
+ * (rx_pt0=, rx_pt1=: first codec, switched codec), where the other
+ * type first came in (switch_rx_ms=) and how often the gateway's SSRC
+ * changed (ssrc_changes=: a new RTP sender, i.e. a rebuilt channel).
  *
  * The remote address is -r, else the source of the first packet received
  * (the gateway sends at answer). Every received RTP packet can be written
@@ -97,6 +106,14 @@ struct rc {
 	enum mode mode;
 	bool ulaw;
 	bool g729;                  /* PT 18; G.711 A-law inside for rx/tx */
+	/* -C: switch to the other G.711 law at sw_at samples */
+	bool sw;
+	bool sw_ulaw;
+	uint8_t sw_pt;
+	size_t sw_at;
+	uint64_t rx_pt_n[2];        /* audio packets: first / switched type */
+	uint64_t rx_ssrc_changes;   /* the gateway's SSRC changed */
+	double sw_rx_s;             /* first packet of the switched type */
 	bcg729EncoderChannelContextStruct *g7e;
 	bcg729DecoderChannelContextStruct *g7d;
 	int tone_hz;
@@ -306,6 +323,12 @@ static void send_audio(struct rc *r, size_t at, bool marker)
 			bcg729Encoder(r->g7e, lin, b + 12 + f * G729_BYTES, &fl);
 		}
 		len = 12 + TICK / G729_FRAME * G729_BYTES;
+	} else if (r->sw && at >= r->sw_at) {
+		b[1] = (uint8_t)(r->sw_pt | (b[1] & 0x80));
+		for (size_t i = 0; i < TICK; i++) {
+			int16_t v = tx_linear(r, at + i);
+			b[12 + i] = r->sw_ulaw ? linear_to_ulaw(v) : linear_to_alaw(v);
+		}
 	} else {
 		memcpy(b + 12, r->tx + at, TICK);
 	}
@@ -380,12 +403,21 @@ static void digits_h(void *user, const char *d, int len)
 	r->inband[have] = '\0';
 }
 
-static void rx_audio(struct rc *r, uint32_t ts, const uint8_t *p, size_t n)
+static void rx_audio(struct rc *r, uint32_t ts, const uint8_t *p, size_t n,
+		     bool switched)
 {
 	int16_t lin[480];
 	size_t off, plen = n;
 
-	if (r->g729) {
+	r->rx_pt_n[switched]++;
+	if (switched && r->sw_rx_s == 0)
+		r->sw_rx_s = now_s(r);
+	if (switched) {
+		if (n > 480)
+			n = 480;
+		for (size_t i = 0; i < n; i++)
+			lin[i] = r->sw_ulaw ? ulaw_to_linear(p[i]) : alaw_to_linear(p[i]);
+	} else if (r->g729) {
 		/* frames of 10 octets, then at most one 2-octet SID frame
 		 * (RFC 3551 §4.5.6); at most 60 ms kept per packet */
 		size_t fr = n / G729_BYTES, rest = n % G729_BYTES, k = 0;
@@ -427,7 +459,7 @@ static void rx_audio(struct rc *r, uint32_t ts, const uint8_t *p, size_t n)
 	}
 	off = (uint32_t)(ts - r->rx_ts0);
 	for (size_t i = 0; i < n && off + i < r->rx_max; i++) {
-		r->rx[off + i] = r->g729 ? g711_enc(r, lin[i]) : p[i];
+		r->rx[off + i] = r->g729 || switched ? g711_enc(r, lin[i]) : p[i];
 		r->rx_lin[off + i] = lin[i];
 		r->rx_have[off + i] = 1;
 	}
@@ -486,12 +518,17 @@ static void drain(struct rc *r)
 		pt = b[1] & 0x7f;
 		uint32_t ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
 			      (uint32_t)b[6] << 8 | b[7];
-		r->rx_ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
-			     (uint32_t)b[10] << 8 | b[11];
+		uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
+				(uint32_t)b[10] << 8 | b[11];
+		if (r->rx_pkts > 1 && ssrc != r->rx_ssrc)
+			r->rx_ssrc_changes++;
+		r->rx_ssrc = ssrc;
 		if (pt == r->ev_pt)
 			rx_event(r, ts, b[1] & 0x80, b + hl, (size_t)n - hl);
 		else if (pt == r->pt)
-			rx_audio(r, ts, b + hl, (size_t)n - hl);
+			rx_audio(r, ts, b + hl, (size_t)n - hl, false);
+		else if (r->sw && pt == r->sw_pt)
+			rx_audio(r, ts, b + hl, (size_t)n - hl, true);
 		else
 			r->rx_badpt++;
 	}
@@ -848,14 +885,17 @@ static void report_tone(struct rc *r)
 	printf("TONE codec=%s hz=%d sent_dbm0=%.1f tone_dbm0=%.2f all_dbm0=%.2f "
 	       "tone_to_rest_db=%.1f peak_hz=%d blocks=%zu sent_pkts=%llu "
 	       "rx_pkts=%llu rx_audio=%llu plen_min=%zu plen_max=%zu "
-	       "ts_step_min=%u ts_step_max=%u badlen=%llu badpt=%llu\n",
+	       "ts_step_min=%u ts_step_max=%u badlen=%llu badpt=%llu "
+	       "rx_pt0=%llu rx_pt1=%llu switch_rx_ms=%.0f ssrc_changes=%llu\n",
 	       r->g729 ? "g729" : r->ulaw ? "pcmu" : "pcma", r->tone_hz, r->level,
 	       dbm0(tone), dbm0(all),
 	       all > tone ? 10.0 * log10(tone / (all - tone)) : 99.0, peak_hz, used,
 	       (unsigned long long)r->sent_pkts, (unsigned long long)r->rx_pkts,
 	       (unsigned long long)r->rx_audio, r->plen_min, r->plen_max,
 	       r->step_min, r->step_max, (unsigned long long)r->rx_badlen,
-	       (unsigned long long)r->rx_badpt);
+	       (unsigned long long)r->rx_badpt,
+	       (unsigned long long)r->rx_pt_n[0], (unsigned long long)r->rx_pt_n[1],
+	       r->sw_rx_s * 1000.0, (unsigned long long)r->rx_ssrc_changes);
 }
 
 static void report_events(struct rc *r, const char *tag)
@@ -1032,8 +1072,8 @@ static int wav_level(const char *path, int hz)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu|g729] [-e PT] [-n HZ] [-t SECONDS]\n"
-		"               [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP]\n"
+		"usage: rtpcall -l PORT [-r ADDR:PORT] [-c pcma|pcmu|g729] [-C MS:pcma|pcmu]\n"
+		"               [-e PT] [-n HZ] [-t SECONDS] [-u WARMUP_MS] [-w WAIT_MS] [-P PCAP]\n"
 		"               pattern|echo DBM0|dtmf DIGITS|listen|tone HZ DBM0\n"
 		"       rtpcall wav FILE SECONDS HZ DBM0\n"
 		"       rtpcall wavlevel FILE HZ\n");
@@ -1075,8 +1115,20 @@ int main(int argc, char **argv)
 	r->warmup_ms = 1000;
 	r->wait_ms = 5000;
 	r->fd = r->rtcp_fd = -1;
-	while ((opt = getopt(argc, argv, "+l:r:c:e:n:t:u:w:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "+l:r:c:C:e:n:t:u:w:P:")) != -1) {
 		switch (opt) {
+		case 'C': {
+			const char *c = strchr(optarg, ':');
+			if (!c || (strcmp(c + 1, "pcmu") && strcmp(c + 1, "pcma"))) {
+				usage();
+				return 1;
+			}
+			r->sw = true;
+			r->sw_ulaw = !strcmp(c + 1, "pcmu");
+			r->sw_pt = r->sw_ulaw ? 0 : 8;
+			r->sw_at = (size_t)atol(optarg) * 8;
+			break;
+		}
 		case 'l':
 			port = strtol(optarg, NULL, 10);
 			break;
@@ -1127,6 +1179,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc || port <= 0 || port > 65534 || r->seconds < 1 ||
+	    (r->sw && r->g729) ||
 	    r->seconds > MAX_SECONDS - 2 || r->warmup_ms > 5000) {
 		usage();
 		return 1;
