@@ -488,13 +488,69 @@ static void jb_cfg(const struct dsp_chan_cfg *cfg, bool passthrough,
 		jbc->mode = DSP_JB_FIXED;
 }
 
+/* Encoder, decoder and jitter buffer for cfg's payload; all or none. */
+static int payload_alloc(const struct dsp_chan_cfg *cfg, bool passthrough,
+			 struct dsp_codec **codec, struct dsp_codec **decoder,
+			 struct dsp_jb **jb)
+{
+	struct dsp_jb_cfg jbc;
+	int err;
+
+	*codec = *decoder = NULL;
+	*jb = NULL;
+	err = dsp_codec_alloc(codec, cfg->codec, cfg->ptime);
+	if (!err)
+		err = dsp_codec_alloc(decoder, cfg->codec, cfg->ptime);
+	if (!err) {
+		jb_cfg(cfg, passthrough, &jbc);
+		err = dsp_jb_alloc(jb, &jbc, dec_h, *decoder);
+	}
+	if (err) {
+		dsp_codec_free(*codec);
+		dsp_codec_free(*decoder);
+		*codec = *decoder = NULL;
+	}
+	return err;
+}
+
+/* DTMF detector and generator (RFC 4733 events); both or none. */
+static int dtmf_alloc(struct dsp_chan *ch, struct dsp_dtmf_det **det,
+		      struct dsp_dtmf_gen **gen)
+{
+	struct dsp_dtmf_det_cfg dc;
+	struct dsp_dtmf_gen_cfg gc;
+	int err;
+
+	*det = NULL;
+	*gen = NULL;
+	dsp_dtmf_det_cfg_default(&dc);
+	dsp_dtmf_gen_cfg_default(&gc);
+	err = dsp_dtmf_det_alloc(det, &dc, digit_h, ch);
+	if (!err)
+		err = dsp_dtmf_gen_alloc(gen, &gc);
+	if (err) {
+		dsp_dtmf_det_free(*det);
+		*det = NULL;
+	}
+	return err;
+}
+
+/* The payload types the receiver accepts: the codec's and the events'. */
+static void rx_pts(struct dsp_rtp_rx_cfg *rxc, const struct dsp_chan_cfg *cfg)
+{
+	memset(rxc->pt_mask, 0, sizeof(rxc->pt_mask));
+	rxc->event_pt = cfg->dtmf_pt;
+	dsp_rtp_rx_cfg_allow_pt(rxc, cfg->pt);
+	if (cfg->dtmf_pt >= 0)
+		dsp_rtp_rx_cfg_allow_pt(rxc, (uint8_t)cfg->dtmf_pt);
+}
+
 int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 		   const struct dsp_chan_cfg *cfg, dsp_chan_ev_h *evh,
 		   void *arg)
 {
 	struct dsp_chan *ch;
 	struct dsp_rtp_rx_cfg rxc;
-	struct dsp_jb_cfg jbc;
 	int err;
 
 	if (!chp || !loop || !cfg || !dsp_codec_ptime_valid(cfg->ptime) ||
@@ -509,13 +565,7 @@ int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 	ch->arg = arg;
 	ch->rtp_fd = ch->rtcp_fd = -1;
 
-	err = dsp_codec_alloc(&ch->codec, cfg->codec, cfg->ptime);
-	if (!err)
-		err = dsp_codec_alloc(&ch->decoder, cfg->codec, cfg->ptime);
-	if (err)
-		goto fail;
-	jb_cfg(cfg, false, &jbc);
-	err = dsp_jb_alloc(&ch->jb, &jbc, dec_h, ch->decoder);
+	err = payload_alloc(cfg, false, &ch->codec, &ch->decoder, &ch->jb);
 	if (err)
 		goto fail;
 	if (cfg->ec) {
@@ -530,13 +580,7 @@ int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 		}
 	}
 	if (cfg->dtmf_pt >= 0) {
-		struct dsp_dtmf_det_cfg dc;
-		struct dsp_dtmf_gen_cfg gc;
-		dsp_dtmf_det_cfg_default(&dc);
-		dsp_dtmf_gen_cfg_default(&gc);
-		err = dsp_dtmf_det_alloc(&ch->det, &dc, digit_h, ch);
-		if (!err)
-			err = dsp_dtmf_gen_alloc(&ch->gen, &gc);
+		err = dtmf_alloc(ch, &ch->det, &ch->gen);
 		if (err)
 			goto fail;
 	}
@@ -558,12 +602,9 @@ int dsp_chan_alloc(struct dsp_chan **chp, uv_loop_t *loop,
 	if (err)
 		goto fail;
 	dsp_rtp_rx_cfg_default(&rxc);
-	rxc.event_pt = cfg->dtmf_pt;
 	rxc.latch = cfg->latch;
 	rxc.timeout_ms = cfg->media_timeout_ms;
-	dsp_rtp_rx_cfg_allow_pt(&rxc, cfg->pt);
-	if (cfg->dtmf_pt >= 0)
-		dsp_rtp_rx_cfg_allow_pt(&rxc, (uint8_t)cfg->dtmf_pt);
+	rx_pts(&rxc, cfg);
 	dsp_rtp_rx_init(&ch->rx, &rxc);
 	if (sa_port(&cfg->remote))
 		dsp_rtp_rx_set_peer(&ch->rx, (const struct sockaddr *)&cfg->remote,
@@ -647,37 +688,30 @@ int dsp_chan_set_media(struct dsp_chan *ch, const struct dsp_chan_cfg *cfg)
 	struct dsp_dtmf_det *det = NULL;
 	struct dsp_dtmf_gen *gen = NULL;
 	struct dsp_rtp_rx_cfg rxc;
-	struct dsp_jb_cfg jbc;
 	int err;
 
 	if (!ch || !cfg || !dsp_codec_ptime_valid(cfg->ptime) ||
 	    cfg->dtmf_pt > 127)
 		return EINVAL;
-	/* everything that can fail first: on error nothing has changed */
-	err = dsp_codec_alloc(&codec, cfg->codec, cfg->ptime);
-	if (!err)
-		err = dsp_codec_alloc(&decoder, cfg->codec, cfg->ptime);
-	if (!err) {
-		jb_cfg(&ch->cfg, ch->passthrough, &jbc);
-		err = dsp_jb_alloc(&jb, &jbc, dec_h, decoder);
-	}
-	if (!err && cfg->dtmf_pt >= 0 && !ch->det) {
-		struct dsp_dtmf_det_cfg dc;
-		struct dsp_dtmf_gen_cfg gc;
+	/* the channel's configuration with cfg's payload */
+	struct dsp_chan_cfg nc = ch->cfg;
 
-		dsp_dtmf_det_cfg_default(&dc);
-		dsp_dtmf_gen_cfg_default(&gc);
-		err = dsp_dtmf_det_alloc(&det, &dc, digit_h, ch);
-		if (!err)
-			err = dsp_dtmf_gen_alloc(&gen, &gc);
-	}
-	if (err) {
-		dsp_codec_free(codec);
-		dsp_codec_free(decoder);
-		dsp_jb_free(jb);
-		dsp_dtmf_det_free(det);
-		dsp_dtmf_gen_free(gen);
+	nc.codec = cfg->codec;
+	nc.pt = cfg->pt;
+	nc.ptime = cfg->ptime;
+	nc.dtmf_pt = cfg->dtmf_pt;
+	/* everything that can fail first: on error nothing has changed */
+	err = payload_alloc(&nc, ch->passthrough, &codec, &decoder, &jb);
+	if (err)
 		return err;
+	if (cfg->dtmf_pt >= 0 && !ch->det) {
+		err = dtmf_alloc(ch, &det, &gen);
+		if (err) {
+			dsp_jb_free(jb);
+			dsp_codec_free(codec);
+			dsp_codec_free(decoder);
+			return err;
+		}
 	}
 	dsp_codec_free(ch->codec);
 	dsp_codec_free(ch->decoder);
@@ -694,17 +728,10 @@ int dsp_chan_set_media(struct dsp_chan *ch, const struct dsp_chan_cfg *cfg)
 		ch->det = det;
 		ch->gen = gen;
 	}
-	ch->cfg.codec = cfg->codec;
-	ch->cfg.pt = cfg->pt;
-	ch->cfg.ptime = cfg->ptime;
-	ch->cfg.dtmf_pt = cfg->dtmf_pt;
+	ch->cfg = nc;
 	/* the same stream goes on with other payload types */
 	rxc = ch->rx.cfg;
-	memset(rxc.pt_mask, 0, sizeof(rxc.pt_mask));
-	rxc.event_pt = cfg->dtmf_pt;
-	dsp_rtp_rx_cfg_allow_pt(&rxc, cfg->pt);
-	if (cfg->dtmf_pt >= 0)
-		dsp_rtp_rx_cfg_allow_pt(&rxc, (uint8_t)cfg->dtmf_pt);
+	rx_pts(&rxc, &ch->cfg);
 	dsp_rtp_rx_set_cfg(&ch->rx, &rxc);
 	return 0;
 }
